@@ -37,22 +37,22 @@ static void keep_event(bp_arena_t *arena, bp_event_t *ev) {
         ev->freelancer_id = bp_arena_strdup(arena, ev->freelancer_id);
         switch (ev->type) {
         case BP_EV_PROFILE_UPDATED: {
-                bp_profile_updated_t *p = &ev->u.profile;
-                bp_event_cert_t *certs  = bp_arena_alloc(
-                    arena, (p->certification_cnt + 1) * sizeof(*certs));
+                bp_profile_updated_t *p     = &ev->u.profile;
+                bp_event_cert_t      *certs = bp_arena_alloc(
+                         arena, (p->certification_cnt + 1) * sizeof(*certs));
                 for (i = 0; i < p->certification_cnt; i++) {
                         certs[i] = p->certifications[i];
-                        certs[i].certification_id = bp_arena_strdup(
-                            arena, certs[i].certification_id);
+                        certs[i].certification_id =
+                            bp_arena_strdup(arena, certs[i].certification_id);
                 }
-                p->certifications    = certs;
-                p->signup_partner_id = bp_arena_strdup(arena,
-                                                       p->signup_partner_id);
+                p->certifications = certs;
+                p->signup_partner_id =
+                    bp_arena_strdup(arena, p->signup_partner_id);
                 break;
         }
         case BP_EV_CONTRACT_COMPLETED: {
                 bp_contract_completed_t *c = &ev->u.contract;
-                const char **skills =
+                const char             **skills =
                     bp_arena_alloc(arena, (c->skill_cnt + 1) * sizeof(char *));
                 for (i = 0; i < c->skill_cnt; i++)
                         skills[i] = bp_arena_strdup(arena, c->skills[i]);
@@ -70,20 +70,20 @@ static void keep_event(bp_arena_t *arena, bp_event_t *ev) {
 }
 
 int main(int argc, char **argv) {
-        int events      = argc > 1 ? atoi(argv[1]) : 1000000;
-        int freelancers = argc > 2 ? atoi(argv[2]) : 100000;
-        int runs        = argc > 3 ? atoi(argv[3]) : 5;
-        const char *dir = argc > 4 ? argv[4] : "tests/data/rules-gen";
-        char err[512];
-        bp_rules_t *rules = bp_rules_load_dir(dir, err, sizeof(err));
-        bp_gen_conf_t conf;
-        bp_gen_t *gen;
-        bp_arena_t *arena = bp_arena_new(1 << 20);
-        bp_event_t *stream;
+        int               events      = argc > 1 ? atoi(argv[1]) : 1000000;
+        int               freelancers = argc > 2 ? atoi(argv[2]) : 100000;
+        int               runs        = argc > 3 ? atoi(argv[3]) : 5;
+        const char       *dir = argc > 4 ? argv[4] : "tests/data/rules-gen";
+        char              err[512];
+        bp_rules_t       *rules = bp_rules_load_dir(dir, err, sizeof(err));
+        bp_gen_conf_t     conf;
+        bp_gen_t         *gen;
+        bp_arena_t       *arena = bp_arena_new(1 << 20);
+        bp_event_t       *stream;
         bp_badge_events_t out;
-        double *rates;
-        size_t published = 0;
-        int i, r;
+        double           *rates;
+        size_t            published = 0;
+        int               i, r;
 
         if (!rules || events <= 0 || freelancers <= 0 || runs <= 0) {
                 fprintf(stderr, "bench_engine: %s\n",
@@ -104,14 +104,13 @@ int main(int argc, char **argv) {
 
         for (r = 0; r < runs; r++) {
                 bp_state_map_t *map = bp_state_map_new();
-                double t0           = now_s(), dt;
+                double          t0  = now_s(), dt;
                 published           = 0;
                 for (i = 0; i < events; i++) {
-                        const bp_event_t *ev = &stream[i];
-                        bp_cause_t cause     = {ev->event_id,
-                                                bp_event_type_name(ev->type), 0,
-                                                i};
-                        bp_freelancer_t *fl =
+                        const bp_event_t *ev    = &stream[i];
+                        bp_cause_t        cause = {ev->event_id,
+                                                   bp_event_type_name(ev->type), 0, i};
+                        bp_freelancer_t  *fl =
                             bp_state_map_get(map, ev->freelancer_id);
                         bp_engine_apply(rules, fl, ev, &cause, &out, NULL);
                         /* A real sink would encode here; clear in batches

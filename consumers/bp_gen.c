@@ -15,13 +15,13 @@
 #include "bp_gen.h"
 
 static const char *const partner_names[BP_GEN_PARTNERS_MAX] = {
-    "acme", "globex", "hooli", "initech", "umbrella",
-    "stark", "wayne", "wonka"};
+    "acme",     "globex", "hooli", "initech",
+    "umbrella", "stark",  "wayne", "wonka"};
 
 /* The skill each partner's contracts requirement looks for. */
 static const char *const partner_skills[BP_GEN_PARTNERS_MAX] = {
-    "acme-crm",   "globex-cloud", "hooli-search", "initech-tps",
-    "umbrella-bio", "stark-ai",   "wayne-sec",    "wonka-ops"};
+    "acme-crm",     "globex-cloud", "hooli-search", "initech-tps",
+    "umbrella-bio", "stark-ai",     "wayne-sec",    "wonka-ops"};
 
 typedef struct persona_s {
         int64_t  profile_version;
@@ -71,7 +71,7 @@ const char *bp_gen_partner_name(uint32_t i) {
 
 bp_gen_t *bp_gen_new(const bp_gen_conf_t *conf) {
         bp_gen_t *g;
-        uint32_t i;
+        uint32_t  i;
 
         if (conf->freelancers == 0 || conf->partners == 0 ||
             conf->partners > BP_GEN_PARTNERS_MAX || conf->step_ms == 0)
@@ -105,36 +105,34 @@ void bp_gen_destroy(bp_gen_t *gen) {
 /* A value around a threshold: quality decides how often it is met. */
 static int32_t around(bp_gen_t *g, const persona_t *p, int32_t good,
                       int32_t bad) {
-        return (int32_t)below(g, 100) < 40 + p->quality * 6 / 10 ? good
-                                                                 : bad;
+        return (int32_t)below(g, 100) < 40 + p->quality * 6 / 10 ? good : bad;
 }
 
 static void gen_profile(bp_gen_t *g, persona_t *p, bp_event_t *ev) {
-        bp_profile_updated_t *pu = &ev->u.profile;
-        uint32_t home            = p->home_partner;
+        bp_profile_updated_t *pu   = &ev->u.profile;
+        uint32_t              home = p->home_partner;
 
         ev->type = BP_EV_PROFILE_UPDATED;
         memset(pu, 0, sizeof(*pu));
         pu->profile_version = ++p->profile_version;
-        pu->account_status  = below(g, 50) == 0 ? BP_ACCOUNT_SUSPENDED
-                                                : BP_ACCOUNT_ACTIVE;
-        pu->profile_completeness = around(g, p, 100, 80 + (int32_t)below(g, 20));
+        pu->account_status =
+            below(g, 50) == 0 ? BP_ACCOUNT_SUSPENDED : BP_ACCOUNT_ACTIVE;
+        pu->profile_completeness =
+            around(g, p, 100, 80 + (int32_t)below(g, 20));
         pu->visibility = below(g, 20) == 0 ? BP_VISIBILITY_UPWORK_ONLY
                                            : BP_VISIBILITY_PUBLIC;
-        pu->english_level = (bp_english_t)around(g, p, BP_ENGLISH_FLUENT +
-                                                           (int32_t)below(g, 2),
-                                                 BP_ENGLISH_CONVERSATIONAL);
+        pu->english_level =
+            (bp_english_t)around(g, p, BP_ENGLISH_FLUENT + (int32_t)below(g, 2),
+                                 BP_ENGLISH_CONVERSATIONAL);
         /* New freelancers from a partner invitation have no JSS at first. */
         if (p->signup_partner != 0xff && p->profile_version <= 2)
                 pu->job_success_score = BP_JSS_NONE;
         else
-                pu->job_success_score =
-                    around(g, p, 85 + (int32_t)below(g, 16),
-                           60 + (int32_t)below(g, 25));
+                pu->job_success_score = around(g, p, 85 + (int32_t)below(g, 16),
+                                               60 + (int32_t)below(g, 25));
         pu->origin = p->quality % 7 == 0 ? BP_ORIGIN_ELANCE : BP_ORIGIN_NATIVE;
-        pu->signup_partner_id = p->signup_partner != 0xff
-                                    ? partner_names[p->signup_partner]
-                                    : NULL;
+        pu->signup_partner_id =
+            p->signup_partner != 0xff ? partner_names[p->signup_partner] : NULL;
         snprintf(g->cert_ids[0], sizeof(g->cert_ids[0]), "%s-certified",
                  partner_names[home]);
         g->certs[0].certification_id = g->cert_ids[0];
@@ -151,25 +149,24 @@ static void gen_profile(bp_gen_t *g, persona_t *p, bp_event_t *ev) {
 }
 
 static void gen_contract(bp_gen_t *g, persona_t *p, bp_event_t *ev) {
-        bp_contract_completed_t *c = &ev->u.contract;
-        uint32_t id = p->contracts++;
+        bp_contract_completed_t *c  = &ev->u.contract;
+        uint32_t                 id = p->contracts++;
 
         ev->type = BP_EV_CONTRACT_COMPLETED;
         /* One contract in 20 is a redelivery of the previous one. */
         if (id > 0 && below(g, 20) == 0)
                 id--;
-        snprintf(g->other_id, sizeof(g->other_id), "%s-c%u",
-                 g->freelancer_id, id);
-        c->contract_id = g->other_id;
-        g->skills[0]   = partner_skills[p->home_partner];
-        g->skills[1]   = partner_skills[below(g, g->conf.partners)];
-        c->skills      = g->skills;
-        c->skill_cnt   = 1 + below(g, 2);
+        snprintf(g->other_id, sizeof(g->other_id), "%s-c%u", g->freelancer_id,
+                 id);
+        c->contract_id        = g->other_id;
+        g->skills[0]          = partner_skills[p->home_partner];
+        g->skills[1]          = partner_skills[below(g, g->conf.partners)];
+        c->skills             = g->skills;
+        c->skill_cnt          = 1 + below(g, 2);
         c->has_feedback_score = below(g, 5) != 0;
-        c->feedback_score =
-            (double)around(g, p, 45 + (int32_t)below(g, 6),
-                           30 + (int32_t)below(g, 15)) /
-            10.0;
+        c->feedback_score     = (double)around(g, p, 45 + (int32_t)below(g, 6),
+                                               30 + (int32_t)below(g, 15)) /
+                            10.0;
 }
 
 static void gen_partner_event(bp_gen_t *g, persona_t *p, bp_event_t *ev,
@@ -186,11 +183,11 @@ static void gen_partner_event(bp_gen_t *g, persona_t *p, bp_event_t *ev,
                 ev->u.invitation.partner_id    = partner_names[partner];
                 return;
         }
-        ev->type                    = BP_EV_PARTNER_DECISION;
-        ev->u.decision.partner_id   = partner_names[partner];
-        ev->u.decision.decided_by   = BP_DECIDED_BY_PARTNER;
-        ev->u.decision.reason       = NULL;
-        r                           = below(g, 100);
+        ev->type                  = BP_EV_PARTNER_DECISION;
+        ev->u.decision.partner_id = partner_names[partner];
+        ev->u.decision.decided_by = BP_DECIDED_BY_PARTNER;
+        ev->u.decision.reason     = NULL;
+        r                         = below(g, 100);
         if (r < 70) {
                 ev->u.decision.decision = BP_DECISION_SELECTED;
         } else if (r < 88) {
@@ -205,15 +202,14 @@ static void gen_partner_event(bp_gen_t *g, persona_t *p, bp_event_t *ev,
 }
 
 void bp_gen_next(bp_gen_t *g, bp_event_t *ev) {
-        uint32_t f  = below(g, g->conf.freelancers);
-        persona_t *p = &g->personas[f];
-        uint32_t kind = below(g, 100);
+        uint32_t   f    = below(g, g->conf.freelancers);
+        persona_t *p    = &g->personas[f];
+        uint32_t   kind = below(g, 100);
 
         g->seq++;
         g->now += 1 + below(g, 2 * g->conf.step_ms);
         snprintf(g->event_id, sizeof(g->event_id), "g%llu-%llu",
-                 (unsigned long long)g->conf.seed,
-                 (unsigned long long)g->seq);
+                 (unsigned long long)g->conf.seed, (unsigned long long)g->seq);
         snprintf(g->freelancer_id, sizeof(g->freelancer_id), "f%07u", f);
         memset(ev, 0, sizeof(*ev));
         ev->event_id      = g->event_id;

@@ -62,10 +62,10 @@ void bp_arena_destroy(bp_arena_t *arena) {
 }
 
 void *bp_arena_alloc(bp_arena_t *arena, size_t size) {
-        const size_t align = alignof(max_align_t);
-        bp_arena_chunk_t *c = arena->head;
-        size_t off          = (c->used + align - 1) & ~(align - 1);
-        void *p;
+        const size_t      align = alignof(max_align_t);
+        bp_arena_chunk_t *c     = arena->head;
+        size_t            off   = (c->used + align - 1) & ~(align - 1);
+        void             *p;
 
         if (off <= c->size && size <= c->size - off) {
                 c->used = off + size;

@@ -29,7 +29,7 @@ void bp_badge_events_destroy(bp_badge_events_t *list) {
 bp_badge_event_t *bp_badge_events_push(bp_badge_events_t *list) {
         bp_badge_event_t *ev;
         if (list->cnt == list->cap) {
-                size_t cap = list->cap ? list->cap * 2 : 16;
+                size_t            cap = list->cap ? list->cap * 2 : 16;
                 bp_badge_event_t *items =
                     realloc(list->items, cap * sizeof(*items));
                 if (!items)
@@ -50,8 +50,8 @@ static void hash_field(bp_sha256_t *h, const char *s) {
 
 void bp_badge_event_make_id(bp_badge_event_t *ev) {
         bp_sha256_t h;
-        uint8_t digest[32];
-        char version[24];
+        uint8_t     digest[32];
+        char        version[24];
 
         snprintf(version, sizeof(version), "%" PRId64, ev->badge_version);
         bp_sha256_init(&h);

@@ -35,7 +35,7 @@ static bp_err_t replace_str(char **dst, const char *src) {
 static bp_err_t apply_profile(bp_freelancer_t *fl, const bp_event_t *ev,
                               bool *changed) {
         const bp_profile_updated_t *p = &ev->u.profile;
-        bp_err_t err;
+        bp_err_t                    err;
         if (fl->has_profile &&
             p->profile_version <= fl->profile.profile_version)
                 return BP_OK; /* stale or duplicate snapshot */
@@ -81,16 +81,15 @@ static bool decision_is_newer(const bp_partner_state_t *ps, int64_t at,
                 return true;
         if (at < ps->decided_at)
                 return false;
-        return strcmp(event_id, ps->decision_event_id
-                                    ? ps->decision_event_id
-                                    : "") > 0;
+        return strcmp(event_id,
+                      ps->decision_event_id ? ps->decision_event_id : "") > 0;
 }
 
 static bp_err_t apply_decision(bp_freelancer_t *fl, const bp_event_t *ev,
                                bool *changed) {
         const bp_partner_decision_t *d = &ev->u.decision;
         bp_partner_state_t *ps = bp_freelancer_partner_get(fl, d->partner_id);
-        bp_err_t err;
+        bp_err_t            err;
 
         if (!ps)
                 return BP_ERR_NOMEM;
@@ -108,21 +107,21 @@ static bp_err_t apply_decision(bp_freelancer_t *fl, const bp_event_t *ev,
 
 /* Fills the revocation's reasons: one per failing code, in code order,
  * the details of the checks that share a code joined by "; ". */
-static void fill_reasons(const bp_evaluation_t *eval,
+static void fill_reasons(const bp_evaluation_t    *eval,
                          const bp_partner_state_t *ps, bp_badge_event_t *out) {
-        int code;
+        int    code;
         size_t i;
         for (code = 0; code < BP_REASON__CNT; code++) {
                 bp_reason_t *r;
-                size_t used = 0;
+                size_t       used = 0;
                 if (!(eval->failing & (1u << code)))
                         continue;
-                r       = &out->reasons[out->reason_cnt++];
-                r->code = (bp_reason_code_t)code;
+                r            = &out->reasons[out->reason_cnt++];
+                r->code      = (bp_reason_code_t)code;
                 r->detail[0] = '\0';
                 for (i = 0; i < eval->check_cnt; i++) {
                         const bp_check_t *c = &eval->checks[i];
-                        int n;
+                        int               n;
                         if (c->pass || (int)c->code != code)
                                 continue;
                         if (used && used + 2 < sizeof(r->detail)) {
@@ -145,7 +144,7 @@ static void fill_reasons(const bp_evaluation_t *eval,
 static const char *badge_id_of(const bp_partner_rules_t *prules,
                                const char *partner_id, bp_arena_t *arena) {
         size_t len;
-        char *id;
+        char  *id;
         if (prules && prules->badge_id)
                 return bp_arena_strdup(arena, prules->badge_id);
         len = strlen(partner_id);
@@ -168,10 +167,9 @@ static bp_err_t copy_cause(bp_cause_t *dst, const bp_cause_t *src,
         return BP_OK;
 }
 
-static bp_err_t publish(const bp_rules_t *rules,
+static bp_err_t publish(const bp_rules_t         *rules,
                         const bp_partner_rules_t *prules,
-                        const bp_freelancer_t *fl,
-                        const bp_partner_state_t *ps,
+                        const bp_freelancer_t *fl, const bp_partner_state_t *ps,
                         const bp_evaluation_t *eval, const bp_cause_t *cause,
                         bp_badge_events_t *out) {
         bp_badge_event_t *be = bp_badge_events_push(out);
@@ -202,11 +200,11 @@ static bp_err_t evaluate_partners(const bp_rules_t *rules, bp_freelancer_t *fl,
                                   int64_t at, const bp_cause_t *cause,
                                   bp_badge_events_t *out, bool *changed) {
         bp_evaluation_t eval;
-        size_t i;
-        bp_err_t err;
+        size_t          i;
+        bp_err_t        err;
 
         for (i = 0; i < fl->partner_cnt; i++) {
-                bp_partner_state_t *ps = &fl->partners[i];
+                bp_partner_state_t       *ps = &fl->partners[i];
                 const bp_partner_rules_t *prules;
 
                 /* Most pairs are invitations nobody acted on yet, or
@@ -227,7 +225,7 @@ static bp_err_t evaluate_partners(const bp_rules_t *rules, bp_freelancer_t *fl,
                         }
                         continue;
                 }
-                ps->held = eval.holds;
+                ps->held  = eval.holds;
                 ps->basis = eval.holds ? eval.basis : BP_BASIS_STANDARD;
                 ps->badge_version++;
                 *changed = true;
@@ -240,7 +238,7 @@ static bp_err_t evaluate_partners(const bp_rules_t *rules, bp_freelancer_t *fl,
 bp_err_t bp_engine_apply(const bp_rules_t *rules, bp_freelancer_t *fl,
                          const bp_event_t *ev, const bp_cause_t *cause,
                          bp_badge_events_t *out, bool *changed) {
-        bool state_changed = false;
+        bool     state_changed = false;
         bp_err_t err;
 
         switch (ev->type) {
@@ -271,7 +269,7 @@ bp_err_t bp_engine_apply(const bp_rules_t *rules, bp_freelancer_t *fl,
 bp_err_t bp_engine_reevaluate(const bp_rules_t *rules, bp_freelancer_t *fl,
                               int64_t at, const bp_cause_t *cause,
                               bp_badge_events_t *out, bool *changed) {
-        bool state_changed = false;
+        bool     state_changed = false;
         bp_err_t err =
             evaluate_partners(rules, fl, at, cause, out, &state_changed);
         if (changed)

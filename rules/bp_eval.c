@@ -22,7 +22,7 @@
 static bp_check_t *add_check(bp_evaluation_t *ev, bp_check_kind_t kind,
                              bp_check_source_t source, bp_reason_code_t code,
                              bool pass) {
-        bp_check_t *c = &ev->checks[ev->check_cnt++];
+        bp_check_t *c  = &ev->checks[ev->check_cnt++];
         c->kind        = kind;
         c->source      = source;
         c->code        = code;
@@ -37,19 +37,19 @@ static bp_check_t *add_check(bp_evaluation_t *ev, bp_check_kind_t kind,
 }
 
 static void check_badge(const bp_partner_state_t *ps, bp_evaluation_t *ev) {
-        bp_check_t *c;
+        bp_check_t      *c;
         bp_reason_code_t code = BP_REASON_NOT_SELECTED;
 
-        c = add_check(ev, BP_CHECK_INVITED, BP_SOURCE_BADGE,
-                      BP_REASON_NOT_INVITED, ps->invited);
+        c        = add_check(ev, BP_CHECK_INVITED, BP_SOURCE_BADGE,
+                             BP_REASON_NOT_INVITED, ps->invited);
         c->value = ps->invited;
 
         if (ps->decision == BP_DECISION_REMOVED)
                 code = ps->decided_by == BP_DECIDED_BY_PLATFORM
                            ? BP_REASON_REMOVED_BY_PLATFORM
                            : BP_REASON_REMOVED_BY_PARTNER;
-        c = add_check(ev, BP_CHECK_DECISION, BP_SOURCE_BADGE, code,
-                      ps->decision == BP_DECISION_SELECTED);
+        c            = add_check(ev, BP_CHECK_DECISION, BP_SOURCE_BADGE, code,
+                                 ps->decision == BP_DECISION_SELECTED);
         c->value     = ps->decision;
         c->threshold = BP_DECISION_SELECTED;
 }
@@ -57,7 +57,7 @@ static void check_badge(const bp_partner_state_t *ps, bp_evaluation_t *ev) {
 /* With no profile snapshot yet, every profile requirement fails with an
  * unknown value: the freelancer cannot hold a badge, and explain says why. */
 static void check_no_profile(const bp_platform_rules_t *pr,
-                             bp_evaluation_t *ev) {
+                             bp_evaluation_t           *ev) {
         static const struct {
                 bp_check_kind_t  kind;
                 bp_reason_code_t code;
@@ -69,8 +69,7 @@ static void check_no_profile(const bp_platform_rules_t *pr,
             {BP_CHECK_ENGLISH, BP_REASON_ENGLISH_BELOW_MIN},
         };
         size_t i;
-        for (i = 0; i < sizeof(profile_checks) / sizeof(*profile_checks);
-             i++) {
+        for (i = 0; i < sizeof(profile_checks) / sizeof(*profile_checks); i++) {
                 bp_check_t *c;
                 if ((profile_checks[i].kind == BP_CHECK_ACCOUNT &&
                      !pr->require_active_account) ||
@@ -83,9 +82,8 @@ static void check_no_profile(const bp_platform_rules_t *pr,
         }
 }
 
-static void check_account(const bp_platform_rules_t *pr,
-                          const bp_profile_t *p, bp_check_source_t src,
-                          bp_evaluation_t *ev) {
+static void check_account(const bp_platform_rules_t *pr, const bp_profile_t *p,
+                          bp_check_source_t src, bp_evaluation_t *ev) {
         bp_check_t *c;
         if (!pr->require_active_account)
                 return;
@@ -101,9 +99,9 @@ static void check_visibility(const bp_platform_rules_t *pr,
         bp_check_t *c;
         if (!pr->require_public_profile)
                 return;
-        c = add_check(ev, BP_CHECK_VISIBILITY, src,
-                      BP_REASON_PROFILE_NOT_PUBLIC,
-                      p->visibility == BP_VISIBILITY_PUBLIC);
+        c            = add_check(ev, BP_CHECK_VISIBILITY, src,
+                                 BP_REASON_PROFILE_NOT_PUBLIC,
+                                 p->visibility == BP_VISIBILITY_PUBLIC);
         c->value     = p->visibility;
         c->threshold = BP_VISIBILITY_PUBLIC;
 }
@@ -117,27 +115,26 @@ static void check_min(bp_evaluation_t *ev, bp_check_kind_t kind,
 }
 
 /* A JSS requirement: missing fails as JSS_MISSING, low as JSS_BELOW_MIN. */
-static void check_jss(const bp_profile_t *p, int32_t min,
-                      bp_check_source_t src, const bp_requirement_t *req,
-                      bp_evaluation_t *ev) {
+static void check_jss(const bp_profile_t *p, int32_t min, bp_check_source_t src,
+                      const bp_requirement_t *req, bp_evaluation_t *ev) {
         bp_check_t *c;
         if (p->job_success_score == BP_JSS_NONE) {
-                c = add_check(ev, BP_CHECK_JSS_PRESENT, src,
-                              BP_REASON_JSS_MISSING, false);
+                c              = add_check(ev, BP_CHECK_JSS_PRESENT, src,
+                                           BP_REASON_JSS_MISSING, false);
                 c->value_known = false;
                 c->threshold   = min;
         } else {
-                c = add_check(ev, BP_CHECK_JSS_MIN, src,
-                              BP_REASON_JSS_BELOW_MIN,
-                              p->job_success_score >= min);
+                c            = add_check(ev, BP_CHECK_JSS_MIN, src,
+                                         BP_REASON_JSS_BELOW_MIN,
+                                         p->job_success_score >= min);
                 c->value     = p->job_success_score;
                 c->threshold = min;
         }
         c->requirement = req;
 }
 
-static void check_standard(const bp_platform_rules_t *pr,
-                           const bp_profile_t *p, bp_evaluation_t *ev) {
+static void check_standard(const bp_platform_rules_t *pr, const bp_profile_t *p,
+                           bp_evaluation_t *ev) {
         int32_t min_complete = p->origin == BP_ORIGIN_ELANCE
                                    ? pr->min_profile_completeness_elance
                                    : pr->min_profile_completeness;
@@ -169,14 +166,13 @@ static bool cert_valid_at(const bp_cert_t *cert, int64_t at) {
         return cert->expires_at == BP_TIME_NONE || cert->expires_at > at;
 }
 
-static void check_certification(const bp_freelancer_t *fl,
+static void check_certification(const bp_freelancer_t  *fl,
                                 const bp_requirement_t *req, int64_t at,
                                 bp_evaluation_t *ev) {
-        size_t valid = 0, expired = 0, i, j;
+        size_t      valid = 0, expired = 0, i, j;
         bp_check_t *c;
 
-        for (i = 0; fl->has_profile && i < fl->profile.certification_cnt;
-             i++) {
+        for (i = 0; fl->has_profile && i < fl->profile.certification_cnt; i++) {
                 const bp_cert_t *cert = &fl->profile.certifications[i];
                 for (j = 0; j < req->u.certification.any_of_cnt; j++) {
                         if (strcmp(cert->certification_id,
@@ -189,14 +185,14 @@ static void check_certification(const bp_freelancer_t *fl,
                         break;
                 }
         }
-        c = add_check(ev, BP_CHECK_CERTIFICATION, BP_SOURCE_PARTNER,
-                      BP_REASON_CERTIFICATION_MISSING, valid > 0);
-        c->value       = (double)valid;
-        c->threshold   = (double)expired; /* shown as "(N expired)" */
+        c            = add_check(ev, BP_CHECK_CERTIFICATION, BP_SOURCE_PARTNER,
+                                 BP_REASON_CERTIFICATION_MISSING, valid > 0);
+        c->value     = (double)valid;
+        c->threshold = (double)expired; /* shown as "(N expired)" */
         c->requirement = req;
 }
 
-static void check_contracts(const bp_freelancer_t *fl,
+static void check_contracts(const bp_freelancer_t  *fl,
                             const bp_requirement_t *req, bp_evaluation_t *ev) {
         const bp_skill_stat_t *st =
             bp_freelancer_skill(fl, req->u.contracts.skill);
@@ -244,11 +240,10 @@ static void check_partner(const bp_partner_rules_t *prules,
                                           BP_SOURCE_PARTNER, req, ev);
                         } else {
                                 bp_check_t *c = add_check(
-                                    ev, BP_CHECK_JSS_PRESENT,
-                                    BP_SOURCE_PARTNER, BP_REASON_JSS_MISSING,
-                                    false);
+                                    ev, BP_CHECK_JSS_PRESENT, BP_SOURCE_PARTNER,
+                                    BP_REASON_JSS_MISSING, false);
                                 c->value_known = false;
-                                c->threshold = req->u.job_success_score.min;
+                                c->threshold   = req->u.job_success_score.min;
                                 c->requirement = req;
                         }
                         break;
@@ -259,7 +254,7 @@ static void check_partner(const bp_partner_rules_t *prules,
 /* The exception applies to the partner whose invitation brought the
  * freelancer to the platform, until the freelancer has a JSS. */
 static bool exception_applies(const bp_partner_rules_t *prules,
-                              const bp_freelancer_t *fl,
+                              const bp_freelancer_t    *fl,
                               const bp_partner_state_t *ps) {
         const bp_profile_t *p = &fl->profile;
         if (prules && !prules->new_freelancer_exception)

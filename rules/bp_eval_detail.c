@@ -14,7 +14,7 @@
 static int format_cert_list(const bp_requirement_t *req, char *buf,
                             size_t size) {
         size_t i, used = 0;
-        int n;
+        int    n;
         for (i = 0; i < req->u.certification.any_of_cnt; i++) {
                 n = snprintf(buf + used, size - used, "%s%s", i ? ", " : "",
                              req->u.certification.any_of[i]);
@@ -47,8 +47,8 @@ static int detail_decision(const bp_check_t *c, const bp_partner_state_t *ps,
 
 static int detail_certification(const bp_check_t *c, char *buf, size_t size) {
         char list[BP_DETAIL_LIST_SIZE];
-        if (!c->requirement || format_cert_list(c->requirement, list,
-                                                sizeof(list)) == -1)
+        if (!c->requirement ||
+            format_cert_list(c->requirement, list, sizeof(list)) == -1)
                 snprintf(list, sizeof(list), "the required ones");
         if (c->pass)
                 return snprintf(buf, size, "%.0f valid certification(s) of %s",
@@ -64,9 +64,9 @@ static int detail_contracts(const bp_check_t *c, char *buf, size_t size) {
         const char *skill =
             c->requirement ? c->requirement->u.contracts.skill : "?";
         if (c->kind == BP_CHECK_CONTRACTS)
-                return snprintf(buf, size, "%.0f contracts with skill %s %s %.0f",
-                                c->value, skill, c->pass ? ">=" : "<",
-                                c->threshold);
+                return snprintf(
+                    buf, size, "%.0f contracts with skill %s %s %.0f", c->value,
+                    skill, c->pass ? ">=" : "<", c->threshold);
         if (!c->value_known)
                 return snprintf(buf, size,
                                 "no scored contracts with skill %s "
@@ -104,13 +104,13 @@ int bp_check_detail(const bp_check_t *c, const bp_partner_state_t *ps,
         case BP_CHECK_JSS_MIN:
                 return detail_min("jss", c, buf, size);
         case BP_CHECK_COMPLETENESS:
-                return snprintf(buf, size, "profile completeness %.0f%% %s %.0f%%",
+                return snprintf(buf, size,
+                                "profile completeness %.0f%% %s %.0f%%",
                                 c->value, c->pass ? ">=" : "<", c->threshold);
         case BP_CHECK_VISIBILITY:
-                return snprintf(
-                    buf, size, "visibility %s%s",
-                    bp_visibility_name((bp_visibility_t)c->value),
-                    c->pass ? "" : ", PUBLIC required");
+                return snprintf(buf, size, "visibility %s%s",
+                                bp_visibility_name((bp_visibility_t)c->value),
+                                c->pass ? "" : ", PUBLIC required");
         case BP_CHECK_ENGLISH:
                 return snprintf(buf, size, "english %s %s %s",
                                 bp_english_name((bp_english_t)c->value),

@@ -48,8 +48,7 @@ static bp_err_t check_range(const char *field, int64_t v, int64_t lo,
                             int64_t hi, char *errstr, size_t errstr_size) {
         if (v < lo || v > hi)
                 return fail(errstr, errstr_size,
-                            "%s %" PRId64 " out of range %" PRId64
-                            "..%" PRId64,
+                            "%s %" PRId64 " out of range %" PRId64 "..%" PRId64,
                             field, v, lo, hi);
         return BP_OK;
 }
@@ -57,7 +56,7 @@ static bp_err_t check_range(const char *field, int64_t v, int64_t lo,
 static bp_err_t check_profile(const bp_profile_updated_t *p, char *errstr,
                               size_t errstr_size) {
         bp_err_t err;
-        size_t i;
+        size_t   i;
 
         if ((unsigned)p->account_status >= BP_ACCOUNT__CNT ||
             (unsigned)p->visibility >= BP_VISIBILITY__CNT ||
@@ -90,15 +89,15 @@ static bp_err_t check_profile(const bp_profile_updated_t *p, char *errstr,
 static bp_err_t check_contract(const bp_contract_completed_t *c, char *errstr,
                                size_t errstr_size) {
         bp_err_t err;
-        size_t i;
+        size_t   i;
 
         if ((err = check_id("contract_id", c->contract_id, false, errstr,
                             errstr_size)))
                 return err;
         if (c->skill_cnt > BP_LIST_MAX)
                 return fail(errstr, errstr_size,
-                            "skills has %zu items, more than %d",
-                            c->skill_cnt, BP_LIST_MAX);
+                            "skills has %zu items, more than %d", c->skill_cnt,
+                            BP_LIST_MAX);
         for (i = 0; i < c->skill_cnt; i++) {
                 if ((err = check_id("skills[]", c->skills[i], false, errstr,
                                     errstr_size)))
@@ -123,8 +122,8 @@ static bp_err_t check_decision(const bp_partner_decision_t *d, char *errstr,
             (unsigned)d->decided_by >= BP_DECIDED_BY__CNT)
                 return fail(errstr, errstr_size, "enum value out of range");
         if (d->reason && strnlen(d->reason, BP_TEXT_MAX + 1) > BP_TEXT_MAX)
-                return fail(errstr, errstr_size,
-                            "reason longer than %d bytes", BP_TEXT_MAX);
+                return fail(errstr, errstr_size, "reason longer than %d bytes",
+                            BP_TEXT_MAX);
         return BP_OK;
 }
 

@@ -20,7 +20,7 @@ static char *dup_or_null(const char *s) {
 /* Grows *items (of *cap elements of size elem) to hold one more. */
 static int grow(void **items, size_t *cap, size_t cnt, size_t elem) {
         size_t ncap;
-        void *p;
+        void  *p;
         if (cnt < *cap)
                 return 0;
         ncap = *cap ? *cap * 2 : 4;
@@ -35,8 +35,8 @@ static int grow(void **items, size_t *cap, size_t cnt, size_t elem) {
 /* The id is allocated with the struct: one allocation and one cache line
  * fewer per lookup, since the map compares ids on every hit. */
 bp_freelancer_t *bp_freelancer_new(const char *freelancer_id) {
-        size_t len = strlen(freelancer_id);
-        bp_freelancer_t *fl = calloc(1, sizeof(*fl) + len + 1);
+        size_t           len = strlen(freelancer_id);
+        bp_freelancer_t *fl  = calloc(1, sizeof(*fl) + len + 1);
         if (!fl)
                 return NULL;
         fl->freelancer_id = (char *)(fl + 1);
@@ -81,7 +81,7 @@ static size_t partner_index(const bp_freelancer_t *fl, const char *partner_id,
         size_t lo = 0, hi = fl->partner_cnt;
         while (lo < hi) {
                 size_t mid = lo + (hi - lo) / 2;
-                int c      = strcmp(fl->partners[mid].partner_id, partner_id);
+                int    c   = strcmp(fl->partners[mid].partner_id, partner_id);
                 if (c == 0) {
                         *found = 1;
                         return mid;
@@ -96,18 +96,18 @@ static size_t partner_index(const bp_freelancer_t *fl, const char *partner_id,
 }
 
 bp_partner_state_t *bp_freelancer_partner(const bp_freelancer_t *fl,
-                                          const char *partner_id) {
-        int found;
+                                          const char            *partner_id) {
+        int    found;
         size_t i = partner_index(fl, partner_id, &found);
         return found ? &fl->partners[i] : NULL;
 }
 
 bp_partner_state_t *bp_freelancer_partner_get(bp_freelancer_t *fl,
-                                              const char *partner_id) {
-        int found;
-        size_t i = partner_index(fl, partner_id, &found);
+                                              const char      *partner_id) {
+        int                 found;
+        size_t              i = partner_index(fl, partner_id, &found);
         bp_partner_state_t *ps;
-        char *id;
+        char               *id;
 
         if (found)
                 return &fl->partners[i];
@@ -135,7 +135,7 @@ static size_t skill_index(const bp_freelancer_t *fl, const char *skill,
         size_t lo = 0, hi = fl->skill_cnt;
         while (lo < hi) {
                 size_t mid = lo + (hi - lo) / 2;
-                int c      = strcmp(fl->skills[mid].skill, skill);
+                int    c   = strcmp(fl->skills[mid].skill, skill);
                 if (c == 0) {
                         *found = 1;
                         return mid;
@@ -150,16 +150,16 @@ static size_t skill_index(const bp_freelancer_t *fl, const char *skill,
 }
 
 const bp_skill_stat_t *bp_freelancer_skill(const bp_freelancer_t *fl,
-                                           const char *skill) {
-        int found;
+                                           const char            *skill) {
+        int    found;
         size_t i = skill_index(fl, skill, &found);
         return found ? &fl->skills[i] : NULL;
 }
 
 static bp_skill_stat_t *skill_get(bp_freelancer_t *fl, const char *skill) {
-        int found;
+        int    found;
         size_t i = skill_index(fl, skill, &found);
-        char *name;
+        char  *name;
 
         if (found)
                 return &fl->skills[i];
@@ -180,7 +180,7 @@ static bp_skill_stat_t *skill_get(bp_freelancer_t *fl, const char *skill) {
 
 uint64_t bp_contract_hash(const char *contract_id) {
         /* FNV-1a 64: simple, fast, and fixed forever since it is stored. */
-        uint64_t h = 0xcbf29ce484222325ULL;
+        uint64_t             h = 0xcbf29ce484222325ULL;
         const unsigned char *p;
         for (p = (const unsigned char *)contract_id; *p; p++) {
                 h ^= *p;
@@ -220,8 +220,8 @@ int bp_freelancer_add_contract(bp_freelancer_t *fl, const char *contract_id,
                                const char *const *skills, size_t skill_cnt,
                                bool has_feedback, double feedback_score) {
         uint64_t h = bp_contract_hash(contract_id);
-        int found;
-        size_t i   = hash_index(fl, h, &found);
+        int      found;
+        size_t   i = hash_index(fl, h, &found);
 
         if (found)
                 return 0;
@@ -266,13 +266,13 @@ static char *reuse_or_dup(char **old, const char *s) {
         return strdup(s);
 }
 
-bp_err_t bp_freelancer_set_profile(bp_freelancer_t *fl,
+bp_err_t bp_freelancer_set_profile(bp_freelancer_t            *fl,
                                    const bp_profile_updated_t *p,
-                                   int64_t occurred_at) {
+                                   int64_t                     occurred_at) {
         bp_profile_t *old = &fl->profile;
-        bp_profile_t np;
-        char *none = NULL;
-        size_t i;
+        bp_profile_t  np;
+        char         *none = NULL;
+        size_t        i;
 
         memset(&np, 0, sizeof(np));
         np.profile_version      = p->profile_version;
@@ -284,19 +284,19 @@ bp_err_t bp_freelancer_set_profile(bp_freelancer_t *fl,
         np.job_success_score    = p->job_success_score;
         np.origin               = p->origin;
         if (p->signup_partner_id &&
-            !(np.signup_partner_id = reuse_or_dup(&old->signup_partner_id,
-                                                  p->signup_partner_id)))
+            !(np.signup_partner_id =
+                  reuse_or_dup(&old->signup_partner_id, p->signup_partner_id)))
                 goto nomem;
         if (p->certification_cnt &&
-            !(np.certifications = calloc(p->certification_cnt,
-                                         sizeof(*np.certifications))))
+            !(np.certifications =
+                  calloc(p->certification_cnt, sizeof(*np.certifications))))
                 goto nomem;
         for (i = 0; i < p->certification_cnt; i++) {
-                bp_cert_t *c = &np.certifications[i];
-                char **prev  = i < old->certification_cnt
-                                   ? &old->certifications[i].certification_id
-                                   : &none;
-                c->expires_at = p->certifications[i].expires_at;
+                bp_cert_t *c    = &np.certifications[i];
+                char     **prev = i < old->certification_cnt
+                                      ? &old->certifications[i].certification_id
+                                      : &none;
+                c->expires_at   = p->certifications[i].expires_at;
                 c->certification_id =
                     reuse_or_dup(prev, p->certifications[i].certification_id);
                 np.certification_cnt = i + 1;
@@ -317,7 +317,8 @@ nomem:
         return BP_ERR_NOMEM;
 }
 
-static int copy_partner(bp_partner_state_t *dst, const bp_partner_state_t *src) {
+static int copy_partner(bp_partner_state_t       *dst,
+                        const bp_partner_state_t *src) {
         *dst                   = *src;
         dst->partner_id        = strdup(src->partner_id);
         dst->decision_event_id = dup_or_null(src->decision_event_id);
@@ -339,8 +340,8 @@ static int copy_profile(bp_profile_t *dst, const bp_profile_t *src) {
             !(dst->signup_partner_id = strdup(src->signup_partner_id)))
                 return -1;
         if (src->certification_cnt &&
-            !(dst->certifications = calloc(src->certification_cnt,
-                                           sizeof(*dst->certifications))))
+            !(dst->certifications =
+                  calloc(src->certification_cnt, sizeof(*dst->certifications))))
                 return -1;
         for (i = 0; i < src->certification_cnt; i++) {
                 dst->certifications[i] = src->certifications[i];
@@ -355,7 +356,7 @@ static int copy_profile(bp_profile_t *dst, const bp_profile_t *src) {
 
 bp_freelancer_t *bp_freelancer_clone(const bp_freelancer_t *src) {
         bp_freelancer_t *fl = bp_freelancer_new(src->freelancer_id);
-        size_t i;
+        size_t           i;
 
         if (!fl)
                 return NULL;

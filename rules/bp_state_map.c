@@ -71,10 +71,10 @@ static slot_t *probe(const bp_state_map_t *map, uint64_t h, const char *id) {
 }
 
 static int rehash(bp_state_map_t *map) {
-        size_t cap    = (map->mask + 1) * 2, i;
-        slot_t *slots = calloc(cap, sizeof(*slots));
-        slot_t *old   = map->slots;
-        size_t old_cap = map->mask + 1;
+        size_t  cap     = (map->mask + 1) * 2, i;
+        slot_t *slots   = calloc(cap, sizeof(*slots));
+        slot_t *old     = map->slots;
+        size_t  old_cap = map->mask + 1;
 
         if (!slots)
                 return -1;
@@ -93,7 +93,7 @@ static int rehash(bp_state_map_t *map) {
 }
 
 bp_freelancer_t *bp_state_map_find(const bp_state_map_t *map,
-                                   const char *freelancer_id) {
+                                   const char           *freelancer_id) {
         return probe(map, id_hash(freelancer_id), freelancer_id)->fl;
 }
 
@@ -113,9 +113,9 @@ static slot_t *slot_for_insert(bp_state_map_t *map, uint64_t h,
 }
 
 bp_freelancer_t *bp_state_map_get(bp_state_map_t *map,
-                                  const char *freelancer_id) {
+                                  const char     *freelancer_id) {
         uint64_t h = id_hash(freelancer_id);
-        slot_t *s  = slot_for_insert(map, h, freelancer_id);
+        slot_t  *s = slot_for_insert(map, h, freelancer_id);
 
         if (!s)
                 return NULL;
@@ -131,7 +131,7 @@ bp_freelancer_t *bp_state_map_get(bp_state_map_t *map,
 
 bp_err_t bp_state_map_put(bp_state_map_t *map, bp_freelancer_t *fl) {
         uint64_t h = id_hash(fl->freelancer_id);
-        slot_t *s  = slot_for_insert(map, h, fl->freelancer_id);
+        slot_t  *s = slot_for_insert(map, h, fl->freelancer_id);
 
         if (!s)
                 return BP_ERR_NOMEM;
@@ -152,7 +152,7 @@ int bp_state_map_foreach(const bp_state_map_t *map,
                          int (*fn)(bp_freelancer_t *fl, void *opaque),
                          void *opaque) {
         size_t i;
-        int r;
+        int    r;
         for (i = 0; i <= map->mask; i++)
                 if (map->slots[i].fl && (r = fn(map->slots[i].fl, opaque)))
                         return r;

@@ -27,7 +27,7 @@ struct script_s {
         bp_freelancer_t  *fl;
         bp_arena_t       *arena;
         bp_badge_events_t events;
-        bp_event_t        ev;       /* the last event, for "dup" */
+        bp_event_t        ev; /* the last event, for "dup" */
         bp_event_cert_t   certs[8];
         const char       *skills[8];
         int64_t           now;
@@ -75,10 +75,9 @@ void script_render(const bp_badge_event_t *ev, char *buf, size_t size) {
         }
         used = (size_t)snprintf(buf, size, "-%s ", ev->partner_id);
         for (i = 0; i < ev->reason_cnt && used < size; i++)
-                used += (size_t)snprintf(buf + used, size - used, "%s%s",
-                                         i ? "," : "",
-                                         bp_reason_code_name(
-                                             ev->reasons[i].code));
+                used += (size_t)snprintf(
+                    buf + used, size - used, "%s%s", i ? "," : "",
+                    bp_reason_code_name(ev->reasons[i].code));
         if (used < size)
                 snprintf(buf + used, size - used, " v%lld",
                          (long long)ev->badge_version);
@@ -113,13 +112,13 @@ static void profile_field(script_t *s, bp_profile_updated_t *p, char *kv) {
         if (!strcmp(kv, "v"))
                 p->profile_version = atoll(v);
         else if (!strcmp(kv, "jss"))
-                p->job_success_score = !strcmp(v, "null") ? BP_JSS_NONE
-                                                          : atoi(v);
+                p->job_success_score =
+                    !strcmp(v, "null") ? BP_JSS_NONE : atoi(v);
         else if (!strcmp(kv, "comp"))
                 p->profile_completeness = atoi(v);
         else if (!strcmp(kv, "acct"))
-                enum_value(bp_account_status_parse(v, &p->account_status),
-                           kv, v);
+                enum_value(bp_account_status_parse(v, &p->account_status), kv,
+                           v);
         else if (!strcmp(kv, "vis"))
                 enum_value(bp_visibility_parse(v, &p->visibility), kv, v);
         else if (!strcmp(kv, "eng"))
@@ -129,8 +128,8 @@ static void profile_field(script_t *s, bp_profile_updated_t *p, char *kv) {
         else if (!strcmp(kv, "signup"))
                 p->signup_partner_id = bp_arena_strdup(s->arena, v);
         else if (!strcmp(kv, "cert")) {
-                bp_event_cert_t *c = &s->certs[p->certification_cnt++];
-                char *exp          = strchr(v, ':');
+                bp_event_cert_t *c   = &s->certs[p->certification_cnt++];
+                char            *exp = strchr(v, ':');
                 if (exp)
                         *exp++ = '\0';
                 c->certification_id = bp_arena_strdup(s->arena, v);
@@ -141,7 +140,7 @@ static void profile_field(script_t *s, bp_profile_updated_t *p, char *kv) {
 
 static void parse_profile(script_t *s, char *rest) {
         bp_profile_updated_t *p = &s->ev.u.profile;
-        char *kv;
+        char                 *kv;
         s->ev.type = BP_EV_PROFILE_UPDATED;
         memset(p, 0, sizeof(*p));
         p->profile_version      = s->version + 1;
@@ -175,8 +174,8 @@ static void parse_contract(script_t *s, char *rest) {
 }
 
 static void parse_decision(script_t *s, const char *verb, char *rest) {
-        bp_partner_decision_t *d = &s->ev.u.decision;
-        char *partner = word(&rest);
+        bp_partner_decision_t *d       = &s->ev.u.decision;
+        char                  *partner = word(&rest);
         if (!partner)
                 fail_msg("script: %s needs a partner", verb);
         s->ev.type    = BP_EV_PARTNER_DECISION;
@@ -197,7 +196,7 @@ static void parse_decision(script_t *s, const char *verb, char *rest) {
 /* Parses step into s->ev; returns 0 for "dup" (s->ev kept as it was). */
 static int parse_step(script_t *s, char *line) {
         char *verb = word(&line);
-        char id[32];
+        char  id[32];
 
         if (verb && verb[0] == '@') {
                 s->now = atoll(verb + 1);
@@ -215,8 +214,8 @@ static int parse_step(script_t *s, char *line) {
         s->ev.freelancer_id = SCRIPT_FREELANCER;
         s->ev.occurred_at   = s->now;
         if (!strcmp(verb, "inv")) {
-                char *partner = word(&line);
-                s->ev.type    = BP_EV_INVITATION_SENT;
+                char *partner                    = word(&line);
+                s->ev.type                       = BP_EV_INVITATION_SENT;
                 s->ev.u.invitation.invitation_id = s->ev.event_id;
                 s->ev.u.invitation.partner_id =
                     partner ? bp_arena_strdup(s->arena, partner) : NULL;
@@ -234,9 +233,9 @@ static int parse_step(script_t *s, char *line) {
 }
 
 void script_step(script_t *s, const char *step) {
-        char line[512], err[256], rendered[512];
+        char       line[512], err[256], rendered[512];
         bp_cause_t cause;
-        size_t i;
+        size_t     i;
 
         snprintf(line, sizeof(line), "%s", step);
         parse_step(s, line);
@@ -247,9 +246,9 @@ void script_step(script_t *s, const char *step) {
         cause.partition = 0;
         cause.offset    = s->seq;
         bp_badge_events_clear(&s->events);
-        assert_int_equal(bp_engine_apply(s->rules, s->fl, &s->ev, &cause,
-                                         &s->events, NULL),
-                         BP_OK);
+        assert_int_equal(
+            bp_engine_apply(s->rules, s->fl, &s->ev, &cause, &s->events, NULL),
+            BP_OK);
         for (i = 0; i < s->events.cnt; i++) {
                 size_t used = strlen(s->out);
                 script_render(&s->events.items[i], rendered, sizeof(rendered));

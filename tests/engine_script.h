@@ -33,7 +33,7 @@ typedef struct script_s script_t;
 
 /** Starts a script run against rules (borrowed) and fl (borrowed). */
 script_t *script_new(const bp_rules_t *rules, bp_freelancer_t *fl);
-void script_destroy(script_t *s);
+void      script_destroy(script_t *s);
 
 /**
  * Runs one step; appends the rendered published events, space separated,

@@ -46,39 +46,48 @@ static const engine_case_t cases[] = {
      ""},
 
     /* Each platform requirement, failing after a grant. */
-    {"account suspended", {GLOBEX_GRANT, "prof acct=SUSPENDED"},
+    {"account suspended",
+     {GLOBEX_GRANT, "prof acct=SUSPENDED"},
      "+globex STANDARD v1 -globex ACCOUNT_NOT_ACTIVE v2"},
-    {"account closed", {GLOBEX_GRANT, "prof acct=CLOSED"},
+    {"account closed",
+     {GLOBEX_GRANT, "prof acct=CLOSED"},
      "+globex STANDARD v1 -globex ACCOUNT_NOT_ACTIVE v2"},
-    {"jss missing", {GLOBEX_GRANT, "prof jss=null"},
+    {"jss missing",
+     {GLOBEX_GRANT, "prof jss=null"},
      "+globex STANDARD v1 -globex JSS_MISSING v2"},
-    {"jss below min", {GLOBEX_GRANT, "prof jss=79"},
+    {"jss below min",
+     {GLOBEX_GRANT, "prof jss=79"},
      "+globex STANDARD v1 -globex JSS_BELOW_MIN v2"},
-    {"jss exactly min holds", {GLOBEX_GRANT, "prof jss=80"},
+    {"jss exactly min holds",
+     {GLOBEX_GRANT, "prof jss=80"},
      "+globex STANDARD v1"},
-    {"profile incomplete", {GLOBEX_GRANT, "prof comp=99"},
+    {"profile incomplete",
+     {GLOBEX_GRANT, "prof comp=99"},
      "+globex STANDARD v1 -globex PROFILE_INCOMPLETE v2"},
-    {"profile upwork only", {GLOBEX_GRANT, "prof vis=UPWORK_ONLY"},
+    {"profile upwork only",
+     {GLOBEX_GRANT, "prof vis=UPWORK_ONLY"},
      "+globex STANDARD v1 -globex PROFILE_NOT_PUBLIC v2"},
-    {"profile private", {GLOBEX_GRANT, "prof vis=PRIVATE"},
+    {"profile private",
+     {GLOBEX_GRANT, "prof vis=PRIVATE"},
      "+globex STANDARD v1 -globex PROFILE_NOT_PUBLIC v2"},
-    {"english conversational", {GLOBEX_GRANT, "prof eng=CONVERSATIONAL"},
+    {"english conversational",
+     {GLOBEX_GRANT, "prof eng=CONVERSATIONAL"},
      "+globex STANDARD v1 -globex ENGLISH_BELOW_MIN v2"},
-    {"english native is better than fluent", {GLOBEX_GRANT, "prof eng=NATIVE"},
+    {"english native is better than fluent",
+     {GLOBEX_GRANT, "prof eng=NATIVE"},
      "+globex STANDARD v1"},
     {"requalifying grants again",
      {GLOBEX_GRANT, "prof jss=70", "prof jss=85"},
      "+globex STANDARD v1 -globex JSS_BELOW_MIN v2 +globex STANDARD v3"},
 
     /* Elance profiles need 90 %, others 100 %. */
-    {"elance at 90 qualifies", {"inv globex", "prof origin=ELANCE comp=90",
-                                "sel globex"},
+    {"elance at 90 qualifies",
+     {"inv globex", "prof origin=ELANCE comp=90", "sel globex"},
      "+globex STANDARD v1"},
-    {"elance at 89 does not", {"inv globex", "prof origin=ELANCE comp=89",
-                               "sel globex"},
+    {"elance at 89 does not",
+     {"inv globex", "prof origin=ELANCE comp=89", "sel globex"},
      ""},
-    {"native at 90 does not", {"inv globex", "prof comp=90", "sel globex"},
-     ""},
+    {"native at 90 does not", {"inv globex", "prof comp=90", "sel globex"}, ""},
 
     /* The new-freelancer exception. */
     {"exception grants without jss or english",
@@ -101,7 +110,8 @@ static const engine_case_t cases[] = {
       "prof jss=95 signup=globex"},
      "+globex NEW_FREELANCER_EXCEPTION v1"},
     {"partner without the exception",
-     {"inv initech", "prof jss=null signup=initech", "sel initech"}, ""},
+     {"inv initech", "prof jss=null signup=initech", "sel initech"},
+     ""},
     {"exception keeps partner requirements",
      {"inv hooli", "prof jss=null signup=hooli", "sel hooli",
       "prof jss=null signup=hooli cert=hooli-cloud"},
@@ -114,15 +124,18 @@ static const engine_case_t cases[] = {
     {"not selected after a grant revokes",
      {GLOBEX_GRANT, "nsel globex"},
      "+globex STANDARD v1 -globex NOT_SELECTED v2"},
-    {"removed by partner", {GLOBEX_GRANT, "rem globex"},
+    {"removed by partner",
+     {GLOBEX_GRANT, "rem globex"},
      "+globex STANDARD v1 -globex REMOVED_BY_PARTNER v2"},
-    {"removed by platform", {GLOBEX_GRANT, "remp globex policy breach"},
+    {"removed by platform",
+     {GLOBEX_GRANT, "remp globex policy breach"},
      "+globex STANDARD v1 -globex REMOVED_BY_PLATFORM v2"},
     {"removed then selected again",
      {GLOBEX_GRANT, "rem globex", "sel globex"},
      "+globex STANDARD v1 -globex REMOVED_BY_PARTNER v2 +globex STANDARD v3"},
     {"removed without a badge is silent",
-     {"inv globex", "prof jss=10", "sel globex", "rem globex"}, ""},
+     {"inv globex", "prof jss=10", "sel globex", "rem globex"},
+     ""},
     {"late older decision does not override",
      {"inv globex", "prof", "@1700000100000 sel globex",
       "@1700000050000 rem globex"},
@@ -136,7 +149,8 @@ static const engine_case_t cases[] = {
     {"certification grants",
      {"inv hooli", "prof cert=hooli-cloud", "sel hooli"},
      "+hooli STANDARD v1"},
-    {"certification missing", {"inv hooli", "prof cert=other", "sel hooli"},
+    {"certification missing",
+     {"inv hooli", "prof cert=other", "sel hooli"},
      ""},
     {"certification expired before the event",
      {"inv hooli", "@1700000010000 prof cert=hooli-cloud:1700000005000",
@@ -180,14 +194,16 @@ static const engine_case_t cases[] = {
      ""},
     {"partner jss stricter than platform",
      {"inv acme", "prof jss=95 cert=acme-admin", "con c1 acme-crm 5",
-      "con c2 acme-crm 5", "con c3 acme-crm 5", "sel acme", "prof jss=85 cert=acme-admin"},
+      "con c2 acme-crm 5", "con c3 acme-crm 5", "sel acme",
+      "prof jss=85 cert=acme-admin"},
      "+acme STANDARD v1 -acme JSS_BELOW_MIN v2"},
 
     /* Idempotence. */
     {"stale snapshot ignored",
      {GLOBEX_GRANT, "prof v=5", "prof v=4 jss=10"},
      "+globex STANDARD v1"},
-    {"same version ignored", {GLOBEX_GRANT, "prof v=1 jss=10"},
+    {"same version ignored",
+     {GLOBEX_GRANT, "prof v=1 jss=10"},
      "+globex STANDARD v1"},
     {"duplicates change nothing",
      {"inv globex", "dup", "prof", "dup", "sel globex", "dup", "rem globex",
@@ -218,9 +234,9 @@ static const engine_case_t cases[] = {
 };
 
 static bp_rules_t *load_rules(void) {
-        char err[512];
-        bp_rules_t *rules = bp_rules_load_dir("data/rules-engine", err,
-                                              sizeof(err));
+        char        err[512];
+        bp_rules_t *rules =
+            bp_rules_load_dir("data/rules-engine", err, sizeof(err));
         if (!rules)
                 fail_msg("rules: %s", err);
         return rules;
@@ -228,11 +244,11 @@ static bp_rules_t *load_rules(void) {
 
 static void test_cases(void **unused) {
         bp_rules_t *rules = load_rules();
-        size_t i, j;
+        size_t      i, j;
         (void)unused;
         for (i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
                 bp_freelancer_t *fl = bp_freelancer_new(SCRIPT_FREELANCER);
-                script_t *s         = script_new(rules, fl);
+                script_t        *s  = script_new(rules, fl);
                 for (j = 0; j < MAX_STEPS && cases[i].steps[j]; j++)
                         script_step(s, cases[i].steps[j]);
                 if (strcmp(script_output(s), cases[i].expect) != 0)
@@ -247,9 +263,9 @@ static void test_cases(void **unused) {
 
 /* Revocation details are read by people: check their wording. */
 static void test_reason_details(void **unused) {
-        bp_rules_t *rules   = load_rules();
-        bp_freelancer_t *fl = bp_freelancer_new(SCRIPT_FREELANCER);
-        script_t *s         = script_new(rules, fl);
+        bp_rules_t             *rules = load_rules();
+        bp_freelancer_t        *fl    = bp_freelancer_new(SCRIPT_FREELANCER);
+        script_t               *s     = script_new(rules, fl);
         const bp_badge_event_t *ev;
         (void)unused;
 
@@ -287,11 +303,11 @@ static void test_reason_details(void **unused) {
 }
 
 static void test_default_badge_id_and_event_ids(void **unused) {
-        bp_rules_t *rules    = load_rules();
-        bp_freelancer_t *fl  = bp_freelancer_new(SCRIPT_FREELANCER);
-        bp_freelancer_t *fl2 = bp_freelancer_new(SCRIPT_FREELANCER);
+        bp_rules_t      *rules = load_rules();
+        bp_freelancer_t *fl    = bp_freelancer_new(SCRIPT_FREELANCER);
+        bp_freelancer_t *fl2   = bp_freelancer_new(SCRIPT_FREELANCER);
         script_t *s = script_new(rules, fl), *s2 = script_new(rules, fl2);
-        char id1[BP_BADGE_EVENT_ID_SIZE];
+        char      id1[BP_BADGE_EVENT_ID_SIZE];
         const bp_badge_event_t *ev;
         (void)unused;
 

@@ -24,12 +24,12 @@
 #include "bp_state_map.h"
 #include "engine_script.h"
 
-#define EVENTS      30000
+#define EVENTS 30000
 #define FREELANCERS 400
 
 /* Appends every field of every event, details included, to out. */
 static void render_all(const bp_badge_events_t *events, bp_buf_t *out) {
-        char line[1024];
+        char   line[1024];
         size_t i, r;
         for (i = 0; i < events->cnt; i++) {
                 const bp_badge_event_t *ev = &events->items[i];
@@ -47,12 +47,12 @@ static void render_all(const bp_badge_events_t *events, bp_buf_t *out) {
 /* Applies events [from, to) of the seeded stream to map. */
 static void run(const bp_rules_t *rules, bp_state_map_t *map, uint64_t seed,
                 int from, int to, bp_buf_t *out) {
-        bp_gen_conf_t conf;
-        bp_gen_t *gen;
+        bp_gen_conf_t     conf;
+        bp_gen_t         *gen;
         bp_badge_events_t events;
-        bp_event_t ev;
-        char err[256];
-        int i;
+        bp_event_t        ev;
+        char              err[256];
+        int               i;
 
         bp_gen_conf_defaults(&conf);
         conf.seed        = seed;
@@ -61,7 +61,7 @@ static void run(const bp_rules_t *rules, bp_state_map_t *map, uint64_t seed,
         assert_non_null(gen);
         assert_int_equal(bp_badge_events_init(&events), BP_OK);
         for (i = 0; i < to; i++) {
-                bp_cause_t cause;
+                bp_cause_t       cause;
                 bp_freelancer_t *fl;
                 bp_gen_next(gen, &ev);
                 if (i < from)
@@ -97,27 +97,27 @@ typedef struct compare_s {
 } compare_t;
 
 static int compare_one(bp_freelancer_t *fl, void *opaque) {
-        compare_t *cmp = opaque;
-        bp_freelancer_t *o = bp_state_map_find(cmp->other, fl->freelancer_id);
+        compare_t       *cmp = opaque;
+        bp_freelancer_t *o   = bp_state_map_find(cmp->other, fl->freelancer_id);
         if (!o || !bp_freelancer_equal(fl, o))
                 cmp->mismatches++;
         return 0;
 }
 
 static void check_split(uint64_t seed, const int *cuts, int cut_cnt) {
-        char err[512];
-        bp_rules_t *rules = bp_rules_load_dir("data/rules-gen", err,
-                                              sizeof(err));
+        char        err[512];
+        bp_rules_t *rules =
+            bp_rules_load_dir("data/rules-gen", err, sizeof(err));
         bp_state_map_t *whole = bp_state_map_new(), *part = bp_state_map_new();
-        bp_buf_t out_whole = {0}, out_split = {0};
-        compare_t cmp = {0};
-        int i, from = 0;
+        bp_buf_t        out_whole = {0}, out_split = {0};
+        compare_t       cmp = {0};
+        int             i, from = 0;
 
         if (!rules)
                 fail_msg("rules: %s", err);
         run(rules, whole, seed, 0, EVENTS, &out_whole);
         for (i = 0; i <= cut_cnt; i++) {
-                int to = i < cut_cnt ? cuts[i] : EVENTS;
+                int             to   = i < cut_cnt ? cuts[i] : EVENTS;
                 bp_state_map_t *next = bp_state_map_new();
                 run(rules, part, seed, from, to, &out_split);
                 /* Carry the state over into a fresh map, as a restart
