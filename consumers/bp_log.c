@@ -366,8 +366,7 @@ void bp_log_write(bp_log_level_t level, const char *event, const char *fmt,
                  strlen(bp_log_level_name(level)));
         line_put(&line, " event=", 7);
         line_put(&line, event, strlen(event));
-        if (fmt && *fmt) {
-                line_put(&line, " ", 1);
+        if (fmt && *fmt && strcmp(fmt, " ") != 0) {
                 va_start(ap, fmt);
                 put_fields(&line, fmt, &ap);
                 va_end(ap);

@@ -44,17 +44,18 @@ extern atomic_int bp_log_max_level;
 
 /**
  * Writes one line at level LEVEL for event EVENT (a short static name such
- * as "assignment") with the fields of the printf format FMT, e.g.
+ * as "assignment") with the fields of the printf format FMT, which must be
+ * a string literal, e.g.
  *   BP_LOG(BP_LOG_INFO, "assignment", "partition=%d count=%d", p, n);
  * FMT may be "" for a line with no fields. The arguments are not evaluated
  * when the level is off.
  */
-#define BP_LOG(level, event, ...)                                    \
-        do {                                                         \
-                if ((int)(level) <=                                  \
-                    atomic_load_explicit(&bp_log_max_level,          \
-                                         memory_order_relaxed))      \
-                        bp_log_write((level), (event), __VA_ARGS__); \
+#define BP_LOG(level, event, ...)                                        \
+        do {                                                             \
+                if ((int)(level) <=                                      \
+                    atomic_load_explicit(&bp_log_max_level,              \
+                                         memory_order_relaxed))          \
+                        bp_log_write((level), (event), " " __VA_ARGS__); \
         } while (0)
 
 /**
@@ -77,11 +78,14 @@ bp_err_t bp_log_level_parse(const char *name, bp_log_level_t *levelp);
 
 /**
  * Writes one line without checking the level: BP_LOG() is the way to call
- * it. Supported conversions are those of printf for integers, floating
- * point, characters, pointers and strings, with flags, width, precision
- * (also `*`) and the length modifiers hh h l ll j z t L; `%n` is not. A
- * NULL %s argument is written as (null). Never fails: write errors are
- * ignored, because there is nowhere left to report them.
+ * it. FMT starts with the blank that separates the fields from the event
+ * name (BP_LOG() puts it there, which also keeps an empty field list from
+ * being an empty format); " " alone means no fields. Supported conversions
+ * are those of printf for integers, floating point, characters, pointers
+ * and strings, with flags, width, precision (also `*`) and the length
+ * modifiers hh h l ll j z t L; `%n` is not. A NULL %s argument is written
+ * as (null). Never fails: write errors are ignored, because there is
+ * nowhere left to report them.
  */
 void bp_log_write(bp_log_level_t level, const char *event, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -142,7 +142,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
         return reply(conn, MHD_HTTP_NOT_FOUND, "not found\n", NULL);
 }
 
-/* Routes libmicrohttpd's own messages into the log. */
+/* Routes libmicrohttpd's own messages into the log, at debug level: most
+ * are about a client's bad request, and a client must not be able to
+ * fill the log. A failure to start is reported to the caller anyway. */
 static void mhd_log(void *cls, const char *fmt, va_list ap) {
         char   msg[512];
         size_t len;
@@ -152,7 +154,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap) {
         len = strlen(msg);
         while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == '\r'))
                 msg[--len] = '\0';
-        BP_LOG(BP_LOG_WARN, "metrics_http", "msg=%s", msg);
+        BP_LOG(BP_LOG_DEBUG, "metrics_http", "msg=%s", msg);
 }
 
 /* Resolves host (brackets allowed around IPv6) and port to an address. */
