@@ -145,6 +145,31 @@ static void test_example(void **state) {
         bp_rules_destroy(rules);
 }
 
+/* Bounds of every range, and quoted ids that would otherwise read as
+ * numbers or booleans. */
+static void assert_custom_initech(const bp_partner_rules_t *p) {
+        const bp_requirement_t *req;
+
+        assert_non_null(p);
+        assert_string_equal(p->badge_id, "initech-expert");
+        assert_int_equal(p->requirement_cnt, 4);
+        req = &p->requirements[0];
+        assert_string_equal(req->u.contracts.skill, "initech-erp");
+        assert_int_equal(req->u.contracts.min, 0);
+        assert_true(req->u.contracts.has_min_feedback);
+        assert_true(req->u.contracts.min_feedback == 5.0);
+        assert_int_equal(p->requirements[1].u.job_success_score.min, 100);
+        req = &p->requirements[2];
+        assert_int_equal(req->type, BP_REQ_CERTIFICATION);
+        assert_int_equal(req->u.certification.any_of_cnt, 3);
+        assert_string_equal(req->u.certification.any_of[0], "123");
+        assert_string_equal(req->u.certification.any_of[1], "4.5");
+        assert_string_equal(req->u.certification.any_of[2], "true-ish");
+        req = &p->requirements[3];
+        assert_int_equal(req->u.contracts.min, 1000000);
+        assert_true(req->u.contracts.min_feedback == 1.0);
+}
+
 /* Every platform value away from its default, and partner defaults
  * overridden. */
 static void test_custom_values(void **state) {
@@ -159,12 +184,13 @@ static void test_custom_values(void **state) {
                          BP_ENGLISH_CONVERSATIONAL);
         assert_false(rules->platform.require_public_profile);
         assert_false(rules->platform.require_active_account);
-        assert_int_equal(rules->partner_cnt, 1);
+        assert_int_equal(rules->partner_cnt, 2);
         globex = bp_rules_partner(rules, "globex");
         assert_non_null(globex);
         assert_string_equal(globex->badge_id, "globex-cloud-pro");
         assert_false(globex->new_freelancer_exception);
         assert_int_equal(globex->requirement_cnt, 0);
+        assert_custom_initech(bp_rules_partner(rules, "initech"));
         bp_rules_destroy(rules);
 }
 
@@ -253,65 +279,73 @@ static void test_version_layout_independent(void **state) {
         bp_rules_destroy(c);
 }
 
-/* Changes one value of the example's rules; returns false past the last. */
-static bool mutate(bp_rules_t *rules, int which) {
-        bp_partner_rules_t *acme = &rules->partners[0];
-        bp_requirement_t   *reqs = acme->requirements, tmp;
+/* Changes one value of the platform table; false past the last. */
+static bool mutate_platform(bp_platform_rules_t *p, int which) {
+        switch (which) {
+        case 0:
+                p->min_job_success_score++;
+                break;
+        case 1:
+                p->min_profile_completeness--;
+                break;
+        case 2:
+                p->min_profile_completeness_elance++;
+                break;
+        case 3:
+                p->min_english_level = BP_ENGLISH_NATIVE;
+                break;
+        case 4:
+                p->require_public_profile = false;
+                break;
+        case 5:
+                p->require_active_account = false;
+                break;
+        default:
+                return false;
+        }
+        return true;
+}
+
+/* Changes one value of the example's acme rules; false past the last. */
+static bool mutate_partner(bp_partner_rules_t *acme, int which) {
+        bp_requirement_t *reqs = acme->requirements, tmp;
 
         switch (which) {
         case 0:
-                rules->platform.min_job_success_score++;
-                break;
-        case 1:
-                rules->platform.min_profile_completeness--;
-                break;
-        case 2:
-                rules->platform.min_profile_completeness_elance++;
-                break;
-        case 3:
-                rules->platform.min_english_level = BP_ENGLISH_NATIVE;
-                break;
-        case 4:
-                rules->platform.require_public_profile = false;
-                break;
-        case 5:
-                rules->platform.require_active_account = false;
-                break;
-        case 6:
                 acme->partner_id[0] = 'b';
                 break;
-        case 7:
+        case 1:
                 acme->badge_id[0] = 'b';
                 break;
-        case 8:
+        case 2:
                 acme->new_freelancer_exception = false;
                 break;
-        case 9:
+        case 3:
                 reqs[0].u.certification.any_of[1][0] = 'b';
                 break;
-        case 10: /* drop the last id, as if the file listed one */
+        case 4: /* drop the last id, as if the file listed one */
                 free(reqs[0].u.certification.any_of[1]);
                 reqs[0].u.certification.any_of_cnt = 1;
                 break;
-        case 11:
+        case 5:
                 reqs[1].u.contracts.skill[0] = 'b';
                 break;
-        case 12:
+        case 6:
                 reqs[1].u.contracts.min = 4;
                 break;
-        case 13:
+        case 7:
                 reqs[1].u.contracts.min_feedback = 4.25;
                 break;
-        case 14:
+        case 8:
                 reqs[1].u.contracts.has_min_feedback = false;
                 break;
-        case 15:
+        case 9:
                 reqs[2].u.job_success_score.min = 91;
                 break;
-        case 16: /* drop the last requirement (it owns no memory) */
+        case 10: /* drop the last requirement (it owns no memory) */
                 acme->requirement_cnt = 2;
                 break;
-        case 17: /* same requirements, another order */
+        case 11: /* same requirements, another order */
                 tmp     = reqs[0];
                 reqs[0] = reqs[2];
                 reqs[2] = tmp;
@@ -320,6 +354,15 @@ static bool mutate(bp_rules_t *rules, int which) {
                 return false;
         }
         return true;
+}
+
+/* Mutation number which of the example's rules; false past the last. */
+static bool mutate(bp_rules_t *rules, int which) {
+        const int platform_cnt = 6;
+
+        if (which < platform_cnt)
+                return mutate_platform(&rules->platform, which);
+        return mutate_partner(&rules->partners[0], which - platform_cnt);
 }
 
 /* Each single change gives a version unlike the original and unlike every
