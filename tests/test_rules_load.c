@@ -1,5 +1,5 @@
 /*
- * test_rules_load.c - the rules loader, the rules digest and SHA-256.
+ * test_rules_load.c - the rules loader and the rules version digest.
  *
  * Fixtures live in data/rules/<case>/ (the tests run from tests/). Valid
  * cases check every loaded value against the file; error cases check the
@@ -20,7 +20,6 @@
 #include <unistd.h>
 
 #include "bp_rules.h"
-#include "bp_sha256.h"
 
 #define FIXTURES "data/rules/"
 
@@ -33,59 +32,6 @@ static bp_rules_t *load_ok(const char *name) {
         if (!rules)
                 fail_msg("%s: %s", dir, errstr);
         return rules;
-}
-
-/* --- SHA-256 -------------------------------------------------------------- */
-
-static void test_sha256_vectors(void **state) {
-        /* FIPS 180-4 examples (NIST CSRC) and the long-message vector. */
-        static const struct {
-                const char *chunk;
-                size_t      repeat;
-                const char *hex;
-        } cases[] = {
-            {"", 1,
-             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b85"
-             "5"},
-            {"abc", 1,
-             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015a"
-             "d"},
-            {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 1,
-             "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c"
-             "1"},
-            /* One million 'a', fed as 10-byte chunks to cross block
-             * boundaries at every offset. */
-            {"aaaaaaaaaa", 100000,
-             "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd"
-             "0"},
-        };
-        size_t i, r;
-
-        (void)state;
-        for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-                bp_sha256_t h;
-                uint8_t     digest[32];
-                char        hex[65];
-
-                bp_sha256_init(&h);
-                for (r = 0; r < cases[i].repeat; r++)
-                        bp_sha256_update(&h, cases[i].chunk,
-                                         strlen(cases[i].chunk));
-                bp_sha256_final(&h, digest);
-                bp_hex(digest, 32, hex);
-                assert_string_equal(hex, cases[i].hex);
-        }
-}
-
-static void test_hex_prefix(void **state) {
-        const uint8_t bytes[] = {0x00, 0x0f, 0xa5, 0xff};
-        char          hex[9];
-
-        (void)state;
-        bp_hex(bytes, 3, hex);
-        assert_string_equal(hex, "000fa5");
-        bp_hex(bytes, 0, hex);
-        assert_string_equal(hex, "");
 }
 
 /* --- valid files ---------------------------------------------------------- */
@@ -632,8 +578,6 @@ static void test_file_size_limit(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_sha256_vectors),
-            cmocka_unit_test(test_hex_prefix),
             cmocka_unit_test(test_example),
             cmocka_unit_test(test_custom_values),
             cmocka_unit_test(test_empty_files),
