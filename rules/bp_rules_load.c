@@ -528,6 +528,10 @@ bp_rules_t *bp_rules_load_dir(const char *dir, char *errstr,
                 errstr_size = sizeof(scratch);
         }
         errstr[0] = '\0';
+        if (!dir) {
+                snprintf(errstr, errstr_size, "no rules directory given");
+                return NULL;
+        }
         if ((err = bp_list_dir(dir, &names, &cnt, errstr, errstr_size)))
                 goto out;
         err = BP_ERR_NOMEM;

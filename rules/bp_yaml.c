@@ -398,10 +398,10 @@ bp_err_t bp_yaml_mapping(bp_yaml_t *y, const char *key,
         return BP_OK;
 }
 
-/* Reads an optional '-' and 1..digits_max digits without a superfluous
- * leading zero (YAML 1.1 reads 010 as octal 8, YAML 1.2 as 10: refuse
- * it rather than guess). Returns the magnitude and the number of digits
- * in *mag and *n; *i ends after the digits. */
+/* Reads 1..digits_max digits from *i without a superfluous leading zero
+ * (YAML 1.1 reads 010 as octal 8, YAML 1.2 as 10: refuse it rather than
+ * guess). Returns their value and count in *mag and *n; *i ends after
+ * them. Callers handle the sign. */
 static bool bp_decimal_digits(const char *s, size_t len, size_t *i,
                               size_t digits_max, uint64_t *mag, size_t *n) {
         size_t start = *i;

@@ -533,6 +533,7 @@ static void test_errstr_buffers(void **state) {
         assert_string_equal(errstr, "data/ru");
         assert_null(bp_rules_load_dir(FIXTURES "err_anchor", NULL, 0));
         assert_null(bp_rules_load_dir(FIXTURES "no_such_dir", NULL, 0));
+        assert_null(bp_rules_load_dir(NULL, NULL, 0));
 }
 
 /* Writes a comment-only platform.yaml of size bytes in a new directory. */
