@@ -56,7 +56,7 @@ const char *bp_jf_path(const bp_jf_t *jf, const char *name, char *dst,
                        size_t dst_size) {
         if (!jf->list)
                 return name;
-        if (jf->idx == BP_JF_MEMBER)
+        if (name && jf->idx == BP_JF_MEMBER)
                 snprintf(dst, dst_size, "%s.%s", jf->list, name);
         else if (name)
                 snprintf(dst, dst_size, "%s[%zu].%s", jf->list, jf->idx, name);
@@ -274,7 +274,7 @@ static bp_err_t element(bp_jf_t *jf, const json_t *arr, const char *list,
 
 bp_err_t bp_jf_elem_string(bp_jf_t *jf, const json_t *arr, const char *list,
                            size_t idx, const char **out) {
-        const json_t *v;
+        const json_t *v   = NULL;
         bp_err_t      err = element(jf, arr, list, idx, JSON_STRING, &v);
 
         if (err == BP_OK)
