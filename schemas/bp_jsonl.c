@@ -2,11 +2,12 @@
  * bp_jsonl.c - reads input events from the JSON Lines form (see
  * bp_jsonl.h).
  *
- * jansson parses the line into a document that the parser keeps until the
- * next line, so the event's strings point into it and nothing is copied.
- * The event's two arrays (certifications, skills) live in fixed arrays of
- * BP_LIST_MAX entries inside the parser: a list is refused on its length
- * before any element is read, so no line can make the parser allocate.
+ * The scanner (bp_json_scan.h) parses the line into values that the parser
+ * keeps until the next line, so the event's strings point into it and
+ * nothing is copied. The event's two arrays (certifications, skills) live
+ * in fixed arrays of BP_LIST_MAX entries inside the parser: a list is
+ * refused on its length before any element is read. Once the scanner's
+ * buffers have grown to the longest line seen, parsing allocates nothing.
  *
  * Each event type has one function that reads its fields in EVENTS.md
  * order and stops at the first error, so the message names the first
@@ -18,20 +19,30 @@
 #include "bp_jsonl_field.h"
 
 struct bp_jsonl_parser_s {
-        json_t         *doc; /* the last line; the event borrows from it */
+        bp_json_t      *js; /* the last line; the event borrows from it */
         bp_event_cert_t certs[BP_LIST_MAX];
         const char     *skills[BP_LIST_MAX];
 };
 
 bp_jsonl_parser_t *bp_jsonl_parser_new(void) {
-        return calloc(1, sizeof(bp_jsonl_parser_t));
+        bp_jsonl_parser_t *parser = calloc(1, sizeof(*parser));
+
+        if (parser && !(parser->js = bp_json_new())) {
+                free(parser);
+                return NULL;
+        }
+        return parser;
 }
 
 void bp_jsonl_parser_destroy(bp_jsonl_parser_t *parser) {
         if (!parser)
                 return;
-        json_decref(parser->doc);
+        bp_json_destroy(parser->js);
         free(parser);
+}
+
+bp_json_t *bp_jsonl_parser_scanner(bp_jsonl_parser_t *parser) {
+        return parser->js;
 }
 
 /* Reads the enum member name of obj with parse_fn into *out. The parse
@@ -48,20 +59,20 @@ void bp_jsonl_parser_destroy(bp_jsonl_parser_t *parser) {
 
 
 static bp_err_t read_certs(bp_jsonl_parser_t *parser, bp_jf_t *jf,
-                           const json_t *obj, bp_profile_updated_t *p) {
-        const json_t *arr, *el;
-        bp_jf_t       at = *jf;
-        size_t        i, n;
-        bool          has_expiry;
+                           const bp_jv_t *obj, bp_profile_updated_t *p) {
+        const bp_jv_t *arr, *el;
+        bp_jf_t        at = *jf;
+        size_t         i, n;
+        bool           has_expiry;
 
         BP_JF_TRY(bp_jf_array(jf, obj, "certifications", BP_LIST_MAX, &arr));
-        n       = json_array_size(arr);
+        n       = arr->cnt;
         at.list = "certifications";
-        for (i = 0; i < n; i++) {
+        for (i = 0, el = bp_jv_first(arr); i < n; i++, el = bp_jv_next(el)) {
                 bp_event_cert_t *c = &parser->certs[i];
 
                 at.idx = i;
-                BP_JF_TRY(bp_jf_elem_object(jf, arr, "certifications", i, &el));
+                BP_JF_TRY(bp_jf_elem_object(jf, el, "certifications", i));
                 BP_JF_TRY(bp_jf_string(&at, el, "certification_id", false,
                                        &c->certification_id));
                 BP_JF_TRY(bp_jf_int64(&at, el, "expires_at", true, &has_expiry,
@@ -75,7 +86,7 @@ static bp_err_t read_certs(bp_jsonl_parser_t *parser, bp_jf_t *jf,
 }
 
 static bp_err_t read_profile(bp_jsonl_parser_t *parser, bp_jf_t *jf,
-                             const json_t *obj, bp_profile_updated_t *p) {
+                             const bp_jv_t *obj, bp_profile_updated_t *p) {
         bool has_jss;
 
         BP_JF_TRY(bp_jf_int64(jf, obj, "profile_version", false, NULL,
@@ -104,30 +115,30 @@ static bp_err_t read_profile(bp_jsonl_parser_t *parser, bp_jf_t *jf,
 }
 
 static bp_err_t read_contract(bp_jsonl_parser_t *parser, bp_jf_t *jf,
-                              const json_t *obj, bp_contract_completed_t *c) {
-        const json_t *arr;
-        size_t        i, n;
+                              const bp_jv_t *obj, bp_contract_completed_t *c) {
+        const bp_jv_t *arr, *el;
+        size_t         i, n;
 
         BP_JF_TRY(bp_jf_string(jf, obj, "contract_id", false, &c->contract_id));
         BP_JF_TRY(bp_jf_array(jf, obj, "skills", BP_LIST_MAX, &arr));
-        n = json_array_size(arr);
-        for (i = 0; i < n; i++)
-                BP_JF_TRY(bp_jf_elem_string(jf, arr, "skills", i,
-                                            &parser->skills[i]));
+        n = arr->cnt;
+        for (i = 0, el = bp_jv_first(arr); i < n; i++, el = bp_jv_next(el))
+                BP_JF_TRY(
+                    bp_jf_elem_string(jf, el, "skills", i, &parser->skills[i]));
         c->skills    = parser->skills;
         c->skill_cnt = n;
         return bp_jf_double(jf, obj, "feedback_score", true,
                             &c->has_feedback_score, &c->feedback_score);
 }
 
-static bp_err_t read_invitation(bp_jf_t *jf, const json_t *obj,
+static bp_err_t read_invitation(bp_jf_t *jf, const bp_jv_t *obj,
                                 bp_invitation_sent_t *inv) {
         BP_JF_TRY(
             bp_jf_string(jf, obj, "invitation_id", false, &inv->invitation_id));
         return bp_jf_string(jf, obj, "partner_id", false, &inv->partner_id);
 }
 
-static bp_err_t read_decision(bp_jf_t *jf, const json_t *obj,
+static bp_err_t read_decision(bp_jf_t *jf, const bp_jv_t *obj,
                               bp_partner_decision_t *d) {
         BP_JF_TRY(bp_jf_string(jf, obj, "partner_id", false, &d->partner_id));
         BP_JF_ENUM(jf, obj, "decision", bp_decision_parse, &d->decision);
@@ -136,7 +147,7 @@ static bp_err_t read_decision(bp_jf_t *jf, const json_t *obj,
 }
 
 static bp_err_t read_event(bp_jsonl_parser_t *parser, bp_jf_t *jf,
-                           const json_t *obj, bp_event_t *ev) {
+                           const bp_jv_t *obj, bp_event_t *ev) {
         const char *type;
 
         BP_JF_TRY(bp_jf_string(jf, obj, "type", false, &type));
@@ -166,16 +177,15 @@ static bp_err_t read_event(bp_jsonl_parser_t *parser, bp_jf_t *jf,
 bp_err_t bp_jsonl_parser_parse(bp_jsonl_parser_t *parser, const char *line,
                                size_t len, bp_event_t *ev, char *errstr,
                                size_t errstr_size) {
-        bp_jf_t  jf = {.errstr = errstr, .errstr_size = errstr_size};
-        bp_err_t err;
+        bp_jf_t        jf = {.errstr = errstr, .errstr_size = errstr_size};
+        const bp_jv_t *root;
+        bp_err_t       err;
 
         /* The previous event's strings die here, as documented. */
-        json_decref(parser->doc);
-        parser->doc = NULL;
-        err         = bp_jf_load(&jf, line, len, &parser->doc);
+        err = bp_jf_load(&jf, parser->js, line, len, &root);
         if (err != BP_OK)
                 return err;
-        err = read_event(parser, &jf, parser->doc, ev);
+        err = read_event(parser, &jf, root, ev);
         if (err != BP_OK)
                 return err;
         return bp_event_check(ev, errstr, errstr_size);

@@ -53,14 +53,14 @@ void bp_jsonl_parser_destroy(bp_jsonl_parser_t *parser);
  * with bp_event_check().
  *
  * The strings and arrays *ev points to are borrowed from parser and stay
- * valid until the next bp_jsonl_parser_parse() or _destroy() on it; the
- * line itself may be freed as soon as the call returns. Apart from the
- * JSON document, which is proportional to the line, nothing is allocated
- * per call.
+ * valid until the next parse call or _destroy() on it; the line itself
+ * may be freed as soon as the call returns. The parser's buffers grow to
+ * fit the longest line seen (about 40 bytes per JSON value); after that
+ * nothing is allocated per call.
  *
  * Returns BP_OK, or with a one-line message in errstr:
- *  - BP_ERR_PARSE: not JSON ("invalid JSON at column 17: ...", the column
- *    as jansson counts it, 1-based), or not an object;
+ *  - BP_ERR_PARSE: not JSON ("invalid JSON at column 17: ...", worded by
+ *    jansson, its column counting characters from 1), or not an object;
  *  - BP_ERR_INVALID: unknown type, missing field, wrong JSON type,
  *    integer that does not fit, list too long, value out of range;
  *  - BP_ERR_NOMEM.
@@ -97,17 +97,20 @@ bp_err_t bp_jsonl_write_event(bp_buf_t *buf, const bp_event_t *ev);
 bp_err_t bp_jsonl_write_badge(bp_buf_t *buf, const bp_badge_event_t *ev);
 
 /**
- * Parses one badge-granted or badge-revoked line into *ev. Its strings are
- * copied into arena and live as long as the arena's memory; the line may
- * be freed when the call returns. Unknown fields are ignored; event_id
- * longer than BP_BADGE_EVENT_ID_SIZE - 1 bytes, a reason detail longer
- * than BP_DETAIL_SIZE - 1, or more reasons than BP_REASON__CNT are
- * rejected.
+ * Parses one badge-granted or badge-revoked line into *ev, reusing
+ * parser's buffers (which ends the life of the event the last
+ * bp_jsonl_parser_parse() on it returned).
+ * Its strings are copied into arena and live as long as the arena's
+ * memory; the line may be freed when the call returns. Unknown fields are
+ * ignored; event_id longer than BP_BADGE_EVENT_ID_SIZE - 1 bytes, a reason
+ * detail longer than BP_DETAIL_SIZE - 1, or more reasons than
+ * BP_REASON__CNT are rejected.
  *
  * Returns BP_OK, BP_ERR_PARSE, BP_ERR_INVALID or BP_ERR_NOMEM with a
  * message in errstr, as bp_jsonl_parser_parse() does.
  */
-bp_err_t bp_jsonl_parse_badge(const char *line, size_t len, bp_arena_t *arena,
+bp_err_t bp_jsonl_parse_badge(bp_jsonl_parser_t *parser, const char *line,
+                              size_t len, bp_arena_t *arena,
                               bp_badge_event_t *ev, char *errstr,
                               size_t errstr_size);
 

@@ -4,8 +4,8 @@
  *
  * Audit tooling reads what replay or the runtime published and compares it
  * with what the rules say. Unlike the input parser, the event this builds
- * must outlive the line's document (audits keep many), so its strings are
- * copied into the caller's arena and the document is freed before return.
+ * must outlive the line (audits keep many), so its strings are copied into
+ * the caller's arena; the parser's scanner is reused for the line.
  * The fixed-size members (event_id, reason details) are refused when the
  * text would not fit, rather than cut, so that a round trip is exact.
  */
@@ -15,7 +15,7 @@
 #include "bp_jsonl_field.h"
 
 /* Reads string member name of obj into the arena: *out is the copy. */
-static bp_err_t arena_string(bp_jf_t *jf, const json_t *obj, const char *name,
+static bp_err_t arena_string(bp_jf_t *jf, const bp_jv_t *obj, const char *name,
                              bp_arena_t *arena, const char **out) {
         const char *s;
 
@@ -27,7 +27,7 @@ static bp_err_t arena_string(bp_jf_t *jf, const json_t *obj, const char *name,
 }
 
 /* Reads string member name of obj into the fixed array dst. */
-static bp_err_t fixed_string(bp_jf_t *jf, const json_t *obj, const char *name,
+static bp_err_t fixed_string(bp_jf_t *jf, const bp_jv_t *obj, const char *name,
                              char *dst, size_t dst_size) {
         const char *s;
         size_t      n;
@@ -43,21 +43,21 @@ static bp_err_t fixed_string(bp_jf_t *jf, const json_t *obj, const char *name,
         return BP_OK;
 }
 
-static bp_err_t read_reasons(bp_jf_t *jf, const json_t *obj,
+static bp_err_t read_reasons(bp_jf_t *jf, const bp_jv_t *obj,
                              bp_badge_event_t *ev) {
-        const json_t *arr, *el;
-        const char   *code;
-        bp_jf_t       at = *jf;
-        size_t        i, n;
+        const bp_jv_t *arr, *el;
+        const char    *code;
+        bp_jf_t        at = *jf;
+        size_t         i, n;
 
         BP_JF_TRY(bp_jf_array(jf, obj, "reasons", BP_REASON__CNT, &arr));
-        n       = json_array_size(arr);
+        n       = arr->cnt;
         at.list = "reasons";
-        for (i = 0; i < n; i++) {
+        for (i = 0, el = bp_jv_first(arr); i < n; i++, el = bp_jv_next(el)) {
                 bp_reason_t *r = &ev->reasons[i];
 
                 at.idx = i;
-                BP_JF_TRY(bp_jf_elem_object(jf, arr, "reasons", i, &el));
+                BP_JF_TRY(bp_jf_elem_object(jf, el, "reasons", i));
                 BP_JF_TRY(bp_jf_string(&at, el, "code", false, &code));
                 if (bp_reason_code_parse(code, &r->code) != 0)
                         return bp_jf_bad_enum(&at, "code", code);
@@ -68,10 +68,10 @@ static bp_err_t read_reasons(bp_jf_t *jf, const json_t *obj,
         return BP_OK;
 }
 
-static bp_err_t read_cause(bp_jf_t *jf, const json_t *obj, bp_arena_t *arena,
+static bp_err_t read_cause(bp_jf_t *jf, const bp_jv_t *obj, bp_arena_t *arena,
                            bp_cause_t *cause) {
-        const json_t *c;
-        bp_jf_t       at = *jf;
+        const bp_jv_t *c;
+        bp_jf_t        at = *jf;
 
         BP_JF_TRY(bp_jf_object(jf, obj, "cause", &c));
         /* Members of cause are named "cause.x" in messages. */
@@ -84,7 +84,7 @@ static bp_err_t read_cause(bp_jf_t *jf, const json_t *obj, bp_arena_t *arena,
         return bp_jf_int64(&at, c, "offset", false, NULL, &cause->offset);
 }
 
-static bp_err_t read_badge(bp_jf_t *jf, const json_t *obj, bp_arena_t *arena,
+static bp_err_t read_badge(bp_jf_t *jf, const bp_jv_t *obj, bp_arena_t *arena,
                            bp_badge_event_t *ev) {
         const char *s;
 
@@ -114,17 +114,18 @@ static bp_err_t read_badge(bp_jf_t *jf, const json_t *obj, bp_arena_t *arena,
                             &ev->rules_version);
 }
 
-bp_err_t bp_jsonl_parse_badge(const char *line, size_t len, bp_arena_t *arena,
+bp_err_t bp_jsonl_parse_badge(bp_jsonl_parser_t *parser, const char *line,
+                              size_t len, bp_arena_t *arena,
                               bp_badge_event_t *ev, char *errstr,
                               size_t errstr_size) {
-        bp_jf_t  jf  = {.errstr = errstr, .errstr_size = errstr_size};
-        json_t  *doc = NULL;
-        bp_err_t err;
+        bp_jf_t        jf = {.errstr = errstr, .errstr_size = errstr_size};
+        const bp_jv_t *root;
+        bp_err_t       err;
 
         memset(ev, 0, sizeof(*ev));
-        err = bp_jf_load(&jf, line, len, &doc);
+        err =
+            bp_jf_load(&jf, bp_jsonl_parser_scanner(parser), line, len, &root);
         if (err == BP_OK)
-                err = read_badge(&jf, doc, arena, ev);
-        json_decref(doc);
+                err = read_badge(&jf, root, arena, ev);
         return err;
 }

@@ -2,20 +2,17 @@
  * bp_jsonl_field.c - typed member access for the JSON Lines readers (see
  * bp_jsonl_field.h).
  *
- * The getters look a member up once, switch on its JSON type and convert.
+ * The getters look a member up once, check its JSON type and convert.
  * Everything that only serves an error message (the field's path, the
- * name of the JSON type found) is computed after the failure is known.
+ * name of the JSON type found, jansson's wording of a syntax error) is
+ * computed after the failure is known.
  */
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "bp_jsonl_field.h"
-
-
-/* Timestamps and versions are 64-bit; jansson must read them whole. */
-_Static_assert(sizeof(json_int_t) == sizeof(int64_t),
-               "json_int_t must be 64 bits");
 
 bp_err_t bp_jf_fail(bp_jf_t *jf, bp_err_t err, const char *fmt, ...) {
         va_list ap;
@@ -28,29 +25,18 @@ bp_err_t bp_jf_fail(bp_jf_t *jf, bp_err_t err, const char *fmt, ...) {
         return err;
 }
 
-/* The JSON type name of v as a reader would say it. */
-static const char *type_name(const json_t *v) {
-        if (!v)
-                return "nothing";
-        switch (json_typeof(v)) {
-        case JSON_OBJECT:
-                return "object";
-        case JSON_ARRAY:
-                return "array";
-        case JSON_STRING:
-                return "string";
-        case JSON_INTEGER:
-                return "integer";
-        case JSON_REAL:
-                return "real";
-        case JSON_TRUE:
-        case JSON_FALSE:
-                return "boolean";
-        case JSON_NULL:
-                return "null";
-        }
-        return "unknown";
-}
+/* JSON type names as messages say them: what was found, and what was
+ * expected (a real is expected as "number": an integer does too). */
+static const char *const found_names[] = {
+    [BP_JV_NULL] = "null",    [BP_JV_FALSE] = "boolean",
+    [BP_JV_TRUE] = "boolean", [BP_JV_INTEGER] = "integer",
+    [BP_JV_REAL] = "real",    [BP_JV_STRING] = "string",
+    [BP_JV_ARRAY] = "array",  [BP_JV_OBJECT] = "object"};
+static const char *const expected_names[] = {
+    [BP_JV_NULL] = "null",    [BP_JV_FALSE] = "boolean",
+    [BP_JV_TRUE] = "boolean", [BP_JV_INTEGER] = "integer",
+    [BP_JV_REAL] = "number",  [BP_JV_STRING] = "string",
+    [BP_JV_ARRAY] = "array",  [BP_JV_OBJECT] = "object"};
 
 const char *bp_jf_path(const bp_jf_t *jf, const char *name, char *dst,
                        size_t dst_size) {
@@ -71,12 +57,13 @@ static bp_err_t missing(bp_jf_t *jf, const char *name) {
                           bp_jf_path(jf, name, p, sizeof(p)));
 }
 
-static bp_err_t wrong_type(bp_jf_t *jf, const char *name, const char *expected,
-                           const json_t *v) {
+static bp_err_t wrong_type(bp_jf_t *jf, const char *name, bp_jv_type_t want,
+                           const bp_jv_t *v) {
         char p[BP_JF_PATH_SIZE];
-        return bp_jf_fail(
-            jf, BP_ERR_INVALID, "field \"%s\": expected %s, got %s",
-            bp_jf_path(jf, name, p, sizeof(p)), expected, type_name(v));
+        return bp_jf_fail(jf, BP_ERR_INVALID,
+                          "field \"%s\": expected %s, got %s",
+                          bp_jf_path(jf, name, p, sizeof(p)),
+                          expected_names[want], found_names[v->type]);
 }
 
 bp_err_t bp_jf_bad_enum(bp_jf_t *jf, const char *name, const char *value) {
@@ -86,30 +73,42 @@ bp_err_t bp_jf_bad_enum(bp_jf_t *jf, const char *name, const char *value) {
                           bp_jf_path(jf, name, p, sizeof(p)), value);
 }
 
-bp_err_t bp_jf_load(bp_jf_t *jf, const char *line, size_t len, json_t **root) {
+/* Words the syntax error of a line the scanner refused, as jansson says
+ * it (its column counts characters, 1-based). Should jansson accept the
+ * line, the scanner's own reason is given. */
+static bp_err_t syntax_error(bp_jf_t *jf, const char *line, size_t len,
+                             const char *scan_why) {
         json_error_t jerr;
-        json_t      *doc;
+        json_t      *doc = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
 
-        doc = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
-        if (!doc) {
-                if (json_error_code(&jerr) == json_error_out_of_memory)
-                        return bp_jf_fail(jf, BP_ERR_NOMEM, "out of memory");
-                if (jerr.line > 1)
-                        return bp_jf_fail(jf, BP_ERR_PARSE,
-                                          "invalid JSON at line %d column "
-                                          "%d: %s",
-                                          jerr.line, jerr.column, jerr.text);
-                return bp_jf_fail(jf, BP_ERR_PARSE,
-                                  "invalid JSON at column %d: %s", jerr.column,
-                                  jerr.text);
-        }
-        if (!json_is_object(doc)) {
-                bp_jf_fail(jf, BP_ERR_PARSE, "expected a JSON object, got %s",
-                           type_name(doc));
+        if (doc) {
                 json_decref(doc);
-                return BP_ERR_PARSE;
+                return bp_jf_fail(jf, BP_ERR_PARSE, "invalid JSON at %s",
+                                  scan_why);
         }
-        *root = doc;
+        if (json_error_code(&jerr) == json_error_out_of_memory)
+                return bp_jf_fail(jf, BP_ERR_NOMEM, "out of memory");
+        if (jerr.line > 1)
+                return bp_jf_fail(jf, BP_ERR_PARSE,
+                                  "invalid JSON at line %d column %d: %s",
+                                  jerr.line, jerr.column, jerr.text);
+        return bp_jf_fail(jf, BP_ERR_PARSE, "invalid JSON at column %d: %s",
+                          jerr.column, jerr.text);
+}
+
+bp_err_t bp_jf_load(bp_jf_t *jf, bp_json_t *js, const char *line, size_t len,
+                    const bp_jv_t **root) {
+        char     why[128];
+        bp_err_t err = bp_json_parse(js, line, len, root, why, sizeof(why));
+
+        if (err == BP_ERR_PARSE)
+                return syntax_error(jf, line, len, why);
+        if (err != BP_OK)
+                return bp_jf_fail(jf, err, "%s", bp_err_str(err));
+        if ((*root)->type != BP_JV_OBJECT)
+                return bp_jf_fail(jf, BP_ERR_PARSE,
+                                  "expected a JSON object, got %s",
+                                  found_names[(*root)->type]);
         return BP_OK;
 }
 
@@ -118,70 +117,63 @@ bp_err_t bp_jf_load(bp_jf_t *jf, const char *line, size_t len, json_t **root) {
  * required. A null where a value is required is returned as it is, so
  * that the caller's type check words the message ("expected string, got
  * null"). */
-static const json_t *member(bp_jf_t *jf, const json_t *obj, const char *name,
-                            bool nullable, bp_err_t *err) {
-        const json_t *v = json_object_get(obj, name);
+static const bp_jv_t *member(bp_jf_t *jf, const bp_jv_t *obj, const char *name,
+                             bool nullable, bp_err_t *err) {
+        const bp_jv_t *v = bp_jv_get(obj, name);
 
         *err = BP_OK;
-        if (v && !(nullable && json_is_null(v)))
+        if (v && !(nullable && v->type == BP_JV_NULL))
                 return v;
         if (!v && !nullable)
                 *err = missing(jf, name);
         return NULL;
 }
 
-/* Whether v has JSON type want; a number is good where a real is wanted
- * (a score written as 5 is as good as 5.0). */
-static bool has_type(const json_t *v, json_type want) {
-        if (want == JSON_REAL)
-                return json_is_number(v);
-        return json_typeof(v) == want;
+/* Whether v has JSON type want; an integer is good where a real is
+ * wanted (a score written as 5 is as good as 5.0). */
+static bool has_type(const bp_jv_t *v, bp_jv_type_t want) {
+        return v->type == want ||
+               (want == BP_JV_REAL && v->type == BP_JV_INTEGER);
 }
-
-static const char *const expected_names[] = {
-    [JSON_OBJECT] = "object", [JSON_ARRAY] = "array",
-    [JSON_STRING] = "string", [JSON_INTEGER] = "integer",
-    [JSON_REAL] = "number",   [JSON_TRUE] = "boolean",
-    [JSON_FALSE] = "boolean", [JSON_NULL] = "null"};
 
 /* The member name of obj if it has type want. NULL with *err = BP_OK when
  * it is absent or null and nullable; NULL with *err set when it is
  * missing or of another type. */
-static const json_t *typed(bp_jf_t *jf, const json_t *obj, const char *name,
-                           bool nullable, json_type want, bp_err_t *err) {
-        const json_t *v = member(jf, obj, name, nullable, err);
+static const bp_jv_t *typed(bp_jf_t *jf, const bp_jv_t *obj, const char *name,
+                            bool nullable, bp_jv_type_t want, bp_err_t *err) {
+        const bp_jv_t *v = member(jf, obj, name, nullable, err);
 
         if (v && !has_type(v, want)) {
-                *err = wrong_type(jf, name, expected_names[want], v);
+                *err = wrong_type(jf, name, want, v);
                 return NULL;
         }
         return v;
 }
 
-bp_err_t bp_jf_string(bp_jf_t *jf, const json_t *obj, const char *name,
+bp_err_t bp_jf_string(bp_jf_t *jf, const bp_jv_t *obj, const char *name,
                       bool nullable, const char **out) {
-        bp_err_t      err;
-        const json_t *v = typed(jf, obj, name, nullable, JSON_STRING, &err);
+        bp_err_t       err;
+        const bp_jv_t *v = typed(jf, obj, name, nullable, BP_JV_STRING, &err);
 
-        *out = v ? json_string_value(v) : NULL;
+        *out = v ? v->u.str.s : NULL;
         return err;
 }
 
 /* Reads an integer member that must lie in lo..hi into *out: BP_OK with
  * *present set, or the error of a missing, mistyped or out-of-range
  * member. */
-static bp_err_t integer(bp_jf_t *jf, const json_t *obj, const char *name,
-                        bool nullable, json_int_t lo, json_int_t hi,
-                        bool *present, json_int_t *out) {
-        bp_err_t      err;
-        const json_t *v = typed(jf, obj, name, nullable, JSON_INTEGER, &err);
-        char          p[BP_JF_PATH_SIZE];
+static bp_err_t integer(bp_jf_t *jf, const bp_jv_t *obj, const char *name,
+                        bool nullable, int64_t lo, int64_t hi, bool *present,
+                        int64_t *out) {
+        bp_err_t       err;
+        const bp_jv_t *v = typed(jf, obj, name, nullable, BP_JV_INTEGER, &err);
+        char           p[BP_JF_PATH_SIZE];
 
         if (present)
                 *present = false;
         if (!v)
                 return err;
-        *out = json_integer_value(v);
+        *out = v->u.i;
         if (*out < lo || *out > hi)
                 return bp_jf_fail(jf, BP_ERR_INVALID,
                                   "field \"%s\": %lld is out of range "
@@ -194,24 +186,24 @@ static bp_err_t integer(bp_jf_t *jf, const json_t *obj, const char *name,
         return BP_OK;
 }
 
-bp_err_t bp_jf_int64(bp_jf_t *jf, const json_t *obj, const char *name,
+bp_err_t bp_jf_int64(bp_jf_t *jf, const bp_jv_t *obj, const char *name,
                      bool nullable, bool *present, int64_t *out) {
-        json_int_t i;
-        /* json_int_t is long long, 64 bits here, and jansson has already
-         * refused literals beyond its range ("too big integer"). The one
-         * value left to refuse is INT64_MIN, the engine's "no time". */
+        int64_t i = 0;
+        /* The scanner refuses integers beyond 64 bits ("too big integer").
+         * The one value left to refuse is INT64_MIN, the engine's "no
+         * time". */
         bp_err_t err = integer(jf, obj, name, nullable, -INT64_MAX, INT64_MAX,
                                present, &i);
 
         if (err == BP_OK && (!present || *present))
-                *out = (int64_t)i;
+                *out = i;
         return err;
 }
 
-bp_err_t bp_jf_int32(bp_jf_t *jf, const json_t *obj, const char *name,
+bp_err_t bp_jf_int32(bp_jf_t *jf, const bp_jv_t *obj, const char *name,
                      bool nullable, bool *present, int32_t *out) {
-        json_int_t i;
-        bp_err_t   err =
+        int64_t  i = 0;
+        bp_err_t err =
             integer(jf, obj, name, nullable, INT32_MIN, INT32_MAX, present, &i);
 
         if (err == BP_OK && (!present || *present))
@@ -219,70 +211,65 @@ bp_err_t bp_jf_int32(bp_jf_t *jf, const json_t *obj, const char *name,
         return err;
 }
 
-bp_err_t bp_jf_double(bp_jf_t *jf, const json_t *obj, const char *name,
+bp_err_t bp_jf_double(bp_jf_t *jf, const bp_jv_t *obj, const char *name,
                       bool nullable, bool *present, double *out) {
-        bp_err_t      err;
-        const json_t *v = typed(jf, obj, name, nullable, JSON_REAL, &err);
+        bp_err_t       err;
+        const bp_jv_t *v = typed(jf, obj, name, nullable, BP_JV_REAL, &err);
 
         if (present)
                 *present = v != NULL;
         if (v)
-                *out = json_number_value(v);
+                *out = v->type == BP_JV_REAL ? v->u.d : (double)v->u.i;
         return err;
 }
 
-bp_err_t bp_jf_array(bp_jf_t *jf, const json_t *obj, const char *name,
-                     size_t max, const json_t **out) {
-        bp_err_t      err;
-        const json_t *v = typed(jf, obj, name, false, JSON_ARRAY, &err);
-        char          p[BP_JF_PATH_SIZE];
+bp_err_t bp_jf_array(bp_jf_t *jf, const bp_jv_t *obj, const char *name,
+                     size_t max, const bp_jv_t **out) {
+        bp_err_t       err;
+        const bp_jv_t *v = typed(jf, obj, name, false, BP_JV_ARRAY, &err);
+        char           p[BP_JF_PATH_SIZE];
 
         *out = NULL;
         if (!v)
                 return err;
-        if (json_array_size(v) > max)
-                return bp_jf_fail(jf, BP_ERR_INVALID,
-                                  "field \"%s\": %zu items, at most %zu",
-                                  bp_jf_path(jf, name, p, sizeof(p)),
-                                  json_array_size(v), max);
+        if (v->cnt > max)
+                return bp_jf_fail(
+                    jf, BP_ERR_INVALID, "field \"%s\": %u items, at most %zu",
+                    bp_jf_path(jf, name, p, sizeof(p)), (unsigned)v->cnt, max);
         *out = v;
         return BP_OK;
 }
 
-bp_err_t bp_jf_object(bp_jf_t *jf, const json_t *obj, const char *name,
-                      const json_t **out) {
+bp_err_t bp_jf_object(bp_jf_t *jf, const bp_jv_t *obj, const char *name,
+                      const bp_jv_t **out) {
         bp_err_t err;
 
-        *out = typed(jf, obj, name, false, JSON_OBJECT, &err);
+        *out = typed(jf, obj, name, false, BP_JV_OBJECT, &err);
         return err;
 }
 
-/* Element idx of arr, the list named list, if it has type want. */
-static bp_err_t element(bp_jf_t *jf, const json_t *arr, const char *list,
-                        size_t idx, json_type want, const json_t **out) {
-        const json_t *v  = json_array_get(arr, idx);
-        bp_jf_t       at = *jf;
+/* Element el, number idx of the list named list, must have type want. */
+static bp_err_t element(bp_jf_t *jf, const bp_jv_t *el, const char *list,
+                        size_t idx, bp_jv_type_t want) {
+        bp_jf_t at = *jf;
 
-        if (v && has_type(v, want)) {
-                *out = v;
+        if (has_type(el, want))
                 return BP_OK;
-        }
         at.list = list;
         at.idx  = idx;
-        return wrong_type(&at, NULL, expected_names[want], v);
+        return wrong_type(&at, NULL, want, el);
 }
 
-bp_err_t bp_jf_elem_string(bp_jf_t *jf, const json_t *arr, const char *list,
+bp_err_t bp_jf_elem_string(bp_jf_t *jf, const bp_jv_t *el, const char *list,
                            size_t idx, const char **out) {
-        const json_t *v   = NULL;
-        bp_err_t      err = element(jf, arr, list, idx, JSON_STRING, &v);
+        bp_err_t err = element(jf, el, list, idx, BP_JV_STRING);
 
         if (err == BP_OK)
-                *out = json_string_value(v);
+                *out = el->u.str.s;
         return err;
 }
 
-bp_err_t bp_jf_elem_object(bp_jf_t *jf, const json_t *arr, const char *list,
-                           size_t idx, const json_t **out) {
-        return element(jf, arr, list, idx, JSON_OBJECT, out);
+bp_err_t bp_jf_elem_object(bp_jf_t *jf, const bp_jv_t *el, const char *list,
+                           size_t idx) {
+        return element(jf, el, list, idx, BP_JV_OBJECT);
 }

@@ -1,6 +1,6 @@
 /*
- * bp_jsonl_field.h - typed access to the members of a jansson object,
- * with the error messages of the JSON Lines readers.
+ * bp_jsonl_field.h - typed access to the members of a scanned JSON object
+ * (bp_json_scan.h), with the error messages of the JSON Lines readers.
  *
  * Internal to schemas/: the event parser and the badge event parser share
  * these so that both word their rejections the same way. Every getter
@@ -13,12 +13,12 @@
 #ifndef BP_JSONL_FIELD_H
 #define BP_JSONL_FIELD_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "bp_error.h"
+#include "bp_json_scan.h"
 
 /* idx of a bp_jf_t that reads the members of a nested object. */
 #define BP_JF_MEMBER SIZE_MAX
@@ -50,52 +50,59 @@ const char *bp_jf_path(const bp_jf_t *jf, const char *name, char *dst,
                         return e_;    \
         } while (0)
 
+struct bp_jsonl_parser_s;
+
+/** The scanner of parser, for the readers that share it. */
+bp_json_t *bp_jsonl_parser_scanner(struct bp_jsonl_parser_s *parser);
+
 /** Formats a message into jf's errstr and returns err. */
 bp_err_t bp_jf_fail(bp_jf_t *jf, bp_err_t err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /**
- * Parses len bytes at line as one JSON object into *root (new reference,
- * owned by the caller). BP_ERR_PARSE for bad JSON or a non-object,
- * BP_ERR_NOMEM when jansson ran out of memory.
+ * Parses len bytes at line with js as one JSON object: *root is borrowed
+ * from js. BP_ERR_PARSE for bad JSON ("invalid JSON at column 17: ...",
+ * worded by jansson, which is asked only once the scanner has refused the
+ * line) or a non-object; BP_ERR_NOMEM.
  */
-bp_err_t bp_jf_load(bp_jf_t *jf, const char *line, size_t len, json_t **root);
+bp_err_t bp_jf_load(bp_jf_t *jf, bp_json_t *js, const char *line, size_t len,
+                    const bp_jv_t **root);
 
 /** A string member; with nullable, absent or null gives *out = NULL. The
  *  string is borrowed from obj. */
-bp_err_t bp_jf_string(bp_jf_t *jf, const json_t *obj, const char *name,
+bp_err_t bp_jf_string(bp_jf_t *jf, const bp_jv_t *obj, const char *name,
                       bool nullable, const char **out);
 
 /** A 64-bit integer member; with nullable, absent or null gives
  *  *present = false (present may be NULL when not nullable).
  *  INT64_MIN is refused: it is the engine's "no time" marker. */
-bp_err_t bp_jf_int64(bp_jf_t *jf, const json_t *obj, const char *name,
+bp_err_t bp_jf_int64(bp_jf_t *jf, const bp_jv_t *obj, const char *name,
                      bool nullable, bool *present, int64_t *out);
 
 /** A 32-bit integer member, as bp_jf_int64(). */
-bp_err_t bp_jf_int32(bp_jf_t *jf, const json_t *obj, const char *name,
+bp_err_t bp_jf_int32(bp_jf_t *jf, const bp_jv_t *obj, const char *name,
                      bool nullable, bool *present, int32_t *out);
 
 /** A number member (integer or real), as bp_jf_int64(). */
-bp_err_t bp_jf_double(bp_jf_t *jf, const json_t *obj, const char *name,
+bp_err_t bp_jf_double(bp_jf_t *jf, const bp_jv_t *obj, const char *name,
                       bool nullable, bool *present, double *out);
 
 /** An array member of at most max elements (borrowed from obj). */
-bp_err_t bp_jf_array(bp_jf_t *jf, const json_t *obj, const char *name,
-                     size_t max, const json_t **out);
+bp_err_t bp_jf_array(bp_jf_t *jf, const bp_jv_t *obj, const char *name,
+                     size_t max, const bp_jv_t **out);
 
 /** An object member (borrowed from obj). */
-bp_err_t bp_jf_object(bp_jf_t *jf, const json_t *obj, const char *name,
-                      const json_t **out);
+bp_err_t bp_jf_object(bp_jf_t *jf, const bp_jv_t *obj, const char *name,
+                      const bp_jv_t **out);
 
-/** Element idx of the array named list must be a string: *out borrows
- *  it. */
-bp_err_t bp_jf_elem_string(bp_jf_t *jf, const json_t *arr, const char *list,
+/** Element el, number idx of the array named list, must be a string:
+ *  *out borrows it. */
+bp_err_t bp_jf_elem_string(bp_jf_t *jf, const bp_jv_t *el, const char *list,
                            size_t idx, const char **out);
 
-/** Element idx of the array named list must be an object. */
-bp_err_t bp_jf_elem_object(bp_jf_t *jf, const json_t *arr, const char *list,
-                           size_t idx, const json_t **out);
+/** Element el, number idx of the array named list, must be an object. */
+bp_err_t bp_jf_elem_object(bp_jf_t *jf, const bp_jv_t *el, const char *list,
+                           size_t idx);
 
 /** The message for a string that is not one of an enum's symbols. */
 bp_err_t bp_jf_bad_enum(bp_jf_t *jf, const char *name, const char *value);

@@ -213,11 +213,12 @@ static void assert_badge_equal(const bp_badge_event_t *a,
 }
 
 void test_roundtrip_badges(void **state) {
-        bp_arena_t      *arena = bp_arena_new(4096);
-        bp_badge_event_t ev[2], back;
-        bp_buf_t         first = {0}, second = {0};
-        char             errstr[256];
-        int              i;
+        bp_jsonl_parser_t *parser = bp_jsonl_parser_new();
+        bp_arena_t        *arena  = bp_arena_new(4096);
+        bp_badge_event_t   ev[2], back;
+        bp_buf_t           first = {0}, second = {0};
+        char               errstr[256];
+        int                i;
 
         (void)state;
         assert_non_null(arena);
@@ -226,8 +227,8 @@ void test_roundtrip_badges(void **state) {
                 bp_buf_reset(&first);
                 bp_buf_reset(&second);
                 assert_int_equal(bp_jsonl_write_badge(&first, &ev[i]), BP_OK);
-                if (bp_jsonl_parse_badge((const char *)first.data, first.len,
-                                         arena, &back, errstr,
+                if (bp_jsonl_parse_badge(parser, (const char *)first.data,
+                                         first.len, arena, &back, errstr,
                                          sizeof(errstr)) != BP_OK)
                         fail_msg("badge %d: %s", i, errstr);
                 /* The copy lives in the arena, not in the line. */
@@ -240,6 +241,7 @@ void test_roundtrip_badges(void **state) {
                 assert_memory_equal(first.data, second.data, first.len);
         }
         bp_arena_destroy(arena);
+        bp_jsonl_parser_destroy(parser);
         bp_buf_free(&first);
         bp_buf_free(&second);
 }
@@ -296,22 +298,24 @@ static const badge_case_t badge_cases[] = {
 };
 
 void test_parse_badge_errors(void **state) {
-        bp_arena_t      *arena = bp_arena_new(4096);
-        bp_badge_event_t ev;
-        char             errstr[256];
-        size_t           i;
+        bp_jsonl_parser_t *parser = bp_jsonl_parser_new();
+        bp_arena_t        *arena  = bp_arena_new(4096);
+        bp_badge_event_t   ev;
+        char               errstr[256];
+        size_t             i;
 
         (void)state;
         for (i = 0; i < sizeof(badge_cases) / sizeof(badge_cases[0]); i++) {
                 const badge_case_t *c = &badge_cases[i];
 
                 errstr[0] = '\0';
-                if (bp_jsonl_parse_badge(c->line, strlen(c->line), arena, &ev,
-                                         errstr,
+                if (bp_jsonl_parse_badge(parser, c->line, strlen(c->line),
+                                         arena, &ev, errstr,
                                          sizeof(errstr)) != BP_ERR_INVALID ||
                     strcmp(errstr, c->msg) != 0)
                         fail_msg("case %zu: %s\n  got  \"%s\"\n  want \"%s\"",
                                  i, c->line, errstr, c->msg);
         }
         bp_arena_destroy(arena);
+        bp_jsonl_parser_destroy(parser);
 }
