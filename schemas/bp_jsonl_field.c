@@ -14,6 +14,22 @@
 
 #include "bp_jsonl_field.h"
 
+/* Messages quote what the line held (an unknown enum value, jansson's
+ * "near '...'"), and they end up on terminals and in logs: control
+ * characters and bytes that are not UTF-8 become '?'. */
+static void sanitize(char *msg) {
+        unsigned char *p    = (unsigned char *)msg;
+        size_t         left = strlen(msg), n;
+
+        while (left > 0) {
+                n = bp_utf8_len(p, left);
+                if (n == 0 || *p < 0x20 || *p == 0x7f)
+                        *p = '?', n = 1;
+                p += n;
+                left -= n;
+        }
+}
+
 bp_err_t bp_jf_fail(bp_jf_t *jf, bp_err_t err, const char *fmt, ...) {
         va_list ap;
 
@@ -22,6 +38,7 @@ bp_err_t bp_jf_fail(bp_jf_t *jf, bp_err_t err, const char *fmt, ...) {
         va_start(ap, fmt);
         vsnprintf(jf->errstr, jf->errstr_size, fmt, ap);
         va_end(ap);
+        sanitize(jf->errstr);
         return err;
 }
 

@@ -168,6 +168,11 @@ static const parse_case_t parse_cases[] = {
      BP_ERR_INVALID, "field \"decision\": unknown value \"NONE\""},
     {DEC_HEAD ",\"decision\":\"REMOVED\",\"decided_by\":\"ADMIN\"}",
      BP_ERR_INVALID, "field \"decided_by\": unknown value \"ADMIN\""},
+    /* what a message quotes from the line cannot reach a terminal raw */
+    {DEC_HEAD ",\"decision\":\"\\u001b[2J\\u00e9\\r\"}", BP_ERR_INVALID,
+     "field \"decision\": unknown value \"?[2J\xc3\xa9?\""},
+    {"{\"a\":\"\x01\"}", BP_ERR_PARSE,
+     "invalid JSON at column 6: control character 0x1 near '\"'"},
     {DEC_HEAD ",\"decision\":\"REMOVED\",\"decided_by\":\"PLATFORM\","
               "\"reason\":42}",
      BP_ERR_INVALID, "field \"reason\": expected string, got integer"},
