@@ -2,7 +2,8 @@
  * test_replay_cli.c - `badgeproc replay` end to end: runs the built binary
  * ($BP_BIN) on the fixtures under data/replay/ and checks its exact
  * stdout, its stderr and its exit status, for a small story, malformed
- * lines, an over-long line, a broken rules directory, standard input, and
+ * lines, an over-long line, a broken rules directory, a failed write,
+ * standard input, and
  * the command line itself.
  *
  * The golden files data/replay/NAME.expected.jsonl are what replay printed
@@ -64,8 +65,9 @@ static void temp_path(char *path, size_t size, const char *what) {
 }
 
 /* Runs $BP_BIN with args (NULL-terminated, without argv[0]); stdin from
- * in_path (NULL: /dev/null). */
-static run_t run(const char *in_path, const char *const *args) {
+ * in_path (NULL: /dev/null), stdout to out_to (NULL: captured). */
+static run_t run_to(const char *in_path, const char *out_to,
+                    const char *const *args) {
         const char                *bin = getenv("BP_BIN");
         char                      *argv[16];
         char                       out_path[64], err_path[64];
@@ -85,7 +87,8 @@ static run_t run(const char *in_path, const char *const *args) {
         posix_spawn_file_actions_init(&fa);
         posix_spawn_file_actions_addopen(
             &fa, 0, in_path ? in_path : "/dev/null", O_RDONLY, 0);
-        posix_spawn_file_actions_addopen(&fa, 1, out_path, O_WRONLY, 0);
+        posix_spawn_file_actions_addopen(&fa, 1, out_to ? out_to : out_path,
+                                         O_WRONLY, 0);
         posix_spawn_file_actions_addopen(&fa, 2, err_path, O_WRONLY, 0);
         assert_int_equal(posix_spawn(&pid, bin, &fa, NULL, argv, environ), 0);
         posix_spawn_file_actions_destroy(&fa);
@@ -96,6 +99,10 @@ static run_t run(const char *in_path, const char *const *args) {
         unlink(out_path);
         unlink(err_path);
         return r;
+}
+
+static run_t run(const char *in_path, const char *const *args) {
+        return run_to(in_path, NULL, args);
 }
 
 static void run_free(run_t *r) {
@@ -266,6 +273,21 @@ static void test_missing_input(void **state) {
         run_free(&r);
 }
 
+/* A failed write stops the run: nothing is lost silently. */
+static void test_write_error(void **state) {
+        const char *args[] = {
+            "replay",  "--rules", RULES, "--input", "data/replay/story.jsonl",
+            "--quiet", NULL};
+        run_t r = run_to(NULL, "/dev/full", args);
+
+        (void)state;
+        assert_int_equal(r.status, 1);
+        assert_string_equal(r.err,
+                            "level=error cmd=replay msg=\"cannot write "
+                            "output\" error=\"No space left on device\"\n");
+        run_free(&r);
+}
+
 typedef struct usage_case_s {
         const char *args[6];
         int         status;
@@ -313,6 +335,7 @@ int main(void) {
             cmocka_unit_test(test_long_line),
             cmocka_unit_test(test_broken_rules),
             cmocka_unit_test(test_missing_input),
+            cmocka_unit_test(test_write_error),
             cmocka_unit_test(test_usage),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
