@@ -3,8 +3,7 @@
  * ($BP_BIN) on the fixtures under data/replay/ and checks its exact
  * stdout, its stderr and its exit status, for a small story, malformed
  * lines, an over-long line, a broken rules directory, a failed write,
- * standard input, and
- * the command line itself.
+ * standard input, and the command line itself.
  *
  * The golden files data/replay/NAME.expected.jsonl are what replay printed
  * once its output had been checked by hand against DOMAIN.md; since
