@@ -17,38 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bp_json_scan.h"
 #include "bp_jsonl.h"
 
 /* Bytes to escape: control characters, quote and backslash. */
 static int needs_escape(unsigned char c) {
         return c < 0x20 || c == '"' || c == '\\';
-}
-
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 when the bytes
- * there are not one (overlong forms, surrogates, beyond U+10FFFF and
- * truncated sequences included). s is NUL-terminated, and NUL is never a
- * continuation byte, so reading stops at the end of the string. */
-static size_t utf8_len(const unsigned char *s) {
-        unsigned char c = s[0];
-
-        if (c >= 0xc2 && c <= 0xdf)
-                return (s[1] & 0xc0) == 0x80 ? 2 : 0;
-        if (c >= 0xe0 && c <= 0xef) {
-                unsigned char lo = c == 0xe0 ? 0xa0 : 0x80;
-                unsigned char hi = c == 0xed ? 0x9f : 0xbf;
-                if (s[1] < lo || s[1] > hi || (s[2] & 0xc0) != 0x80)
-                        return 0;
-                return 3;
-        }
-        if (c >= 0xf0 && c <= 0xf4) {
-                unsigned char lo = c == 0xf0 ? 0x90 : 0x80;
-                unsigned char hi = c == 0xf4 ? 0x8f : 0xbf;
-                if (s[1] < lo || s[1] > hi || (s[2] & 0xc0) != 0x80 ||
-                    (s[3] & 0xc0) != 0x80)
-                        return 0;
-                return 4;
-        }
-        return 0;
 }
 
 static bp_err_t put_escape(bp_buf_t *buf, unsigned char c) {
@@ -83,7 +57,9 @@ static bp_err_t put_escaped(bp_buf_t *buf, const char *s) {
         for (;;) {
                 while (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
                         p++;
-                if (*p >= 0x80 && (n = utf8_len(p)) > 0) {
+                /* s is NUL-terminated, and NUL is never a continuation
+                 * byte, so the check stops at the end of the string. */
+                if (*p >= 0x80 && (n = bp_utf8_len(p, 4)) > 0) {
                         p += n;
                         continue;
                 }
