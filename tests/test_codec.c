@@ -18,6 +18,7 @@
 #include "bp_avro_bin.h"
 #include "bp_codec.h"
 #include "bp_frame.h"
+#include "bp_samples.h"
 
 static char errstr[512];
 
@@ -44,23 +45,6 @@ static int setup(void **state) {
 static int teardown(void **state) {
         bp_codec_destroy(*state);
         return 0;
-}
-
-/* Encodes ev, decodes it back into *back (strings borrowed from codec). */
-static void round_trip(bp_codec_t *codec, const bp_event_t *ev,
-                       bp_event_t *back, bp_buf_t *buf) {
-        bp_buf_reset(buf);
-        assert_int_equal(
-            bp_codec_encode_event(codec, ev, buf, errstr, sizeof(errstr)),
-            BP_OK);
-        assert_int_equal(bp_codec_decode_event(codec, ev->type, buf->data,
-                                               buf->len, back, errstr,
-                                               sizeof(errstr)),
-                         BP_OK);
-        assert_int_equal(back->type, ev->type);
-        assert_string_equal(back->event_id, ev->event_id);
-        assert_string_equal(back->freelancer_id, ev->freelancer_id);
-        assert_true(back->occurred_at == ev->occurred_at);
 }
 
 static void assert_opt_str(const char *a, const char *b) {
@@ -90,104 +74,66 @@ static void assert_profile_equal(const bp_profile_updated_t *a,
         }
 }
 
-static const bp_event_cert_t two_certs[] = {{"acme-admin", 1800000000000LL},
-                                            {"acme-developer", BP_TIME_NONE}};
+static void assert_event_equal(const bp_event_t *a, const bp_event_t *b) {
+        const bp_contract_completed_t *ca = &a->u.contract,
+                                      *cb = &b->u.contract;
+        size_t i;
 
-static bp_event_t profile_event(void) {
-        bp_event_t ev = {.type          = BP_EV_PROFILE_UPDATED,
-                         .event_id      = "e-1",
-                         .freelancer_id = "f-1",
-                         .occurred_at   = 1700000000123LL};
-        ev.u.profile =
-            (bp_profile_updated_t){.profile_version      = 7,
-                                   .account_status       = BP_ACCOUNT_SUSPENDED,
-                                   .profile_completeness = 95,
-                                   .visibility    = BP_VISIBILITY_UPWORK_ONLY,
-                                   .english_level = BP_ENGLISH_NATIVE,
-                                   .job_success_score = 92,
-                                   .origin            = BP_ORIGIN_ELANCE,
-                                   .signup_partner_id = "acme",
-                                   .certifications    = two_certs,
-                                   .certification_cnt = 2};
-        return ev;
+        assert_int_equal(a->type, b->type);
+        assert_string_equal(a->event_id, b->event_id);
+        assert_string_equal(a->freelancer_id, b->freelancer_id);
+        assert_true(a->occurred_at == b->occurred_at);
+        switch (a->type) {
+        case BP_EV_PROFILE_UPDATED:
+                assert_profile_equal(&a->u.profile, &b->u.profile);
+                break;
+        case BP_EV_CONTRACT_COMPLETED:
+                assert_string_equal(ca->contract_id, cb->contract_id);
+                assert_int_equal(ca->skill_cnt, cb->skill_cnt);
+                for (i = 0; i < ca->skill_cnt; i++)
+                        assert_string_equal(ca->skills[i], cb->skills[i]);
+                assert_int_equal(ca->has_feedback_score,
+                                 cb->has_feedback_score);
+                if (ca->has_feedback_score)
+                        assert_true(ca->feedback_score == cb->feedback_score);
+                break;
+        case BP_EV_INVITATION_SENT:
+                assert_string_equal(a->u.invitation.invitation_id,
+                                    b->u.invitation.invitation_id);
+                assert_string_equal(a->u.invitation.partner_id,
+                                    b->u.invitation.partner_id);
+                break;
+        default:
+                assert_string_equal(a->u.decision.partner_id,
+                                    b->u.decision.partner_id);
+                assert_int_equal(a->u.decision.decision,
+                                 b->u.decision.decision);
+                assert_int_equal(a->u.decision.decided_by,
+                                 b->u.decision.decided_by);
+                assert_opt_str(a->u.decision.reason, b->u.decision.reason);
+        }
 }
 
-static void test_profile_round_trip(void **state) {
+/* Every sample event, with and without its optional fields: encode, then
+ * decode, then compare field for field. */
+static void test_event_round_trips(void **state) {
         bp_codec_t *codec = *state;
         bp_buf_t    buf   = {0};
-        bp_event_t  ev    = profile_event(), back;
+        bp_event_t  ev, back;
+        int         i;
 
-        round_trip(codec, &ev, &back, &buf);
-        assert_profile_equal(&back.u.profile, &ev.u.profile);
-
-        /* Every null and an empty array. */
-        ev.u.profile.job_success_score = BP_JSS_NONE;
-        ev.u.profile.signup_partner_id = NULL;
-        ev.u.profile.certification_cnt = 0;
-        round_trip(codec, &ev, &back, &buf);
-        assert_profile_equal(&back.u.profile, &ev.u.profile);
-        bp_buf_free(&buf);
-}
-
-static void test_contract_round_trip(void **state) {
-        static const char *const skills[] = {"acme-crm", "sql", ""};
-        bp_codec_t              *codec    = *state;
-        bp_buf_t                 buf      = {0};
-        bp_event_t               ev       = {.type     = BP_EV_CONTRACT_COMPLETED,
-                                             .event_id = "e-2",
-                                             .freelancer_id = "f-1",
-                                             .occurred_at   = 1},
-                   back;
-
-        ev.u.contract = (bp_contract_completed_t){.contract_id        = "c-9",
-                                                  .skills             = skills,
-                                                  .skill_cnt          = 2,
-                                                  .has_feedback_score = true,
-                                                  .feedback_score     = 4.75};
-        round_trip(codec, &ev, &back, &buf);
-        assert_string_equal(back.u.contract.contract_id, "c-9");
-        assert_int_equal(back.u.contract.skill_cnt, 2);
-        assert_string_equal(back.u.contract.skills[0], "acme-crm");
-        assert_string_equal(back.u.contract.skills[1], "sql");
-        assert_true(back.u.contract.has_feedback_score);
-        assert_true(back.u.contract.feedback_score == 4.75);
-
-        ev.u.contract.skill_cnt          = 0;
-        ev.u.contract.has_feedback_score = false;
-        round_trip(codec, &ev, &back, &buf);
-        assert_int_equal(back.u.contract.skill_cnt, 0);
-        assert_false(back.u.contract.has_feedback_score);
-        bp_buf_free(&buf);
-}
-
-static void test_invitation_and_decision_round_trip(void **state) {
-        bp_codec_t *codec = *state;
-        bp_buf_t    buf   = {0};
-        bp_event_t  inv   = {.type          = BP_EV_INVITATION_SENT,
-                             .event_id      = "e-3",
-                             .freelancer_id = "f-1",
-                             .occurred_at   = 5},
-                   back;
-        bp_event_t dec = {.type          = BP_EV_PARTNER_DECISION,
-                          .event_id      = "e-4",
-                          .freelancer_id = "f-1",
-                          .occurred_at   = 6};
-
-        inv.u.invitation = (bp_invitation_sent_t){"i-1", "acme"};
-        round_trip(codec, &inv, &back, &buf);
-        assert_string_equal(back.u.invitation.invitation_id, "i-1");
-        assert_string_equal(back.u.invitation.partner_id, "acme");
-
-        dec.u.decision = (bp_partner_decision_t){
-            "acme", BP_DECISION_REMOVED, BP_DECIDED_BY_PLATFORM, "fraud"};
-        round_trip(codec, &dec, &back, &buf);
-        assert_string_equal(back.u.decision.partner_id, "acme");
-        assert_int_equal(back.u.decision.decision, BP_DECISION_REMOVED);
-        assert_int_equal(back.u.decision.decided_by, BP_DECIDED_BY_PLATFORM);
-        assert_string_equal(back.u.decision.reason, "fraud");
-        dec.u.decision.reason = NULL;
-        round_trip(codec, &dec, &back, &buf);
-        assert_null(back.u.decision.reason);
+        for (i = 0; i < BP_SAMPLE_EVENTS; i++) {
+                ev = bp_sample_event(i);
+                bp_buf_reset(&buf);
+                assert_int_equal(bp_codec_encode_event(codec, &ev, &buf, errstr,
+                                                       sizeof(errstr)),
+                                 BP_OK);
+                assert_int_equal(bp_codec_decode_event(codec, ev.type, buf.data,
+                                                       buf.len, &back, errstr,
+                                                       sizeof(errstr)),
+                                 BP_OK);
+                assert_event_equal(&back, &ev);
+        }
         bp_buf_free(&buf);
 }
 
@@ -215,28 +161,6 @@ static void assert_badge_equal(const bp_badge_event_t *a,
         assert_string_equal(a->rules_version, b->rules_version);
 }
 
-static bp_badge_event_t badge_event(bp_badge_kind_t kind) {
-        bp_badge_event_t ev = {
-            .kind          = kind,
-            .event_id      = "b-0123456789abcdef0123456789abcdef",
-            .freelancer_id = "f-1",
-            .partner_id    = "acme",
-            .badge_id      = "acme-expert",
-            .occurred_at   = 1700000002000LL,
-            .badge_version = 3,
-            .basis         = BP_BASIS_NEW_FREELANCER_EXCEPTION,
-            .cause         = {"e-3", "partner-decision", 4, 1234567890123LL},
-            .rules_version = "r-abc"};
-        if (kind == BP_BADGE_REVOKED) {
-                ev.basis      = BP_BASIS_STANDARD;
-                ev.reason_cnt = 2;
-                ev.reasons[0] =
-                    (bp_reason_t){BP_REASON_JSS_BELOW_MIN, "79 < 80"};
-                ev.reasons[1] = (bp_reason_t){BP_REASON_FEEDBACK_BELOW_MIN, ""};
-        }
-        return ev;
-}
-
 static void test_badge_round_trip(void **state) {
         bp_codec_t      *codec = *state;
         bp_buf_t         buf   = {0};
@@ -244,7 +168,7 @@ static void test_badge_round_trip(void **state) {
         int              k;
 
         for (k = 0; k < BP_BADGE__CNT; k++) {
-                ev = badge_event((bp_badge_kind_t)k);
+                ev = bp_sample_badge((bp_badge_kind_t)k);
                 bp_buf_reset(&buf);
                 assert_int_equal(bp_codec_encode_badge(codec, &ev, &buf, errstr,
                                                        sizeof(errstr)),
@@ -268,68 +192,6 @@ static void test_badge_round_trip(void **state) {
         bp_buf_free(&buf);
 }
 
-static char *dup(const char *s) {
-        char *d = strdup(s);
-        assert_non_null(d);
-        return d;
-}
-
-/* A state with every member set, owned like bp_state.c's. */
-static bp_freelancer_t *full_state(void) {
-        bp_freelancer_t *fl = bp_freelancer_new("f-1");
-        bp_profile_t    *p  = &fl->profile;
-
-        fl->has_profile      = true;
-        *p                   = (bp_profile_t){9,
-                                              1700000000000LL,
-                                              BP_ACCOUNT_ACTIVE,
-                                              100,
-                                              BP_VISIBILITY_PUBLIC,
-                                              BP_ENGLISH_FLUENT,
-                                              91,
-                                              BP_ORIGIN_NATIVE,
-                                              dup("acme"),
-                                              NULL,
-                                              2};
-        p->certifications    = calloc(2, sizeof(bp_cert_t));
-        p->certifications[0] = (bp_cert_t){dup("acme-admin"), 1800000000000LL};
-        p->certifications[1] = (bp_cert_t){dup("globex-x"), BP_TIME_NONE};
-        fl->contract_cnt = fl->contract_cap = 3;
-        fl->contract_hashes                 = malloc(3 * sizeof(uint64_t));
-        fl->contract_hashes[0]              = 1;
-        fl->contract_hashes[1]              = 0x7fffffffffffffffULL;
-        fl->contract_hashes[2] = 0xfedcba9876543210ULL; /* > INT64_MAX */
-        fl->skill_cnt = fl->skill_cap = 1;
-        fl->skills                    = calloc(1, sizeof(*fl->skills));
-        fl->skills[0]   = (bp_skill_stat_t){dup("acme-crm"), 3, 2, 9.5};
-        fl->partner_cnt = fl->partner_cap = 2;
-        fl->partners                      = calloc(2, sizeof(*fl->partners));
-        fl->partners[0] =
-            (bp_partner_state_t){dup("acme"),
-                                 true,
-                                 1600000000000LL,
-                                 BP_DECISION_SELECTED,
-                                 BP_DECIDED_BY_PARTNER,
-                                 1600000001000LL,
-                                 dup("e-7"),
-                                 dup("great"),
-                                 true,
-                                 BP_BASIS_NEW_FREELANCER_EXCEPTION,
-                                 2};
-        fl->partners[1] = (bp_partner_state_t){dup("globex"),
-                                               false,
-                                               BP_TIME_NONE,
-                                               BP_DECISION_NONE,
-                                               BP_DECIDED_BY_PARTNER,
-                                               BP_TIME_NONE,
-                                               NULL,
-                                               NULL,
-                                               false,
-                                               BP_BASIS_STANDARD,
-                                               0};
-        return fl;
-}
-
 static void state_round_trip(bp_codec_t *codec, const bp_freelancer_t *fl) {
         bp_buf_t         buf  = {0};
         bp_freelancer_t *back = NULL;
@@ -346,8 +208,8 @@ static void state_round_trip(bp_codec_t *codec, const bp_freelancer_t *fl) {
 }
 
 static void test_state_round_trip(void **state) {
-        bp_freelancer_t *fl    = full_state();
-        bp_freelancer_t *empty = bp_freelancer_new("f-2");
+        bp_freelancer_t *fl    = bp_sample_state(1);
+        bp_freelancer_t *empty = bp_sample_state(0);
 
         state_round_trip(*state, fl);
         state_round_trip(*state, empty); /* no profile, empty arrays */
@@ -357,7 +219,7 @@ static void test_state_round_trip(void **state) {
 
 static void test_state_invariants_checked(void **state) {
         bp_codec_t      *codec = *state;
-        bp_freelancer_t *fl = full_state(), *back = NULL;
+        bp_freelancer_t *fl = bp_sample_state(1), *back = NULL;
         bp_buf_t         buf = {0};
 
         fl->contract_hashes[0] = fl->contract_hashes[1]; /* a duplicate */
@@ -490,7 +352,7 @@ static void test_rejections(void **state) {
                                        .event_id      = "e",
                                        .freelancer_id = "f",
                                        .occurred_at   = 1};
-        bp_event_t           ev     = profile_event();
+        bp_event_t           ev     = bp_sample_event(0);
 
         expect_reject(codec, json, sizeof(json) - 1, BP_ERR_INVALID,
                       "bad magic byte 0x7b");
@@ -517,7 +379,7 @@ static void test_rejections(void **state) {
 static void test_kind_of_and_ids(void **state) {
         bp_codec_t      *codec = *state;
         bp_buf_t         b     = {0};
-        bp_badge_event_t ev    = badge_event(BP_BADGE_REVOKED);
+        bp_badge_event_t ev    = bp_sample_badge(BP_BADGE_REVOKED);
         bp_record_kind_t kind;
         int32_t          id;
         char             subject[128];
@@ -553,9 +415,7 @@ static void test_bad_map(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_profile_round_trip),
-            cmocka_unit_test(test_contract_round_trip),
-            cmocka_unit_test(test_invitation_and_decision_round_trip),
+            cmocka_unit_test(test_event_round_trips),
             cmocka_unit_test(test_badge_round_trip),
             cmocka_unit_test(test_state_round_trip),
             cmocka_unit_test(test_state_invariants_checked),
