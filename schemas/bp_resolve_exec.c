@@ -114,45 +114,62 @@ static int64_t run_item_block(run_t *x, const bp_wnode_t *n) {
         return (int64_t)at;
 }
 
-static bp_err_t run_items(run_t *x, const bp_wnode_t *n, size_t base) {
-        int64_t  cnt, ignored, at, total = 0, first = 0;
+/* Reads a block header: *cnt items (0 ends the array), and in *size the
+ * byte size a negative count announces (-1 when none). */
+static bp_err_t run_block(run_t *x, const bp_wnode_t *n, int64_t *cnt,
+                          int64_t *size) {
+        *size = -1;
+        if (bp_avro_read_long(&x->p, x->end, cnt) == -1)
+                return run_fail(x, n, "truncated block count");
+        if (*cnt < 0 &&
+            (*cnt == INT64_MIN || bp_avro_read_long(&x->p, x->end, size) == -1))
+                return run_fail(x, n, "bad block count");
+        *cnt = *cnt < 0 ? -*cnt : *cnt;
+        if (*cnt > (int64_t)(BP_RESOLVE_ITEMS_MAX - x->items)) {
+                run_fail(x, n, "too many array or map items");
+                return BP_ERR_TOO_LARGE;
+        }
+        x->items += (size_t)*cnt;
+        return BP_OK;
+}
+
+/* Reads one item (a map's key first, skipped) into a new item block. */
+static bp_err_t run_item(run_t *x, const bp_wnode_t *n, int64_t *at) {
+        int64_t  klen;
         bp_err_t err;
 
+        if (n->op == BP_W_MAP) {
+                if ((err = run_count(x, n, x->end - x->p, &klen,
+                                     "map key length")) != BP_OK)
+                        return err;
+                x->p += klen;
+        }
+        *at = 0;
+        if (n->slot >= 0 && (*at = run_item_block(x, n)) < 0)
+                return BP_ERR_NOMEM;
+        return run_node(x, n->items, (size_t)*at);
+}
+
+static bp_err_t run_items(run_t *x, const bp_wnode_t *n, size_t base) {
+        int64_t        cnt, size, at, total = 0, first = 0;
+        const uint8_t *start;
+        bp_err_t       err;
+
         for (;;) {
-                if (bp_avro_read_long(&x->p, x->end, &cnt) == -1)
-                        return run_fail(x, n, "truncated block count");
+                if ((err = run_block(x, n, &cnt, &size)) != BP_OK)
+                        return err;
                 if (cnt == 0)
                         break;
-                if (cnt < 0) { /* a block with its byte size: skip the size */
-                        if (cnt == INT64_MIN ||
-                            bp_avro_read_long(&x->p, x->end, &ignored) == -1)
-                                return run_fail(x, n, "bad block count");
-                        cnt = -cnt;
-                }
-                if (cnt > (int64_t)(BP_RESOLVE_ITEMS_MAX - x->items)) {
-                        run_fail(x, n, "too many array or map items");
-                        return BP_ERR_TOO_LARGE;
-                }
-                x->items += (size_t)cnt;
-                for (; cnt > 0; cnt--, total++) {
-                        size_t ib = 0;
-                        if (n->op == BP_W_MAP) { /* keys: skipped */
-                                err = run_count(x, n, x->end - x->p, &ignored,
-                                                "map key length");
-                                if (err != BP_OK)
-                                        return err;
-                                x->p += ignored;
-                        }
-                        if (n->slot >= 0) {
-                                if ((at = run_item_block(x, n)) < 0)
-                                        return BP_ERR_NOMEM;
-                                if (total == 0)
-                                        first = at;
-                                ib = (size_t)at;
-                        }
-                        if ((err = run_node(x, n->items, ib)) != BP_OK)
+                for (start = x->p; cnt > 0; cnt--, total++) {
+                        if ((err = run_item(x, n, &at)) != BP_OK)
                                 return err;
+                        if (total == 0)
+                                first = at;
                 }
+                if (size >= 0 && x->p - start != size)
+                        return run_fail(x, n,
+                                        "block byte size does not match its "
+                                        "items");
         }
         if (n->slot >= 0) {
                 x->sc->slots[base + (size_t)n->slot].first = (uint32_t)first;

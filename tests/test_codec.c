@@ -304,8 +304,8 @@ static void test_resolution_newer_writer(void **state) {
         bp_avro_write_string(&b, "acme-admin");
         bp_avro_write_long(&b, 1);
         bp_avro_write_long(&b, 1800000000000LL);
-        bp_avro_write_long(&b, -1); /* one item of 8 bytes */
-        bp_avro_write_long(&b, 8);
+        bp_avro_write_long(&b, -1); /* one item of 9 bytes */
+        bp_avro_write_long(&b, 9);
         bp_avro_write_string(&b, "gx-cert");
         bp_avro_write_long(&b, 0);
         bp_avro_write_long(&b, 0);
