@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <malloc.h>
 
 #include "bp_avro_bin.h"
 #include "bp_codec.h"
@@ -376,6 +377,43 @@ static void test_rejections(void **state) {
         bp_buf_free(&b);
 }
 
+/* Hostile bodies (claimed lengths and counts far beyond the bytes sent,
+ * bad unions and enums, overlong varints) are rejected without the heap
+ * growing with what they claim: 1,000 of them cost less than 1 MiB. */
+static void test_hostile_bodies_bounded(void **state) {
+        static const uint8_t hostile[][32] = {
+            /* event_id claims 2^28 bytes */
+            {0, 0, 0, 0, 1, 0x80, 0x80, 0x80, 0x80, 0x02},
+            /* a valid head, then certifications claim 2^40 items */
+            {0, 0, 0, 0, 1, 2, 'e',  2,    'f',  2,    2,    0,
+             0, 0, 0, 0, 0, 0, 0x80, 0x80, 0x80, 0x80, 0x80, 0x40},
+            /* varint of 11 bytes */
+            {0, 0, 0, 0, 1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+             0xff, 0xff, 0x01},
+            /* ContractCompleted: skills claim 2^30 items */
+            {0, 0, 0, 0, 2, 2, 'e', 2, 'f', 2, 2, 'c', 0x80, 0x80, 0x80, 0x80},
+        };
+        static const bp_event_type_t types[] = {
+            BP_EV_PROFILE_UPDATED, BP_EV_PROFILE_UPDATED, BP_EV_PROFILE_UPDATED,
+            BP_EV_CONTRACT_COMPLETED};
+        bp_codec_t      *codec = *state;
+        bp_event_t       ev;
+        struct mallinfo2 before, after;
+        int              i;
+
+        before = mallinfo2();
+        for (i = 0; i < 1000; i++) {
+                size_t k = (size_t)i % 4;
+                assert_int_not_equal(
+                    bp_codec_decode_event(codec, types[k], hostile[k],
+                                          sizeof(hostile[k]), &ev, errstr,
+                                          sizeof(errstr)),
+                    BP_OK);
+        }
+        after = mallinfo2();
+        assert_true(after.uordblks < before.uordblks + 1024 * 1024);
+}
+
 static void test_kind_of_and_ids(void **state) {
         bp_codec_t      *codec = *state;
         bp_buf_t         b     = {0};
@@ -422,6 +460,7 @@ int main(void) {
             cmocka_unit_test(test_resolution_older_writer),
             cmocka_unit_test(test_resolution_newer_writer),
             cmocka_unit_test(test_rejections),
+            cmocka_unit_test(test_hostile_bodies_bounded),
             cmocka_unit_test(test_kind_of_and_ids),
             cmocka_unit_test(test_bad_map),
         };
