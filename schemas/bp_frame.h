@@ -13,7 +13,7 @@
 
 #include "bp_error.h"
 
-#define BP_FRAME_MAGIC       0x00
+#define BP_FRAME_MAGIC 0x00
 #define BP_FRAME_HEADER_SIZE 5
 
 /**
