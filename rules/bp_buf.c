@@ -9,7 +9,7 @@
 #include "bp_buf.h"
 
 bp_err_t bp_buf_reserve(bp_buf_t *b, size_t extra) {
-        size_t need, cap;
+        size_t   need, cap;
         uint8_t *p;
         if (extra > SIZE_MAX - b->len)
                 return BP_ERR_NOMEM;
@@ -50,8 +50,8 @@ bp_err_t bp_buf_append_byte(bp_buf_t *b, uint8_t byte) {
 
 bp_err_t bp_buf_printf(bp_buf_t *b, const char *fmt, ...) {
         va_list ap;
-        int n;
-        size_t room = b->cap - b->len;
+        int     n;
+        size_t  room = b->cap - b->len;
 
         va_start(ap, fmt);
         n = vsnprintf(room ? (char *)b->data + b->len : NULL, room, fmt, ap);

@@ -60,6 +60,9 @@ typedef struct bp_check_s {
         const bp_requirement_t *requirement;
 } bp_check_t;
 
+/** Room for a list of certification ids inside a detail. */
+#define BP_DETAIL_LIST_SIZE 128
+
 /** Most checks one evaluation can hold. */
 #define BP_EVAL_CHECK_MAX (16 + 2 * BP_RULES_REQ_MAX)
 

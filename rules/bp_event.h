@@ -86,6 +86,8 @@ typedef struct bp_cause_s {
 /** Longest id (event, freelancer, partner, contract, ...) accepted, in
  *  bytes. Longer ids are rejected by bp_event_check(). */
 #define BP_ID_MAX 256
+/** Longest free text (a decision's reason) accepted, in bytes. */
+#define BP_TEXT_MAX 1024
 /** Most certifications on one profile, skills on one contract. */
 #define BP_LIST_MAX 256
 
@@ -97,7 +99,6 @@ typedef struct bp_cause_s {
  * Returns BP_OK, or BP_ERR_INVALID with a message naming the field written
  * to errstr ("profile_completeness 140 out of range 0..100").
  */
-bp_err_t bp_event_check(const bp_event_t *ev, char *errstr,
-                        size_t errstr_size);
+bp_err_t bp_event_check(const bp_event_t *ev, char *errstr, size_t errstr_size);
 
 #endif

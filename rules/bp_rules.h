@@ -44,10 +44,10 @@ typedef struct bp_requirement_s {
                         size_t any_of_cnt;
                 } certification;
                 struct {
-                        char  *skill;
+                        char   *skill;
                         int32_t min; /* >= 0 */
-                        bool   has_min_feedback;
-                        double min_feedback; /* 1.0..5.0 */
+                        bool    has_min_feedback;
+                        double  min_feedback; /* 1.0..5.0 */
                 } contracts;
                 struct {
                         int32_t min; /* 0..100 */
@@ -104,7 +104,7 @@ void bp_rules_destroy(bp_rules_t *rules);
 
 /** The rules of partner_id, or NULL when it has no file. */
 const bp_partner_rules_t *bp_rules_partner(const bp_rules_t *rules,
-                                           const char *partner_id);
+                                           const char       *partner_id);
 
 /**
  * Recomputes rules->version from its content. Loaders call it last;

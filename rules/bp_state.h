@@ -60,7 +60,7 @@ typedef struct bp_partner_state_s {
         int64_t         invited_at; /* first invitation, BP_TIME_NONE */
         bp_decision_t   decision;   /* BP_DECISION_NONE: none yet */
         bp_decided_by_t decided_by;
-        int64_t         decided_at; /* occurred_at of the decision */
+        int64_t         decided_at;        /* occurred_at of the decision */
         char           *decision_event_id; /* tie-break, NULL if none */
         char           *decision_reason;   /* NULL if none */
         bool            held;              /* badge currently held */
@@ -69,18 +69,18 @@ typedef struct bp_partner_state_s {
 } bp_partner_state_t;
 
 typedef struct bp_freelancer_s {
-        char              *freelancer_id;
-        bool               has_profile;
-        bp_profile_t       profile;
-        uint64_t          *contract_hashes;
-        size_t             contract_cnt;
-        size_t             contract_cap;
-        bp_skill_stat_t   *skills;
-        size_t             skill_cnt;
-        size_t             skill_cap;
+        char               *freelancer_id; /* set by _new(), never replaced */
+        bool                has_profile;
+        bp_profile_t        profile;
+        uint64_t           *contract_hashes;
+        size_t              contract_cnt;
+        size_t              contract_cap;
+        bp_skill_stat_t    *skills;
+        size_t              skill_cnt;
+        size_t              skill_cap;
         bp_partner_state_t *partners;
-        size_t             partner_cnt;
-        size_t             partner_cap;
+        size_t              partner_cnt;
+        size_t              partner_cap;
 } bp_freelancer_t;
 
 /** Allocates an empty state for freelancer_id (copied). NULL on ENOMEM. */
@@ -94,18 +94,18 @@ void bp_freelancer_destroy(bp_freelancer_t *fl);
  * next call that adds a partner to fl.
  */
 bp_partner_state_t *bp_freelancer_partner(const bp_freelancer_t *fl,
-                                          const char *partner_id);
+                                          const char            *partner_id);
 
 /**
  * Finds or creates (not invited, no decision, not held) the entry of
  * partner_id. Returns NULL on ENOMEM. Same lifetime as above.
  */
 bp_partner_state_t *bp_freelancer_partner_get(bp_freelancer_t *fl,
-                                              const char *partner_id);
+                                              const char      *partner_id);
 
 /** Finds the statistics of skill, or NULL. */
 const bp_skill_stat_t *bp_freelancer_skill(const bp_freelancer_t *fl,
-                                           const char *skill);
+                                           const char            *skill);
 
 /** The stable 64-bit hash that identifies a contract id in the state. */
 uint64_t bp_contract_hash(const char *contract_id);
@@ -124,9 +124,10 @@ struct bp_profile_updated_s;
 /**
  * Replaces the profile with a copy of snapshot p taken at occurred_at.
  * The caller has checked that p is newer than the stored one. On
- * BP_ERR_NOMEM the state is left as it was.
+ * BP_ERR_NOMEM the profile is lost (has_profile false): like every engine
+ * error, the caller discards the state and rewinds.
  */
-bp_err_t bp_freelancer_set_profile(bp_freelancer_t *fl,
+bp_err_t bp_freelancer_set_profile(bp_freelancer_t                   *fl,
                                    const struct bp_profile_updated_s *p,
                                    int64_t occurred_at);
 

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#include "bp_error.h"
 #include "bp_state.h"
 
 typedef struct bp_state_map_s bp_state_map_t;
@@ -22,12 +23,18 @@ void bp_state_map_destroy(bp_state_map_t *map);
 
 /** The state of freelancer_id, or NULL. */
 bp_freelancer_t *bp_state_map_find(const bp_state_map_t *map,
-                                   const char *freelancer_id);
+                                   const char           *freelancer_id);
 
 /** The state of freelancer_id, created empty when absent. NULL on
  *  ENOMEM. Pointers stay valid until the map is destroyed. */
 bp_freelancer_t *bp_state_map_get(bp_state_map_t *map,
-                                  const char *freelancer_id);
+                                  const char     *freelancer_id);
+
+/**
+ * Inserts fl, which the map now owns, replacing (and destroying) any state
+ * with the same id. BP_ERR_NOMEM leaves fl owned by the caller.
+ */
+bp_err_t bp_state_map_put(bp_state_map_t *map, bp_freelancer_t *fl);
 
 /** Number of freelancers. */
 size_t bp_state_map_count(const bp_state_map_t *map);

@@ -23,12 +23,12 @@ static const char *const decision_names[BP_DECISION__CNT + 1] = {
     "SELECTED", "NOT_SELECTED", "REMOVED", "NONE"};
 static const char *const decided_by_names[BP_DECIDED_BY__CNT] = {"PARTNER",
                                                                  "PLATFORM"};
-static const char *const basis_names[BP_BASIS__CNT] = {
-    "STANDARD", "NEW_FREELANCER_EXCEPTION"};
+static const char *const basis_names[BP_BASIS__CNT]           = {
+              "STANDARD", "NEW_FREELANCER_EXCEPTION"};
 static const char *const reason_names[BP_REASON__CNT] = {
-    "NOT_INVITED",         "NOT_SELECTED",       "REMOVED_BY_PARTNER",
-    "REMOVED_BY_PLATFORM", "ACCOUNT_NOT_ACTIVE", "JSS_MISSING",
-    "JSS_BELOW_MIN",       "PROFILE_INCOMPLETE", "PROFILE_NOT_PUBLIC",
+    "NOT_INVITED",         "NOT_SELECTED",          "REMOVED_BY_PARTNER",
+    "REMOVED_BY_PLATFORM", "ACCOUNT_NOT_ACTIVE",    "JSS_MISSING",
+    "JSS_BELOW_MIN",       "PROFILE_INCOMPLETE",    "PROFILE_NOT_PUBLIC",
     "ENGLISH_BELOW_MIN",   "CERTIFICATION_MISSING", "CONTRACTS_BELOW_MIN",
     "FEEDBACK_BELOW_MIN"};
 static const char *const badge_kind_names[BP_BADGE__CNT] = {"badge-granted",
@@ -56,17 +56,17 @@ static int parse_in(const char *const *names, int cnt, const char *s,
 
 /* One name/parse pair per enum; the parse goes through an int so that the
  * enum's storage size never matters. */
-#define BP_ENUM_FUNCS(prefix, type, names, cnt)                                \
-        const char *prefix##_name(type v) {                                    \
-                return name_of(names, (int)(sizeof(names) / sizeof(*names)),   \
-                               (int)v);                                        \
-        }                                                                      \
-        int prefix##_parse(const char *s, type *out) {                         \
-                int v;                                                         \
-                if (parse_in(names, cnt, s, &v) == -1)                         \
-                        return -1;                                             \
-                *out = (type)v;                                                \
-                return 0;                                                      \
+#define BP_ENUM_FUNCS(prefix, type, names, cnt)                              \
+        const char *prefix##_name(type v) {                                  \
+                return name_of(names, (int)(sizeof(names) / sizeof(*names)), \
+                               (int)v);                                      \
+        }                                                                    \
+        int prefix##_parse(const char *s, type *out) {                       \
+                int v;                                                       \
+                if (parse_in(names, cnt, s, &v) == -1)                       \
+                        return -1;                                           \
+                *out = (type)v;                                              \
+                return 0;                                                    \
         }
 
 BP_ENUM_FUNCS(bp_event_type, bp_event_type_t, event_type_names, BP_EV__CNT)
@@ -81,5 +81,4 @@ BP_ENUM_FUNCS(bp_decided_by, bp_decided_by_t, decided_by_names,
               BP_DECIDED_BY__CNT)
 BP_ENUM_FUNCS(bp_basis, bp_basis_t, basis_names, BP_BASIS__CNT)
 BP_ENUM_FUNCS(bp_reason_code, bp_reason_code_t, reason_names, BP_REASON__CNT)
-BP_ENUM_FUNCS(bp_badge_kind, bp_badge_kind_t, badge_kind_names,
-              BP_BADGE__CNT)
+BP_ENUM_FUNCS(bp_badge_kind, bp_badge_kind_t, badge_kind_names, BP_BADGE__CNT)

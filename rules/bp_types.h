@@ -106,35 +106,35 @@ typedef enum bp_badge_kind_e {
 
 /* Topic-style names: "profile-updated", "contract-completed", ... */
 const char *bp_event_type_name(bp_event_type_t t);
-int bp_event_type_parse(const char *s, bp_event_type_t *out);
+int         bp_event_type_parse(const char *s, bp_event_type_t *out);
 
 const char *bp_account_status_name(bp_account_status_t v);
-int bp_account_status_parse(const char *s, bp_account_status_t *out);
+int         bp_account_status_parse(const char *s, bp_account_status_t *out);
 
 const char *bp_visibility_name(bp_visibility_t v);
-int bp_visibility_parse(const char *s, bp_visibility_t *out);
+int         bp_visibility_parse(const char *s, bp_visibility_t *out);
 
 const char *bp_english_name(bp_english_t v);
-int bp_english_parse(const char *s, bp_english_t *out);
+int         bp_english_parse(const char *s, bp_english_t *out);
 
 const char *bp_origin_name(bp_origin_t v);
-int bp_origin_parse(const char *s, bp_origin_t *out);
+int         bp_origin_parse(const char *s, bp_origin_t *out);
 
 /* BP_DECISION_NONE is named "NONE" but is not accepted by the parser. */
 const char *bp_decision_name(bp_decision_t v);
-int bp_decision_parse(const char *s, bp_decision_t *out);
+int         bp_decision_parse(const char *s, bp_decision_t *out);
 
 const char *bp_decided_by_name(bp_decided_by_t v);
-int bp_decided_by_parse(const char *s, bp_decided_by_t *out);
+int         bp_decided_by_parse(const char *s, bp_decided_by_t *out);
 
 const char *bp_basis_name(bp_basis_t v);
-int bp_basis_parse(const char *s, bp_basis_t *out);
+int         bp_basis_parse(const char *s, bp_basis_t *out);
 
 const char *bp_reason_code_name(bp_reason_code_t v);
-int bp_reason_code_parse(const char *s, bp_reason_code_t *out);
+int         bp_reason_code_parse(const char *s, bp_reason_code_t *out);
 
 /* "badge-granted", "badge-revoked" */
 const char *bp_badge_kind_name(bp_badge_kind_t v);
-int bp_badge_kind_parse(const char *s, bp_badge_kind_t *out);
+int         bp_badge_kind_parse(const char *s, bp_badge_kind_t *out);
 
 #endif

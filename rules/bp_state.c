@@ -1,0 +1,464 @@
+/*
+ * bp_state.c - the freelancer state record and its invariants.
+ *
+ * The arrays are kept sorted so that lookups are binary searches and two
+ * states holding the same facts are equal member by member, whatever the
+ * order the facts arrived in (which the split-run and restore tests rely
+ * on). Growth doubles capacity; freelancers have few partners and skills,
+ * so inserting into the middle of a sorted array is cheap.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "bp_event.h"
+#include "bp_state.h"
+
+static char *dup_or_null(const char *s) {
+        return s ? strdup(s) : NULL;
+}
+
+/* Grows *items (of *cap elements of size elem) to hold one more. */
+static int grow(void **items, size_t *cap, size_t cnt, size_t elem) {
+        size_t ncap;
+        void  *p;
+        if (cnt < *cap)
+                return 0;
+        ncap = *cap ? *cap * 2 : 4;
+        p    = realloc(*items, ncap * elem);
+        if (!p)
+                return -1;
+        *items = p;
+        *cap   = ncap;
+        return 0;
+}
+
+/* The id is allocated with the struct: one allocation and one cache line
+ * fewer per lookup, since the map compares ids on every hit. */
+bp_freelancer_t *bp_freelancer_new(const char *freelancer_id) {
+        size_t           len = strlen(freelancer_id);
+        bp_freelancer_t *fl  = calloc(1, sizeof(*fl) + len + 1);
+        if (!fl)
+                return NULL;
+        fl->freelancer_id = (char *)(fl + 1);
+        memcpy(fl->freelancer_id, freelancer_id, len + 1);
+        return fl;
+}
+
+static void profile_free(bp_profile_t *p) {
+        size_t i;
+        for (i = 0; i < p->certification_cnt; i++)
+                free(p->certifications[i].certification_id);
+        free(p->certifications);
+        free(p->signup_partner_id);
+        memset(p, 0, sizeof(*p));
+}
+
+static void partner_free(bp_partner_state_t *ps) {
+        free(ps->partner_id);
+        free(ps->decision_event_id);
+        free(ps->decision_reason);
+}
+
+void bp_freelancer_destroy(bp_freelancer_t *fl) {
+        size_t i;
+        if (!fl)
+                return;
+        profile_free(&fl->profile);
+        free(fl->contract_hashes);
+        for (i = 0; i < fl->skill_cnt; i++)
+                free(fl->skills[i].skill);
+        free(fl->skills);
+        for (i = 0; i < fl->partner_cnt; i++)
+                partner_free(&fl->partners[i]);
+        free(fl->partners);
+        free(fl);
+}
+
+/* Binary search over partners; returns the index where partner_id is or
+ * would be inserted, and sets *found. */
+static size_t partner_index(const bp_freelancer_t *fl, const char *partner_id,
+                            int *found) {
+        size_t lo = 0, hi = fl->partner_cnt;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                int    c   = strcmp(fl->partners[mid].partner_id, partner_id);
+                if (c == 0) {
+                        *found = 1;
+                        return mid;
+                }
+                if (c < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        *found = 0;
+        return lo;
+}
+
+bp_partner_state_t *bp_freelancer_partner(const bp_freelancer_t *fl,
+                                          const char            *partner_id) {
+        int    found;
+        size_t i = partner_index(fl, partner_id, &found);
+        return found ? &fl->partners[i] : NULL;
+}
+
+bp_partner_state_t *bp_freelancer_partner_get(bp_freelancer_t *fl,
+                                              const char      *partner_id) {
+        int                 found;
+        size_t              i = partner_index(fl, partner_id, &found);
+        bp_partner_state_t *ps;
+        char               *id;
+
+        if (found)
+                return &fl->partners[i];
+        if (!(id = strdup(partner_id)))
+                return NULL;
+        if (grow((void **)&fl->partners, &fl->partner_cap, fl->partner_cnt,
+                 sizeof(*fl->partners))) {
+                free(id);
+                return NULL;
+        }
+        memmove(&fl->partners[i + 1], &fl->partners[i],
+                (fl->partner_cnt - i) * sizeof(*fl->partners));
+        fl->partner_cnt++;
+        ps = &fl->partners[i];
+        memset(ps, 0, sizeof(*ps));
+        ps->partner_id = id;
+        ps->invited_at = BP_TIME_NONE;
+        ps->decision   = BP_DECISION_NONE;
+        ps->decided_at = BP_TIME_NONE;
+        return ps;
+}
+
+static size_t skill_index(const bp_freelancer_t *fl, const char *skill,
+                          int *found) {
+        size_t lo = 0, hi = fl->skill_cnt;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                int    c   = strcmp(fl->skills[mid].skill, skill);
+                if (c == 0) {
+                        *found = 1;
+                        return mid;
+                }
+                if (c < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        *found = 0;
+        return lo;
+}
+
+const bp_skill_stat_t *bp_freelancer_skill(const bp_freelancer_t *fl,
+                                           const char            *skill) {
+        int    found;
+        size_t i = skill_index(fl, skill, &found);
+        return found ? &fl->skills[i] : NULL;
+}
+
+static bp_skill_stat_t *skill_get(bp_freelancer_t *fl, const char *skill) {
+        int    found;
+        size_t i = skill_index(fl, skill, &found);
+        char  *name;
+
+        if (found)
+                return &fl->skills[i];
+        if (!(name = strdup(skill)))
+                return NULL;
+        if (grow((void **)&fl->skills, &fl->skill_cap, fl->skill_cnt,
+                 sizeof(*fl->skills))) {
+                free(name);
+                return NULL;
+        }
+        memmove(&fl->skills[i + 1], &fl->skills[i],
+                (fl->skill_cnt - i) * sizeof(*fl->skills));
+        fl->skill_cnt++;
+        memset(&fl->skills[i], 0, sizeof(fl->skills[i]));
+        fl->skills[i].skill = name;
+        return &fl->skills[i];
+}
+
+uint64_t bp_contract_hash(const char *contract_id) {
+        /* FNV-1a 64: simple, fast, and fixed forever since it is stored. */
+        uint64_t             h = 0xcbf29ce484222325ULL;
+        const unsigned char *p;
+        for (p = (const unsigned char *)contract_id; *p; p++) {
+                h ^= *p;
+                h *= 0x100000001b3ULL;
+        }
+        return h;
+}
+
+/* Returns the index of h in the sorted hashes, or where it would go. */
+static size_t hash_index(const bp_freelancer_t *fl, uint64_t h, int *found) {
+        size_t lo = 0, hi = fl->contract_cnt;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (fl->contract_hashes[mid] == h) {
+                        *found = 1;
+                        return mid;
+                }
+                if (fl->contract_hashes[mid] < h)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        *found = 0;
+        return lo;
+}
+
+/* A skill listed twice on one contract counts once for that contract. */
+static int skill_listed_before(const char *const *skills, size_t i) {
+        size_t j;
+        for (j = 0; j < i; j++)
+                if (strcmp(skills[j], skills[i]) == 0)
+                        return 1;
+        return 0;
+}
+
+int bp_freelancer_add_contract(bp_freelancer_t *fl, const char *contract_id,
+                               const char *const *skills, size_t skill_cnt,
+                               bool has_feedback, double feedback_score) {
+        uint64_t h = bp_contract_hash(contract_id);
+        int      found;
+        size_t   i = hash_index(fl, h, &found);
+
+        if (found)
+                return 0;
+        /* Create every skill entry first, so that an allocation failure
+         * leaves the counts untouched (an empty entry is harmless). */
+        for (size_t s = 0; s < skill_cnt; s++)
+                if (!skill_get(fl, skills[s]))
+                        return BP_ERR_NOMEM;
+        if (grow((void **)&fl->contract_hashes, &fl->contract_cap,
+                 fl->contract_cnt, sizeof(*fl->contract_hashes)))
+                return BP_ERR_NOMEM;
+        memmove(&fl->contract_hashes[i + 1], &fl->contract_hashes[i],
+                (fl->contract_cnt - i) * sizeof(*fl->contract_hashes));
+        fl->contract_hashes[i] = h;
+        fl->contract_cnt++;
+
+        for (size_t s = 0; s < skill_cnt; s++) {
+                bp_skill_stat_t *st;
+                if (skill_listed_before(skills, s))
+                        continue;
+                st = skill_get(fl, skills[s]); /* exists: cannot fail */
+                st->contracts++;
+                if (has_feedback) {
+                        st->scored++;
+                        st->feedback_sum += feedback_score;
+                }
+        }
+        return 1;
+}
+
+/* Takes the old profile's copy of s when it holds the same text, so that
+ * a snapshot repeating the previous one's ids allocates nothing. */
+static char *reuse_or_dup(char **old, const char *s) {
+        char *r;
+        if (!s)
+                return NULL;
+        if (*old && strcmp(*old, s) == 0) {
+                r    = *old;
+                *old = NULL;
+                return r;
+        }
+        return strdup(s);
+}
+
+bp_err_t bp_freelancer_set_profile(bp_freelancer_t            *fl,
+                                   const bp_profile_updated_t *p,
+                                   int64_t                     occurred_at) {
+        bp_profile_t *old = &fl->profile;
+        bp_profile_t  np;
+        char         *none = NULL;
+        size_t        i;
+
+        memset(&np, 0, sizeof(np));
+        np.profile_version      = p->profile_version;
+        np.updated_at           = occurred_at;
+        np.account_status       = p->account_status;
+        np.profile_completeness = p->profile_completeness;
+        np.visibility           = p->visibility;
+        np.english_level        = p->english_level;
+        np.job_success_score    = p->job_success_score;
+        np.origin               = p->origin;
+        if (p->signup_partner_id &&
+            !(np.signup_partner_id =
+                  reuse_or_dup(&old->signup_partner_id, p->signup_partner_id)))
+                goto nomem;
+        if (p->certification_cnt &&
+            !(np.certifications =
+                  calloc(p->certification_cnt, sizeof(*np.certifications))))
+                goto nomem;
+        for (i = 0; i < p->certification_cnt; i++) {
+                bp_cert_t *c    = &np.certifications[i];
+                char     **prev = i < old->certification_cnt
+                                      ? &old->certifications[i].certification_id
+                                      : &none;
+                c->expires_at   = p->certifications[i].expires_at;
+                c->certification_id =
+                    reuse_or_dup(prev, p->certifications[i].certification_id);
+                np.certification_cnt = i + 1;
+                if (!c->certification_id)
+                        goto nomem;
+        }
+        profile_free(old);
+        fl->profile     = np;
+        fl->has_profile = true;
+        return BP_OK;
+
+nomem:
+        /* Strings taken from the old profile went into np: the old one is
+         * incomplete now, so it is dropped with np rather than kept. */
+        profile_free(&np);
+        profile_free(old);
+        fl->has_profile = false;
+        return BP_ERR_NOMEM;
+}
+
+static int copy_partner(bp_partner_state_t       *dst,
+                        const bp_partner_state_t *src) {
+        *dst                   = *src;
+        dst->partner_id        = strdup(src->partner_id);
+        dst->decision_event_id = dup_or_null(src->decision_event_id);
+        dst->decision_reason   = dup_or_null(src->decision_reason);
+        if (!dst->partner_id ||
+            (src->decision_event_id && !dst->decision_event_id) ||
+            (src->decision_reason && !dst->decision_reason))
+                return -1;
+        return 0;
+}
+
+static int copy_profile(bp_profile_t *dst, const bp_profile_t *src) {
+        size_t i;
+        *dst                   = *src;
+        dst->signup_partner_id = NULL;
+        dst->certifications    = NULL;
+        dst->certification_cnt = 0;
+        if (src->signup_partner_id &&
+            !(dst->signup_partner_id = strdup(src->signup_partner_id)))
+                return -1;
+        if (src->certification_cnt &&
+            !(dst->certifications =
+                  calloc(src->certification_cnt, sizeof(*dst->certifications))))
+                return -1;
+        for (i = 0; i < src->certification_cnt; i++) {
+                dst->certifications[i] = src->certifications[i];
+                dst->certifications[i].certification_id =
+                    strdup(src->certifications[i].certification_id);
+                dst->certification_cnt = i + 1;
+                if (!dst->certifications[i].certification_id)
+                        return -1;
+        }
+        return 0;
+}
+
+bp_freelancer_t *bp_freelancer_clone(const bp_freelancer_t *src) {
+        bp_freelancer_t *fl = bp_freelancer_new(src->freelancer_id);
+        size_t           i;
+
+        if (!fl)
+                return NULL;
+        fl->has_profile = src->has_profile;
+        if (copy_profile(&fl->profile, &src->profile))
+                goto fail;
+        if (src->contract_cnt) {
+                fl->contract_hashes =
+                    malloc(src->contract_cnt * sizeof(*fl->contract_hashes));
+                if (!fl->contract_hashes)
+                        goto fail;
+                memcpy(fl->contract_hashes, src->contract_hashes,
+                       src->contract_cnt * sizeof(*fl->contract_hashes));
+                fl->contract_cnt = fl->contract_cap = src->contract_cnt;
+        }
+        if (src->skill_cnt &&
+            !(fl->skills = calloc(src->skill_cnt, sizeof(*fl->skills))))
+                goto fail;
+        fl->skill_cap = src->skill_cnt;
+        for (i = 0; i < src->skill_cnt; i++) {
+                fl->skills[i]       = src->skills[i];
+                fl->skills[i].skill = strdup(src->skills[i].skill);
+                fl->skill_cnt       = i + 1;
+                if (!fl->skills[i].skill)
+                        goto fail;
+        }
+        if (src->partner_cnt &&
+            !(fl->partners = calloc(src->partner_cnt, sizeof(*fl->partners))))
+                goto fail;
+        fl->partner_cap = src->partner_cnt;
+        for (i = 0; i < src->partner_cnt; i++) {
+                fl->partner_cnt = i + 1;
+                if (copy_partner(&fl->partners[i], &src->partners[i]))
+                        goto fail;
+        }
+        return fl;
+
+fail:
+        bp_freelancer_destroy(fl);
+        return NULL;
+}
+
+static bool str_eq(const char *a, const char *b) {
+        if (!a || !b)
+                return a == b;
+        return strcmp(a, b) == 0;
+}
+
+static bool profile_equal(const bp_profile_t *a, const bp_profile_t *b) {
+        size_t i;
+        if (a->profile_version != b->profile_version ||
+            a->updated_at != b->updated_at ||
+            a->account_status != b->account_status ||
+            a->profile_completeness != b->profile_completeness ||
+            a->visibility != b->visibility ||
+            a->english_level != b->english_level ||
+            a->job_success_score != b->job_success_score ||
+            a->origin != b->origin ||
+            !str_eq(a->signup_partner_id, b->signup_partner_id) ||
+            a->certification_cnt != b->certification_cnt)
+                return false;
+        for (i = 0; i < a->certification_cnt; i++)
+                if (!str_eq(a->certifications[i].certification_id,
+                            b->certifications[i].certification_id) ||
+                    a->certifications[i].expires_at !=
+                        b->certifications[i].expires_at)
+                        return false;
+        return true;
+}
+
+static bool partner_equal(const bp_partner_state_t *a,
+                          const bp_partner_state_t *b) {
+        return str_eq(a->partner_id, b->partner_id) &&
+               a->invited == b->invited && a->invited_at == b->invited_at &&
+               a->decision == b->decision && a->decided_by == b->decided_by &&
+               a->decided_at == b->decided_at &&
+               str_eq(a->decision_event_id, b->decision_event_id) &&
+               str_eq(a->decision_reason, b->decision_reason) &&
+               a->held == b->held && (!a->held || a->basis == b->basis) &&
+               a->badge_version == b->badge_version;
+}
+
+bool bp_freelancer_equal(const bp_freelancer_t *a, const bp_freelancer_t *b) {
+        size_t i;
+        if (!str_eq(a->freelancer_id, b->freelancer_id) ||
+            a->has_profile != b->has_profile ||
+            (a->has_profile && !profile_equal(&a->profile, &b->profile)) ||
+            a->contract_cnt != b->contract_cnt ||
+            a->skill_cnt != b->skill_cnt || a->partner_cnt != b->partner_cnt)
+                return false;
+        if (a->contract_cnt &&
+            memcmp(a->contract_hashes, b->contract_hashes,
+                   a->contract_cnt * sizeof(*a->contract_hashes)) != 0)
+                return false;
+        for (i = 0; i < a->skill_cnt; i++)
+                if (!str_eq(a->skills[i].skill, b->skills[i].skill) ||
+                    a->skills[i].contracts != b->skills[i].contracts ||
+                    a->skills[i].scored != b->skills[i].scored ||
+                    a->skills[i].feedback_sum != b->skills[i].feedback_sum)
+                        return false;
+        for (i = 0; i < a->partner_cnt; i++)
+                if (!partner_equal(&a->partners[i], &b->partners[i]))
+                        return false;
+        return true;
+}
