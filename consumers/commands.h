@@ -20,6 +20,10 @@
  *  in-memory state and prints the published badge events (cmd_replay.c). */
 int bp_cmd_replay(int argc, char **argv);
 
+/** `badgeproc gen`: writes a seeded stream of input events as JSON Lines
+ *  (cmd_gen.c). */
+int bp_cmd_gen(int argc, char **argv);
+
 /** `badgeproc decode`: prints each file's framed Avro record as a JSON
  *  line, or the reason it is rejected (cmd_decode.c). */
 int bp_cmd_decode(int argc, char **argv);

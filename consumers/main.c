@@ -24,6 +24,8 @@ typedef struct bp_command_s {
 static const bp_command_t bp_commands[] = {
     {"replay", bp_cmd_replay,
      "apply a JSON Lines file of events, print the badge events"},
+    {"gen", bp_cmd_gen,
+     "write a seeded stream of realistic input events as JSON lines"},
     {"decode", bp_cmd_decode,
      "print framed Avro records as JSON lines, or why they are rejected"},
 };
