@@ -152,6 +152,22 @@ static long key_find(const char *name) {
         return -1;
 }
 
+/* True when librdkafka knows name: the likely mistake is a missing
+ * "kafka." prefix. Setting it on a scratch configuration is the one way
+ * to ask, since unset properties cannot be read back. */
+static bool is_kafka_property(const char *name) {
+        rd_kafka_conf_t *kconf = rd_kafka_conf_new();
+        char             errstr[256];
+        bool             known;
+
+        if (!kconf)
+                return false;
+        known = rd_kafka_conf_set(kconf, name, "", errstr, sizeof(errstr)) !=
+                RD_KAFKA_CONF_UNKNOWN;
+        rd_kafka_conf_destroy(kconf);
+        return known;
+}
+
 static bp_err_t unknown_key(const char *name, const bp_config_entry_t *e,
                             char *errstr, size_t errstr_size) {
         char        place[MSG_SIZE], hint[MSG_SIZE] = "";
@@ -168,6 +184,9 @@ static bp_err_t unknown_key(const char *name, const bp_config_entry_t *e,
         }
         if (best)
                 snprintf(hint, sizeof(hint), " (did you mean \"%s\"?)", best);
+        else if (is_kafka_property(e->key))
+                snprintf(hint, sizeof(hint), " (did you mean \"kafka.%s\"?)",
+                         e->key);
         if (e->line > 0)
                 snprintf(place, sizeof(place), "%s:%d", name, e->line);
         else

@@ -203,6 +203,14 @@ static const error_case_t error_cases[] = {
      {NULL},
      "t.conf:1: unknown key \"rules.dri\" (did you mean \"rules.dir\"?)"},
     {"\nfrobnicate = 1\n", {NULL}, "t.conf:2: unknown key \"frobnicate\""},
+    {"bootstrap.servers = b:9092\n",
+     {NULL},
+     "t.conf:1: unknown key \"bootstrap.servers\" (did you mean "
+     "\"kafka.bootstrap.servers\"?)"},
+    {NULL,
+     {"sasl.password=x"},
+     "--set sasl.password: unknown key \"sasl.password\" (did you mean "
+     "\"kafka.sasl.password\"?)"},
     {"state.dir = a\n\nstate.dir = b\n",
      {NULL},
      "t.conf:3: duplicate key \"state.dir\" (first set on line 1)"},
