@@ -561,6 +561,48 @@ static void test_describe(void **state) {
         free(text);
 }
 
+/* README.md's config reference, between the two marker lines, must be
+ * what bp_config_describe() prints, so the two cannot drift apart. Until
+ * the README has the markers there is nothing to compare. */
+static void test_readme_reference(void **state) {
+        static const char begin[] = "<!-- config-reference: begin -->\n";
+        static const char end[]   = "<!-- config-reference: end -->";
+        const char       *src     = getenv("BP_SRC");
+        char              path[1024], *readme = NULL, *table = NULL;
+        char             *from, *to;
+        size_t            len = 0, table_len = 0;
+        FILE             *fp, *out;
+        (void)state;
+
+        snprintf(path, sizeof(path), "%s/README.md", src ? src : "..");
+        if (!(fp = fopen(path, "r")))
+                skip();
+        out = open_memstream(&readme, &len);
+        assert_non_null(out);
+        for (int c; (c = getc(fp)) != EOF;)
+                fputc(c, out);
+        fclose(fp);
+        fclose(out);
+        from = strstr(readme, begin);
+        to   = from ? strstr(from, end) : NULL;
+        if (!from || !to) {
+                free(readme);
+                skip();
+        }
+        from += strlen(begin);
+        out = open_memstream(&table, &table_len);
+        assert_non_null(out);
+        bp_config_describe(out);
+        fclose(out);
+        if ((size_t)(to - from) != table_len ||
+            memcmp(from, table, table_len) != 0)
+                fail_msg("README.md's config reference is out of date; "
+                         "replace it with:\n%s",
+                         table);
+        free(table);
+        free(readme);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_defaults),
@@ -575,6 +617,7 @@ int main(void) {
             cmocka_unit_test(test_dump_redacts_secrets),
             cmocka_unit_test(test_dump_round_trip),
             cmocka_unit_test(test_describe),
+            cmocka_unit_test(test_readme_reference),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
