@@ -27,6 +27,9 @@
  * long value, bad checksum, an offset below -1, a NUL inside rules_version)
  * is garbage. A later format adds fields by bumping the version; this build
  * refuses versions it does not know rather than guessing.
+ *
+ * The functions are pure (no allocation, no state) and thread-safe. Their
+ * errstr may be NULL when errstr_size is 0.
  */
 #ifndef BP_CHECKPOINT_H
 #define BP_CHECKPOINT_H

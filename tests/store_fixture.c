@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <lmdb.h>
 
 #include "store_fixture.h"
 
@@ -155,4 +156,23 @@ void expect_checkpoint(bp_store_t *store, int32_t partition,
                             sizeof(want->input_offsets));
         assert_true(got.changelog_offset == want->changelog_offset);
         assert_string_equal(got.rules_version, want->rules_version);
+}
+
+void write_raw(const char *dir, const char *db, const void *key, size_t key_len,
+               const void *value, size_t len) {
+        MDB_env *env;
+        MDB_txn *txn;
+        MDB_dbi  dbi;
+        MDB_val  k = {key_len, (void *)key}, v = {len, (void *)value};
+
+        assert_int_equal(mdb_env_create(&env), 0);
+        assert_int_equal(mdb_env_set_maxdbs(env, 2), 0);
+        assert_int_equal(mdb_env_set_mapsize(env, BP_STORE_DEFAULT_MAP_SIZE),
+                         0);
+        assert_int_equal(mdb_env_open(env, dir, 0, 0640), 0);
+        assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+        assert_int_equal(mdb_dbi_open(txn, db, 0, &dbi), 0);
+        assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+        assert_int_equal(mdb_txn_commit(txn), 0);
+        mdb_env_close(env);
 }

@@ -26,6 +26,12 @@ int store_fixture_teardown(void **state);
 /** Closes fx->store and opens it again with default options (asserts). */
 void store_fixture_reopen(store_fixture_t *fx);
 
+/** Writes (key, value) into database db of the store in dir with LMDB
+ *  itself, bypassing bp_store: what a damaged or foreign store holds. The
+ *  store must be closed. Asserts success. */
+void write_raw(const char *dir, const char *db, const void *key, size_t key_len,
+               const void *value, size_t len);
+
 /** Error text of the last store call made by a helper or a test. */
 extern char errstr[512];
 

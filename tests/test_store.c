@@ -17,7 +17,6 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <lmdb.h>
 
 #include "bp_store.h"
 #include "store_fixture.h"
@@ -297,26 +296,11 @@ static void test_drop_partition(void **state) {
         assert_int_equal(removed, 0);
 }
 
-/* Writes value under meta key partition with LMDB itself, as a damaged or
- * foreign store would hold it. */
+/* Writes value under meta key partition, as a damaged store holds it. */
 static void write_raw_meta(const char *dir, int32_t partition,
                            const void *value, size_t len) {
-        unsigned char key_buf[4] = {0, 0, 0, (unsigned char)partition};
-        MDB_env      *env;
-        MDB_txn      *txn;
-        MDB_dbi       dbi;
-        MDB_val       key = {4, key_buf}, val = {len, (void *)value};
-
-        assert_int_equal(mdb_env_create(&env), 0);
-        assert_int_equal(mdb_env_set_maxdbs(env, 2), 0);
-        assert_int_equal(mdb_env_set_mapsize(env, BP_STORE_DEFAULT_MAP_SIZE),
-                         0);
-        assert_int_equal(mdb_env_open(env, dir, 0, 0640), 0);
-        assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
-        assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
-        assert_int_equal(mdb_put(txn, dbi, &key, &val, 0), 0);
-        assert_int_equal(mdb_txn_commit(txn), 0);
-        mdb_env_close(env);
+        unsigned char key[4] = {0, 0, 0, (unsigned char)partition};
+        write_raw(dir, "meta", key, sizeof(key), value, len);
 }
 
 static void test_garbage_checkpoint(void **state) {
