@@ -299,6 +299,7 @@ fail:
 void bp_store_close(bp_store_t *store) {
         if (!store)
                 return;
+        mdb_txn_abort(store->lookup_txn);
         /* mdb_env_close frees the database handles too. */
         if (store->env)
                 mdb_env_close(store->env);

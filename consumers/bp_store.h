@@ -24,8 +24,9 @@
  * Commits are synchronous (fsync) unless the no_sync option is set.
  *
  * Lifetimes. Values read through a read handle (bp_store_read_t) point into
- * LMDB's memory map and are valid only until bp_store_read_end(); the
- * bp_store_get() convenience returns a malloc()ed copy instead. A read
+ * LMDB's memory map and are valid only until bp_store_read_end(); those
+ * of bp_store_get() until bp_store_get_done() or the next bp_store_get();
+ * bp_store_get_copy() returns a malloc()ed copy instead. A read
  * handle is a snapshot: it does not see batches committed after it began,
  * and while it is open LMDB cannot reuse the pages it sees, so the file
  * grows if a read handle is kept for long under writes. Keep them short.
@@ -36,7 +37,9 @@
  * used by the thread that began it. Reads may come from any thread at any
  * time, including during a batch (the environment is opened with
  * MDB_NOTLS): each read handle is used by one thread at a time, and one
- * thread may hold a read handle and a batch together. bp_store_stats() may
+ * thread may hold a read handle and a batch together. bp_store_get() and
+ * bp_store_get_done() share one lookup snapshot per store, so they belong
+ * to one thread (the batch loop's). bp_store_stats() may
  * be called from another thread (the metrics server) while the runtime
  * writes. bp_store_close() must be the last call, with no batch or read
  * handle open. A store must not be used in a child after fork(); the child
@@ -68,9 +71,6 @@ typedef struct bp_store_read_s  bp_store_read_t;
  *  map, not disk or RAM: data.mdb grows with the data, so a large default
  *  costs nothing on a 64-bit system and avoids MDB_MAP_FULL. */
 #define BP_STORE_DEFAULT_MAP_SIZE ((size_t)64 << 30)
-
-/** Passed as partition to bp_store_foreach() to visit every partition. */
-#define BP_STORE_ALL_PARTITIONS (-1)
 
 typedef struct bp_store_options_s {
         /* Largest size the store may reach, in bytes; 0: the default.
@@ -126,14 +126,15 @@ size_t bp_store_max_id_len(const bp_store_t *store);
  */
 
 /**
- * Begins a batch (one LMDB write transaction) and returns it in *batchp.
- * Blocks while another batch (of this or another process) is open.
+ * Begins a batch (one LMDB write transaction). Blocks while another batch
+ * (of this or another process) is open.
  *
- * Returns BP_OK; BP_ERR_INVALID on a read-only store; BP_ERR_NOMEM; or the
- * translated LMDB error. *batchp is NULL on error.
+ * Returns the batch, which the caller ends with bp_store_batch_commit() or
+ * bp_store_batch_abort(); or NULL with a message in errstr: the store is
+ * read-only, memory ran out, or LMDB refused.
  */
-bp_err_t bp_store_batch_begin(bp_store_t *store, bp_store_batch_t **batchp,
-                              char *errstr, size_t errstr_size);
+bp_store_batch_t *bp_store_batch_begin(bp_store_t *store, char *errstr,
+                                       size_t errstr_size);
 
 /**
  * Sets the record of freelancer_id (NUL-terminated) in partition to the len
@@ -257,15 +258,40 @@ bp_err_t bp_store_read_checkpoint(bp_store_read_t *rtxn, int32_t partition,
                                   size_t errstr_size);
 
 /**
- * Convenience: bp_store_read_get() in a read handle of its own, returning a
- * copy. *valuep gets a malloc()ed copy of the record that the caller
- * frees with free() (a non-NULL pointer even for an empty record).
+ * Finds the record of freelancer_id in partition without a read handle of
+ * the caller's: the store keeps one lookup snapshot for it. *valuep points
+ * into the memory map, read-only, and stays valid until
+ * bp_store_get_done() or the next bp_store_get() on this store, whichever
+ * comes first; decode or copy it before either. Each call takes a fresh
+ * snapshot, so it sees every batch committed before it.
+ *
+ * For the thread that owns the store (the runtime's batch loop): the
+ * lookup snapshot is the store's, so two threads must not call this (or
+ * bp_store_get_done()) at once; other threads use read handles.
+ *
+ * Returns as bp_store_read_get(). On any error (BP_ERR_NOT_FOUND
+ * included) nothing is held and bp_store_get_done() is optional.
+ */
+bp_err_t bp_store_get(bp_store_t *store, int32_t partition,
+                      const char *freelancer_id, const void **valuep,
+                      size_t *lenp, char *errstr, size_t errstr_size);
+
+/** Releases the snapshot behind the last bp_store_get()'s value, which
+ *  becomes invalid. A no-op when nothing is held. Call it soon: a held
+ *  snapshot keeps LMDB from reusing pages that later batches free. */
+void bp_store_get_done(bp_store_t *store);
+
+/**
+ * Like bp_store_get(), returning a copy that outlives everything:
+ * *valuep gets a malloc()ed copy of the record that the caller frees with
+ * free() (a non-NULL pointer even for an empty record). Any thread may
+ * call it (it uses a read handle of its own).
  *
  * Returns as bp_store_read_get(), plus BP_ERR_NOMEM.
  */
-bp_err_t bp_store_get(bp_store_t *store, int32_t partition,
-                      const char *freelancer_id, void **valuep, size_t *lenp,
-                      char *errstr, size_t errstr_size);
+bp_err_t bp_store_get_copy(bp_store_t *store, int32_t partition,
+                           const char *freelancer_id, void **valuep,
+                           size_t *lenp, char *errstr, size_t errstr_size);
 
 /** Convenience: bp_store_read_checkpoint() in a read handle of its own. */
 bp_err_t bp_store_get_checkpoint(bp_store_t *store, int32_t partition,
@@ -274,29 +300,38 @@ bp_err_t bp_store_get_checkpoint(bp_store_t *store, int32_t partition,
 
 /**
  * Called by bp_store_foreach() for each record. freelancer_id is
- * NUL-terminated (id_len bytes before the NUL); it and value (len bytes)
- * are valid only during the call. Return 0 to go on; any other value stops
- * the iteration and is returned by bp_store_foreach().
+ * NUL-terminated; it and value (len bytes) are valid only during the
+ * call. Return 0 to go on; any other value stops the iteration and is
+ * returned by bp_store_foreach().
  */
-typedef int(bp_store_foreach_cb)(int32_t partition, const char *freelancer_id,
-                                 size_t id_len, const void *value, size_t len,
-                                 void *opaque);
+typedef int(bp_store_foreach_cb)(const char *freelancer_id, const void *value,
+                                 size_t len, void *opaque);
 
 /**
  * Calls fn for every record of partition, in key order (freelancer_id
- * bytewise), or of every partition in (partition, id) order when partition
- * is BP_STORE_ALL_PARTITIONS. Iterates one snapshot taken at the call:
- * batches committed meanwhile (fn may begin and commit them) are not seen.
- * Used for re-evaluation after a rules change and for `state dump`.
+ * bytewise). Iterates one snapshot taken at the call: batches committed
+ * meanwhile (fn may begin and commit them) are not seen. Used for
+ * re-evaluation after a rules change and for `state dump`.
  *
  * Returns 0 when every record was visited; fn's non-zero value when fn
  * stopped it (callers may return a bp_err_t, or a positive value to mean
- * "done"); BP_ERR_INVALID for a partition below -1; BP_ERR_STATE for a
+ * "done"); BP_ERR_INVALID for a negative partition; BP_ERR_STATE for a
  * malformed key; or the LMDB error.
  */
 int bp_store_foreach(bp_store_t *store, int32_t partition,
                      bp_store_foreach_cb *fn, void *opaque, char *errstr,
                      size_t errstr_size);
+
+/**
+ * Lists the partitions that hold records or a checkpoint, ascending, in
+ * *partsp (malloc()ed, the caller frees it; NULL when there are none) and
+ * their number in *cntp. Costs one lookup per partition, not a walk. For
+ * tools that look at every partition (`state dump`, `state get`).
+ *
+ * Returns BP_OK, BP_ERR_NOMEM, or the LMDB error.
+ */
+bp_err_t bp_store_partitions(bp_store_t *store, int32_t **partsp, size_t *cntp,
+                             char *errstr, size_t errstr_size);
 
 /**
  * Counts the records of partition into *countp. Walks them (LMDB keeps no

@@ -32,31 +32,30 @@ static bp_err_t batch_fail(bp_store_batch_t *batch, int rc, const char *what,
         return bp_store_lmdb_err(batch->store, rc, what, errstr, errstr_size);
 }
 
-bp_err_t bp_store_batch_begin(bp_store_t *store, bp_store_batch_t **batchp,
-                              char *errstr, size_t errstr_size) {
+bp_store_batch_t *bp_store_batch_begin(bp_store_t *store, char *errstr,
+                                       size_t errstr_size) {
         bp_store_batch_t *batch;
         int               rc;
 
-        *batchp = NULL;
         if (store->read_only) {
                 bp_store_errf(errstr, errstr_size,
                               "state store was opened read-only");
-                return BP_ERR_INVALID;
+                return NULL;
         }
         batch = calloc(1, sizeof(*batch));
         if (!batch) {
                 bp_store_errf(errstr, errstr_size, "out of memory");
-                return BP_ERR_NOMEM;
+                return NULL;
         }
         batch->store = store;
         rc           = mdb_txn_begin(store->env, NULL, 0, &batch->txn);
         if (rc) {
                 free(batch);
-                return bp_store_lmdb_err(store, rc, "mdb_txn_begin(write)",
-                                         errstr, errstr_size);
+                bp_store_lmdb_err(store, rc, "mdb_txn_begin(write)", errstr,
+                                  errstr_size);
+                return NULL;
         }
-        *batchp = batch;
-        return BP_OK;
+        return batch;
 }
 
 /* Checks the batch and builds the record key: the steps put and delete
@@ -230,9 +229,9 @@ bp_err_t bp_store_drop_partition(bp_store_t *store, int32_t partition,
 
         if (removedp)
                 *removedp = 0;
-        err = bp_store_batch_begin(store, &batch, errstr, errstr_size);
-        if (err != BP_OK)
-                return err;
+        batch = bp_store_batch_begin(store, errstr, errstr_size);
+        if (!batch)
+                return BP_ERR_STATE;
         err = bp_store_batch_drop_partition(batch, partition, removedp, errstr,
                                             errstr_size);
         if (err != BP_OK) {

@@ -22,6 +22,12 @@ struct bp_store_s {
         MDB_dbi  meta_dbi;
         size_t   max_key; /* longest key accepted, <= BP_STORE_KEY_BUF */
         bool     read_only;
+        /* bp_store_get()'s snapshot: kept between calls and reset rather
+         * than freed, so a lookup reuses its reader slot (LMDB's
+         * mdb_txn_reset/renew) instead of taking the slot lock each
+         * time. NULL until the first lookup. */
+        MDB_txn *lookup_txn;
+        bool     lookup_held; /* lookup_txn is live (renewed, not reset) */
 };
 
 struct bp_store_batch_s {

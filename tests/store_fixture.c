@@ -85,9 +85,10 @@ void store_fixture_reopen(store_fixture_t *fx) {
 char errstr[512];
 
 bp_store_batch_t *batch_begin(bp_store_t *store) {
-        bp_store_batch_t *batch = NULL;
-        assert_int_equal(
-            bp_store_batch_begin(store, &batch, errstr, sizeof(errstr)), BP_OK);
+        bp_store_batch_t *batch =
+            bp_store_batch_begin(store, errstr, sizeof(errstr));
+        if (!batch)
+                fail_msg("bp_store_batch_begin: %s", errstr);
         return batch;
 }
 
@@ -122,8 +123,8 @@ void expect_record(bp_store_t *store, int32_t partition, const char *id,
                    const char *value) {
         void    *got = NULL;
         size_t   len = 0;
-        bp_err_t err = bp_store_get(store, partition, id, &got, &len, errstr,
-                                    sizeof(errstr));
+        bp_err_t err = bp_store_get_copy(store, partition, id, &got, &len,
+                                         errstr, sizeof(errstr));
         if (!value) {
                 assert_int_equal(err, BP_ERR_NOT_FOUND);
                 assert_null(got);

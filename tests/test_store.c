@@ -181,20 +181,48 @@ static void test_checkpoints_independent(void **state) {
 
 /* Records what bp_store_foreach() shows, as "p/id=value;" lines. */
 typedef struct visit_s {
-        char text[4096];
-        int  cnt;
-        int  stop_after; /* 0: never stop */
+        char    text[4096];
+        int     cnt;
+        int     stop_after; /* 0: never stop */
+        int32_t partition;  /* the partition being walked */
 } visit_t;
 
-static int visit(int32_t partition, const char *freelancer_id, size_t id_len,
-                 const void *value, size_t len, void *opaque) {
+static int visit(const char *freelancer_id, const void *value, size_t len,
+                 void *opaque) {
         visit_t *v    = opaque;
         size_t   used = strlen(v->text);
-        assert_int_equal(strlen(freelancer_id), id_len);
         snprintf(v->text + used, sizeof(v->text) - used, "%d/%s=%.*s;",
-                 (int)partition, freelancer_id, (int)len, (const char *)value);
+                 (int)v->partition, freelancer_id, (int)len,
+                 (const char *)value);
         v->cnt++;
         return v->stop_after && v->cnt == v->stop_after ? 99 : 0;
+}
+
+/* Walks one partition into a fresh v. */
+static int walk_one(bp_store_t *store, int32_t partition, visit_t *v) {
+        memset(v, 0, sizeof(*v));
+        v->partition = partition;
+        return bp_store_foreach(store, partition, visit, v, errstr,
+                                sizeof(errstr));
+}
+
+/* Every record of the store, partition by partition, as `state dump`
+ * would list them. */
+static void walk_all(bp_store_t *store, visit_t *v) {
+        int32_t *parts;
+        size_t   cnt, i;
+
+        assert_int_equal(
+            bp_store_partitions(store, &parts, &cnt, errstr, sizeof(errstr)),
+            BP_OK);
+        memset(v, 0, sizeof(*v));
+        for (i = 0; i < cnt; i++) {
+                v->partition = parts[i];
+                assert_int_equal(bp_store_foreach(store, parts[i], visit, v,
+                                                  errstr, sizeof(errstr)),
+                                 0);
+        }
+        free(parts);
 }
 
 /* Partitions 1, 2 and 256 (which differs from 1 only in its third key
@@ -219,29 +247,23 @@ static void test_foreach_one_partition(void **state) {
         size_t           cnt;
 
         put_three_partitions(fx->store);
-        memset(&v, 0, sizeof(v));
-        assert_int_equal(
-            bp_store_foreach(fx->store, 1, visit, &v, errstr, sizeof(errstr)),
-            0);
+        assert_int_equal(walk_one(fx->store, 1, &v), 0);
         /* Bytewise order: uppercase sorts before lowercase. */
         assert_string_equal(v.text,
                             "1/Alpha=1A;1/alpha=1a;1/mid=1m;1/zeta=1z;");
 
-        memset(&v, 0, sizeof(v));
-        assert_int_equal(
-            bp_store_foreach(fx->store, 3, visit, &v, errstr, sizeof(errstr)),
-            0);
+        assert_int_equal(walk_one(fx->store, 3, &v), 0);
         assert_int_equal(v.cnt, 0);
+        assert_int_equal(walk_one(fx->store, 2, &v), 0);
+        assert_string_equal(v.text, "2/b=2b;2/m=2m;");
 
-        memset(&v, 0, sizeof(v));
-        assert_int_equal(bp_store_foreach(fx->store, BP_STORE_ALL_PARTITIONS,
-                                          visit, &v, errstr, sizeof(errstr)),
-                         0);
+        walk_all(fx->store, &v);
         assert_string_equal(v.text, "1/Alpha=1A;1/alpha=1a;1/mid=1m;1/zeta=1z;"
                                     "2/b=2b;2/m=2m;256/a=256a;");
 
         /* The callback's non-zero value stops and comes back. */
         memset(&v, 0, sizeof(v));
+        v.partition  = 1;
         v.stop_after = 2;
         assert_int_equal(
             bp_store_foreach(fx->store, 1, visit, &v, errstr, sizeof(errstr)),
@@ -255,9 +277,7 @@ static void test_foreach_one_partition(void **state) {
             bp_store_count(fx->store, 256, &cnt, errstr, sizeof(errstr)),
             BP_OK);
         assert_int_equal(cnt, 1);
-        assert_int_equal(
-            bp_store_foreach(fx->store, -2, visit, &v, errstr, sizeof(errstr)),
-            BP_ERR_INVALID);
+        assert_int_equal(walk_one(fx->store, -1, &v), BP_ERR_INVALID);
 }
 
 static void test_drop_partition(void **state) {
@@ -278,10 +298,7 @@ static void test_drop_partition(void **state) {
                                                  sizeof(errstr)),
                          BP_OK);
         assert_int_equal(removed, 4);
-        memset(&v, 0, sizeof(v));
-        assert_int_equal(bp_store_foreach(fx->store, BP_STORE_ALL_PARTITIONS,
-                                          visit, &v, errstr, sizeof(errstr)),
-                         0);
+        walk_all(fx->store, &v);
         assert_string_equal(v.text, "2/b=2b;2/m=2m;256/a=256a;");
         assert_int_equal(
             bp_store_get_checkpoint(fx->store, 1, &cp, errstr, sizeof(errstr)),
@@ -289,6 +306,23 @@ static void test_drop_partition(void **state) {
         assert_int_equal(
             bp_store_get_checkpoint(fx->store, 2, &cp, errstr, sizeof(errstr)),
             BP_OK);
+        /* Partitions with records or only a checkpoint are listed; the
+         * meta database's "format" key is not a partition. */
+        {
+                int32_t *parts;
+                size_t   cnt;
+                batch = batch_begin(fx->store);
+                batch_checkpoint(batch, 7, &cp);
+                batch_commit(batch);
+                assert_int_equal(bp_store_partitions(fx->store, &parts, &cnt,
+                                                     errstr, sizeof(errstr)),
+                                 BP_OK);
+                assert_int_equal(cnt, 3);
+                assert_int_equal(parts[0], 2);
+                assert_int_equal(parts[1], 7);
+                assert_int_equal(parts[2], 256);
+                free(parts);
+        }
         /* Dropping an empty partition is fine. */
         assert_int_equal(bp_store_drop_partition(fx->store, 9, &removed, errstr,
                                                  sizeof(errstr)),
@@ -385,8 +419,8 @@ static void test_key_too_long(void **state) {
         expect_record(fx->store, 0, id, "v");
         id[max] = 'k';
         {
-                void  *value;
-                size_t len;
+                const void *value;
+                size_t      len;
                 assert_int_equal(bp_store_get(fx->store, 0, id, &value, &len,
                                               errstr, sizeof(errstr)),
                                  BP_ERR_TOO_LARGE);

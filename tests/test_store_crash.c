@@ -82,7 +82,7 @@ static void crash_child(const char *dir, int64_t arg, int ready_fd) {
 
         (void)arg;
         store = bp_store_open(dir, NULL, NULL, 0);
-        if (!store || bp_store_batch_begin(store, &batch, NULL, 0) != BP_OK)
+        if (!store || !(batch = bp_store_batch_begin(store, NULL, 0)))
                 _exit(2);
         memset(value, 'c', sizeof(value));
         bp_store_batch_drop_partition(batch, 0, NULL, NULL, 0);
@@ -152,7 +152,7 @@ static void loop_child(const char *dir, int64_t first, int ready_fd) {
         if (write(ready_fd, "r", 1) != 1)
                 _exit(4);
         for (k = first;; k++) {
-                if (bp_store_batch_begin(store, &batch, NULL, 0) != BP_OK)
+                if (!(batch = bp_store_batch_begin(store, NULL, 0)))
                         _exit(2);
                 for (i = 0; i < LOOP_RECORDS; i++) {
                         snprintf(id, sizeof(id), "b%06lld-%04d", (long long)k,
