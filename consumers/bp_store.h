@@ -26,10 +26,10 @@
  * Lifetimes. Values read through a read handle (bp_store_read_t) point into
  * LMDB's memory map and are valid only until bp_store_read_end(); those
  * of bp_store_get() until bp_store_get_done() or the next bp_store_get();
- * bp_store_get_copy() returns a malloc()ed copy instead. A read
- * handle is a snapshot: it does not see batches committed after it began,
- * and while it is open LMDB cannot reuse the pages it sees, so the file
- * grows if a read handle is kept for long under writes. Keep them short.
+ * bp_store_get_copy() returns a malloc()ed copy instead. A read handle is
+ * a snapshot: it does not see batches committed after it began, and while
+ * it is open LMDB cannot reuse the pages it sees, so the file grows if a
+ * read handle is kept for long under writes. Keep them short.
  *
  * Threads. One batch at a time per environment (LMDB serializes writers,
  * even across processes: a second bp_store_batch_begin() blocks until the
@@ -39,9 +39,8 @@
  * MDB_NOTLS): each read handle is used by one thread at a time, and one
  * thread may hold a read handle and a batch together. bp_store_get() and
  * bp_store_get_done() share one lookup snapshot per store, so they belong
- * to one thread (the batch loop's). bp_store_stats() may
- * be called from another thread (the metrics server) while the runtime
- * writes. bp_store_close() must be the last call, with no batch or read
+ * to one thread (the batch loop's). bp_store_stats() may be called from
+ * another thread (the metrics server) while the runtime writes. bp_store_close() must be the last call, with no batch or read
  * handle open. A store must not be used in a child after fork(); the child
  * opens its own.
  *
@@ -75,11 +74,12 @@ typedef struct bp_store_read_s  bp_store_read_t;
 typedef struct bp_store_options_s {
         /* Largest size the store may reach, in bytes; 0: the default.
          * Virtual (see BP_STORE_DEFAULT_MAP_SIZE). Raise it when a commit
-         * fails with "map is full". A smaller value than the environment
-         * already uses is ignored by LMDB. */
+         * fails with MDB_MAP_FULL. A value below the size of the data
+         * already stored is raised to fit it. */
         size_t map_size;
         /* Most read handles open at once across every process using the
-         * directory; 0: LMDB's default (126). */
+         * directory (each open store also keeps one for bp_store_get()
+         * once used); 0: LMDB's default (126). */
         unsigned max_readers;
         /* Open without writing: batches are refused; the directory and
          * the databases must exist. For tools (`badgeproc state dump`)
