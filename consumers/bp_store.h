@@ -40,9 +40,9 @@
  * thread may hold a read handle and a batch together. bp_store_get() and
  * bp_store_get_done() share one lookup snapshot per store, so they belong
  * to one thread (the batch loop's). bp_store_stats() may be called from
- * another thread (the metrics server) while the runtime writes. bp_store_close() must be the last call, with no batch or read
- * handle open. A store must not be used in a child after fork(); the child
- * opens its own.
+ * another thread (the metrics server) while the runtime writes.
+ * bp_store_close() must be the last call, with no batch or read handle open. A
+ * store must not be used in a child after fork(); the child opens its own.
  *
  * Errors. Functions return bp_err_t (BP_OK = 0) and, when errstr is not
  * NULL, write a one-line message with LMDB's own text (mdb_strerror) into
