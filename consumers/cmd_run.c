@@ -75,9 +75,9 @@ static void runner_conf(const bp_config_t *conf, bp_kafka_kv_t *kv,
         rc->rules_dir          = conf->rules_dir;
         rc->state_dir          = conf->state_dir;
         rc->registry_url       = conf->schema_registry_url;
-        rc->guarantee = conf->guarantee == BP_CONFIG_EXACTLY_ONCE
-                            ? BP_EXACTLY_ONCE
-                            : BP_AT_LEAST_ONCE;
+        rc->guarantee          = conf->guarantee == BP_CONFIG_EXACTLY_ONCE
+                                     ? BP_EXACTLY_ONCE
+                                     : BP_AT_LEAST_ONCE;
         rc->commit_interval_ms = conf->commit_interval_ms;
         rc->batch_max_events   = conf->batch_max_events;
         if (conf->stats_interval_ms > 0)
@@ -91,15 +91,15 @@ int cmd_run(int argc, char **argv) {
             {"print-config", no_argument, NULL, 'p'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0}};
-        const char *path = NULL;
-        const char **sets = calloc((size_t)argc + 1, sizeof(*sets));
-        size_t set_cnt = 0;
-        int print = 0, c, rc = 2;
-        char errstr[512];
-        bp_config_t *conf = NULL;
-        bp_kafka_kv_t *kv = NULL;
+        const char      *path    = NULL;
+        const char     **sets    = calloc((size_t)argc + 1, sizeof(*sets));
+        size_t           set_cnt = 0;
+        int              print = 0, c, rc = 2;
+        char             errstr[512];
+        bp_config_t     *conf = NULL;
+        bp_kafka_kv_t   *kv   = NULL;
         bp_runner_conf_t rconf;
-        bp_runner_t *runner = NULL;
+        bp_runner_t     *runner = NULL;
 
         optind = 1;
         while ((c = getopt_long(argc, argv, "c:s:ph", opts, NULL)) != -1) {
@@ -126,8 +126,7 @@ int cmd_run(int argc, char **argv) {
                 usage(stderr);
                 goto out;
         }
-        if (bp_config_new(&conf, path, sets, set_cnt, errstr,
-                          sizeof(errstr))) {
+        if (bp_config_new(&conf, path, sets, set_cnt, errstr, sizeof(errstr))) {
                 fprintf(stderr, "badgeproc run: %s\n", errstr);
                 goto out;
         }
