@@ -304,10 +304,10 @@ static bp_err_t store_batch(bp_runner_t *r) {
                         err = bp_store_batch_set_checkpoint(
                             b, t->partition, &cp, errstr, sizeof(errstr));
         }
-        if (!err && !(err = bp_store_batch_commit(b, errstr, sizeof(errstr))))
-                return BP_OK;
         if (err)
                 bp_store_batch_abort(b);
+        else if (!bp_store_batch_commit(b, errstr, sizeof(errstr)))
+                return BP_OK; /* commit frees the batch, failed or not */
 fail:
         bp_runner_set_fatal(r, "state store: %s", errstr);
         return BP_ERR_STATE;
