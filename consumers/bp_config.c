@@ -31,9 +31,11 @@ const bp_config_keydef_t bp_config_keys[BP_CONFIG_KEY_CNT] = {
     {"state.dir", BP_CONFIG_PATH, "state/", 0, 0, F(state_dir),
      "Directory of the LMDB state store. Keep it on a persistent volume: "
      "it makes restarts restore only what changed since the last batch."},
-    {"state.max.size.mb", BP_CONFIG_INT, "10240", 16, 16777216,
+    {"state.max.size.mb", BP_CONFIG_INT, "65536", 16, 16777216,
      F(state_max_size_mb),
-     "Largest size the state store may reach (the LMDB map size), in MiB."},
+     "Largest size the state store may reach (the LMDB map size), in MiB. "
+     "It reserves address space, not memory or disk; raise it when the "
+     "store reports it is full."},
     {"topics.profile_updated", BP_CONFIG_TOPIC, "profile-updated", 0, 0,
      F(topics.profile_updated), "Input topic of ProfileUpdated events."},
     {"topics.contract_completed", BP_CONFIG_TOPIC, "contract-completed", 0, 0,

@@ -80,7 +80,7 @@ static void test_defaults(void **state) {
         assert_int_equal(conf->commit_interval_ms, 100);
         assert_int_equal(conf->batch_max_events, 10000);
         assert_int_equal(conf->stats_interval_ms, 5000);
-        assert_int_equal(conf->state_max_size_mb, 10240);
+        assert_int_equal(conf->state_max_size_mb, 65536);
         assert_null(conf->schema_registry_url);
         assert_null(conf->decision_log);
         assert_int_equal(conf->log_level, BP_LOG_INFO);
