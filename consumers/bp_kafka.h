@@ -31,8 +31,10 @@ typedef struct bp_kafka_kv_s {
 
 /**
  * Sets key=value on conf. On failure returns BP_ERR_CONFIG with errstr
- * "kafka config KEY: librdkafka's message"; the value is not repeated,
- * since it may be a password. conf stays owned by the caller.
+ * "kafka config KEY: librdkafka's message". The value is not added,
+ * since it may be a password (librdkafka quotes it only for properties
+ * of a fixed form: numbers, enums, booleans). conf stays owned by the
+ * caller.
  */
 bp_err_t bp_kafka_conf_set(rd_kafka_conf_t *conf, const char *key,
                            const char *value, char *errstr, size_t errstr_size);

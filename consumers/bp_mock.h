@@ -30,6 +30,26 @@
 /** Most partitions per topic accepted by bp_mock_create_topic(). */
 #define BP_MOCK_PARTITIONS_MAX 1024
 
+/** Kafka protocol API keys, for rd_kafka_mock_push_request_errors():
+ *  librdkafka does not install its own names for them. */
+typedef enum bp_mock_api_e {
+        BP_MOCK_API_PRODUCE               = 0,
+        BP_MOCK_API_FETCH                 = 1,
+        BP_MOCK_API_LIST_OFFSETS          = 2,
+        BP_MOCK_API_METADATA              = 3,
+        BP_MOCK_API_OFFSET_COMMIT         = 8,
+        BP_MOCK_API_OFFSET_FETCH          = 9,
+        BP_MOCK_API_FIND_COORDINATOR      = 10,
+        BP_MOCK_API_JOIN_GROUP            = 11,
+        BP_MOCK_API_HEARTBEAT             = 12,
+        BP_MOCK_API_SYNC_GROUP            = 14,
+        BP_MOCK_API_INIT_PRODUCER_ID      = 22,
+        BP_MOCK_API_ADD_PARTITIONS_TO_TXN = 24,
+        BP_MOCK_API_ADD_OFFSETS_TO_TXN    = 25,
+        BP_MOCK_API_END_TXN               = 26,
+        BP_MOCK_API_TXN_OFFSET_COMMIT     = 28
+} bp_mock_api_t;
+
 typedef struct bp_mock_s bp_mock_t;
 
 /**
