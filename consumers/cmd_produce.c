@@ -66,8 +66,9 @@ static const char produce_help[] =
     "  -h, --help              this text\n"
     "\n"
     "Blank lines are ignored. A line that is not a valid event (as for\n"
-    "`replay`), or whose occurred_at is negative (Kafka timestamps are\n"
-    "not), is reported on standard error as `line N: message` and skipped.\n"
+    "`replay`), or whose occurred_at is not after 1970-01-01T00:00:00Z\n"
+    "(not a Kafka timestamp), is reported on standard error as\n"
+    "`line N: message` and skipped.\n"
     "A last stderr line gives the counts: lines, delivered, rejected,\n"
     "failed.\n"
     "\n"
@@ -400,10 +401,13 @@ static int produce_line(bp_produce_t *pr, const char *line, size_t len) {
                 reject(pr, errstr);
                 return BP_EXIT_OK;
         }
-        if (ev.occurred_at < 0) {
+        /* Kafka has no timestamps before 1970, and librdkafka reads a
+         * timestamp of 0 as "now": either would misplace the event in the
+         * runtime's merge by time. */
+        if (ev.occurred_at <= 0) {
                 snprintf(errstr, sizeof(errstr),
-                         "occurred_at %" PRId64 " is before 1970: not a "
-                         "Kafka timestamp",
+                         "occurred_at %" PRId64 " cannot be a Kafka "
+                         "timestamp (must be after 1970-01-01T00:00:00Z)",
                          ev.occurred_at);
                 reject(pr, errstr);
                 return BP_EXIT_OK;

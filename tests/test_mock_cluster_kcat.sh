@@ -12,25 +12,7 @@
 #
 # Needs BP_BIN (the badgeproc binary) and BP_SRC (the source tree, for the
 # schema map); ctest sets both.
-set -euo pipefail
-
-: "${BP_BIN:?BP_BIN must name the badgeproc binary}"
-: "${BP_SRC:?BP_SRC must name the source tree}"
-command -v kcat >/dev/null || { echo "FAIL: kcat is not installed" >&2; exit 1; }
-
-work=$(mktemp -d)
-mc_pid=""
-cleanup() {
-        if [ -n "$mc_pid" ]; then kill -KILL "$mc_pid" 2>/dev/null || true; fi
-        rm -rf "$work"
-}
-trap cleanup EXIT
-
-fail() {
-        echo "FAIL: $*" >&2
-        if [ -s "$work/mc.err" ]; then sed 's/^/  mock-cluster: /' "$work/mc.err" >&2; fi
-        exit 1
-}
+. "$(dirname "$0")/kafka_lib.sh"
 
 # Avro encodings, for building records without the codec under test.
 avro_long() { # zig-zag varint of $1, as printf escapes
@@ -53,16 +35,8 @@ invitation() {
         printf "$(avro_string "$4")$(avro_string "$5")"
 }
 
-# --- start the cluster and read its bootstrap line (at most 10 s)
-"$BP_BIN" mock-cluster --brokers 3 --partitions 4 --port-file "$work/port" \
-        >"$work/mc.out" 2>"$work/mc.err" &
-mc_pid=$!
-for _ in $(seq 100); do
-        [ -s "$work/mc.out" ] && break
-        kill -0 "$mc_pid" 2>/dev/null || fail "mock-cluster exited at start"
-        sleep 0.1
-done
-bootstrap=$(head -n 1 "$work/mc.out")
+# --- start the cluster and read its bootstrap line
+mc_start --brokers 3 --partitions 4 --port-file "$work/port"
 [[ $bootstrap =~ ^127\.0\.0\.1:[0-9]+(,127\.0\.0\.1:[0-9]+){2}$ ]] ||
         fail "bootstrap line \"$bootstrap\" is not three loopback brokers"
 [ "$(cat "$work/port")" = "$bootstrap" ] || fail "port file differs from stdout"
@@ -100,7 +74,7 @@ done <"$work/index"
 set +e
 timeout 30 "$BP_BIN" consume --brokers "$bootstrap" --topic invitation-sent \
         --from-beginning --exit-at-end \
-        --schema-map "$BP_SRC/schemas/schema-map.txt" \
+        --schema-map "$schema_map" \
         >"$work/consumed" 2>"$work/consume.err"
 rc=$?
 set -e
@@ -116,18 +90,23 @@ diff -u "$work/expected" "$work/events" >&2 || fail "decoded events differ"
 grep -q '"type":"undecodable".*"error":"bad magic byte 0x7b"' \
         "$work/consumed" || fail "junk record not shown: $(cat "$work/consumed")"
 
-# --- SIGTERM stops the cluster cleanly (at most 10 s)
-kill -TERM "$mc_pid"
-for _ in $(seq 100); do
-        kill -0 "$mc_pid" 2>/dev/null || break
-        sleep 0.1
-done
-kill -0 "$mc_pid" 2>/dev/null && fail "mock-cluster still running 10 s after SIGTERM"
-set +e
-wait "$mc_pid"
-rc=$?
-set -e
-mc_pid=""
-[ "$rc" -eq 0 ] || fail "mock-cluster exit status $rc after SIGTERM"
+# --- a dead letter (as the runtime writes them) shows its headers
+printf '{junk' >"$work/dead"
+timeout 20 kcat -P -b "$bootstrap" -t badge-dlq -k f9 \
+        -H "dlq.error=bad magic byte 0x7b" -H dlq.topic=profile-updated \
+        -H dlq.partition=2 -H dlq.offset=17 -H trace=abc "$work/dead" ||
+        fail "kcat could not produce the dead letter"
+timeout 30 "$BP_BIN" consume --brokers "$bootstrap" --topic badge-dlq \
+        --from-beginning --exit-at-end --schema-map "$schema_map" \
+        2>"$work/consume.err" |
+        sed -E 's/"partition":[0-9]+,"offset":0,"timestamp":[0-9]+/P/' \
+        >"$work/dlq" || fail "consume of badge-dlq failed: $(cat "$work/consume.err")"
+cat >"$work/expected" <<'EOF'
+{"type":"dead-letter","dlq.error":"bad magic byte 0x7b","dlq.topic":"profile-updated","dlq.partition":2,"dlq.offset":17,"headers":[{"key":"trace","value":"abc"}],"value_base64":"e2p1bms=","kafka":{"topic":"badge-dlq",P,"key":"f9"}}
+EOF
+diff -u "$work/expected" "$work/dlq" >&2 || fail "dead letter shown wrong"
+
+# --- SIGTERM stops the cluster cleanly, and it removes its port file
+mc_stop
 [ ! -e "$work/port" ] || fail "port file left behind"
 echo "ok: mock-cluster served kcat and badgeproc consume, stopped cleanly"
