@@ -104,6 +104,61 @@ void bp_cli_props_free(bp_cli_props_t *props) {
         props->cnt = 0;
 }
 
+int bp_cli_kafka_opt(const char *cmd, bp_cli_kafka_t *k, int c,
+                     const char *arg) {
+        bp_err_t err;
+
+        switch (c) {
+        case 'b':
+                k->brokers = arg;
+                return 1;
+        case 'm':
+                k->schema_map = arg;
+                return 1;
+        case 'r':
+                k->registry = arg;
+                return 1;
+        case 'X':
+                err = bp_cli_props_add(&k->props, arg);
+                if (err == BP_OK)
+                        return 1;
+                if (err == BP_ERR_NOMEM)
+                        fprintf(stderr, "%s: out of memory\n", cmd);
+                else
+                        fprintf(stderr,
+                                "%s: -X: expected key=value, got \"%s\"\n", cmd,
+                                arg);
+                return -1;
+        default:
+                return 0;
+        }
+}
+
+rd_kafka_conf_t *bp_cli_kafka_conf(const bp_cli_kafka_t *k,
+                                   const bp_kafka_kv_t  *defaults,
+                                   size_t default_cnt, char *errstr,
+                                   size_t errstr_size) {
+        const bp_kafka_kv_t bootstrap = {"bootstrap.servers", k->brokers};
+        rd_kafka_conf_t    *conf;
+
+        conf = bp_kafka_conf_new(&bootstrap, 1, errstr, errstr_size);
+        if (!conf)
+                return NULL;
+        if (bp_kafka_conf_apply(conf, defaults, default_cnt, errstr,
+                                errstr_size) ||
+            bp_kafka_conf_apply(conf, k->props.kv, k->props.cnt, errstr,
+                                errstr_size)) {
+                rd_kafka_conf_destroy(conf);
+                return NULL;
+        }
+        rd_kafka_conf_set_log_cb(conf, bp_kafka_log_cb);
+        return conf;
+}
+
+void bp_cli_kafka_free(bp_cli_kafka_t *k) {
+        bp_cli_props_free(&k->props);
+}
+
 static void on_signal(int sig) {
         (void)sig;
         bp_cli_stop = 1;
@@ -133,6 +188,14 @@ void bp_cli_log(const char *level, const char *cmd, const char *fmt, ...) {
         vfprintf(stderr, fmt, ap);
         va_end(ap);
         fputc('\n', stderr);
+}
+
+void bp_cli_fatal(const char *cmd, const char *what, const char *error) {
+        char qwhat[300], qerror[600];
+
+        bp_cli_log("error", cmd, "msg=%s error=%s",
+                   bp_cli_quote(what, qwhat, sizeof(qwhat)),
+                   bp_cli_quote(error, qerror, sizeof(qerror)));
 }
 
 const char *bp_cli_quote(const char *s, char *buf, size_t size) {

@@ -54,6 +54,47 @@ bp_err_t bp_cli_props_add(bp_cli_props_t *props, const char *arg);
 /** Frees what props owns and empties it. */
 void bp_cli_props_free(bp_cli_props_t *props);
 
+/** The options every Kafka tool takes: where the cluster is, where the
+ *  schemas are, and librdkafka properties. Strings are borrowed from
+ *  argv. */
+typedef struct bp_cli_kafka_s {
+        const char    *brokers;    /* -b, --brokers LIST */
+        const char    *schema_map; /* -m, --schema-map FILE */
+        const char    *registry;   /* -r, --registry URL */
+        bp_cli_props_t props;      /* -X key=value, repeatable */
+} bp_cli_kafka_t;
+
+/** getopt_long entries and short option letters of bp_cli_kafka_t. */
+#define BP_CLI_KAFKA_LONGOPTS                               \
+        {"brokers", required_argument, NULL, 'b'},          \
+            {"schema-map", required_argument, NULL, 'm'}, { \
+                "registry", required_argument, NULL, 'r'    \
+        }
+#define BP_CLI_KAFKA_SHORTOPTS "b:m:r:X:"
+
+/**
+ * Takes getopt's option c with argument arg when it is one of
+ * bp_cli_kafka_t's. Returns 1 when taken, 0 when c is another option, -1
+ * after printing "CMD: -X: expected key=value, got ..." (or out of
+ * memory) to stderr.
+ */
+int bp_cli_kafka_opt(const char *cmd, bp_cli_kafka_t *k, int c,
+                     const char *arg);
+
+/**
+ * A new configuration (owned by the caller) holding bootstrap.servers from
+ * k, then the default_cnt defaults, then k's -X properties, which win.
+ * Its log callback is bp_kafka_log_cb. NULL with errstr set, as by
+ * bp_kafka_conf_new().
+ */
+rd_kafka_conf_t *bp_cli_kafka_conf(const bp_cli_kafka_t *k,
+                                   const bp_kafka_kv_t  *defaults,
+                                   size_t default_cnt, char *errstr,
+                                   size_t errstr_size);
+
+/** Frees what k owns (its properties). */
+void bp_cli_kafka_free(bp_cli_kafka_t *k);
+
 /**
  * Installs handlers for SIGINT and SIGTERM that only set the stop flag.
  * Returns 0, or -1 with errno set.
@@ -70,6 +111,12 @@ int bp_cli_stopping(void);
  */
 void bp_cli_log(const char *level, const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/**
+ * Logs "level=error cmd=CMD msg=WHAT error=ERROR", both values quoted as
+ * needed: the line a tool writes before it stops.
+ */
+void bp_cli_fatal(const char *cmd, const char *what, const char *error);
 
 /**
  * Returns s as a key=value value: s itself when it is one plain word, else

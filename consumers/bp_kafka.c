@@ -43,17 +43,27 @@ bp_err_t bp_kafka_conf_set(rd_kafka_conf_t *conf, const char *key,
         return BP_OK;
 }
 
+bp_err_t bp_kafka_conf_apply(rd_kafka_conf_t *conf, const bp_kafka_kv_t *kv,
+                             size_t kv_cnt, char *errstr, size_t errstr_size) {
+        bp_err_t err;
+        size_t   i;
+
+        for (i = 0; i < kv_cnt; i++) {
+                err = bp_kafka_conf_set(conf, kv[i].key, kv[i].value, errstr,
+                                        errstr_size);
+                if (err)
+                        return err;
+        }
+        return BP_OK;
+}
+
 rd_kafka_conf_t *bp_kafka_conf_new(const bp_kafka_kv_t *kv, size_t kv_cnt,
                                    char *errstr, size_t errstr_size) {
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
-        size_t           i;
 
-        for (i = 0; i < kv_cnt; i++) {
-                if (bp_kafka_conf_set(conf, kv[i].key, kv[i].value, errstr,
-                                      errstr_size) != BP_OK) {
-                        rd_kafka_conf_destroy(conf);
-                        return NULL;
-                }
+        if (bp_kafka_conf_apply(conf, kv, kv_cnt, errstr, errstr_size)) {
+                rd_kafka_conf_destroy(conf);
+                return NULL;
         }
         return conf;
 }

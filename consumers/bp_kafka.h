@@ -40,6 +40,15 @@ bp_err_t bp_kafka_conf_set(rd_kafka_conf_t *conf, const char *key,
                            const char *value, char *errstr, size_t errstr_size);
 
 /**
+ * Sets the kv_cnt properties of kv on conf in order (a later key overrides
+ * an earlier one), e.g. the user's properties over a program's defaults.
+ * Stops at the first property refused: BP_ERR_CONFIG with errstr as by
+ * bp_kafka_conf_set(); conf then holds the properties before it.
+ */
+bp_err_t bp_kafka_conf_apply(rd_kafka_conf_t *conf, const bp_kafka_kv_t *kv,
+                             size_t kv_cnt, char *errstr, size_t errstr_size);
+
+/**
  * Creates a configuration with the kv_cnt properties of kv applied in order
  * (a later key overrides an earlier one). Returns a new rd_kafka_conf_t
  * owned by the caller (pass it to rd_kafka_new(), or free it with

@@ -74,13 +74,10 @@ static const char consume_help[] =
     "write), 2 usage\n";
 
 typedef struct bp_consume_opts_s {
-        const char    *brokers;
+        bp_cli_kafka_t kafka;
         const char    *topic;
-        const char    *schema_map;
-        const char    *registry;
         bool           from_beginning, exit_at_end, with_kafka;
         long           max; /* 0: no limit */
-        bp_cli_props_t props;
 } bp_consume_opts_t;
 
 typedef struct bp_consume_s {
@@ -106,10 +103,11 @@ static int usage(void) {
 
 /* Handles one option; returns -1 to go on, else the exit status. */
 static int parse_opt(int c, bp_consume_opts_t *o) {
+        int taken = bp_cli_kafka_opt(CMD, &o->kafka, c, optarg);
+
+        if (taken)
+                return taken > 0 ? -1 : usage();
         switch (c) {
-        case 'b':
-                o->brokers = optarg;
-                break;
         case 't':
                 o->topic = optarg;
                 break;
@@ -122,22 +120,10 @@ static int parse_opt(int c, bp_consume_opts_t *o) {
         case 'k':
                 o->with_kafka = true;
                 break;
-        case 'm':
-                o->schema_map = optarg;
-                break;
-        case 'r':
-                o->registry = optarg;
-                break;
         case 'n':
                 return bp_cli_int(CMD, "max", optarg, 1, LONG_MAX, &o->max)
                            ? usage()
                            : -1;
-        case 'X':
-                if (bp_cli_props_add(&o->props, optarg) == BP_OK)
-                        return -1;
-                fprintf(stderr, CMD ": -X: expected key=value, got \"%s\"\n",
-                        optarg);
-                return usage();
         case 'h':
                 fputs(consume_help, stdout);
                 return BP_EXIT_OK;
@@ -150,22 +136,20 @@ static int parse_opt(int c, bp_consume_opts_t *o) {
 /* Fills o from argv. Returns -1 to go on, else the exit status. */
 static int parse_args(int argc, char **argv, bp_consume_opts_t *o) {
         static const struct option longopts[] = {
-            {"brokers", required_argument, NULL, 'b'},
+            BP_CLI_KAFKA_LONGOPTS,
             {"topic", required_argument, NULL, 't'},
             {"from-beginning", no_argument, NULL, 'B'},
             {"exit-at-end", no_argument, NULL, 'e'},
             {"max", required_argument, NULL, 'n'},
             {"with-kafka", no_argument, NULL, 'k'},
-            {"schema-map", required_argument, NULL, 'm'},
-            {"registry", required_argument, NULL, 'r'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0}};
         char errstr[512];
         int  c, rc;
 
         optind = 1;
-        while ((c = getopt_long(argc, argv, "b:t:Ben:km:r:X:h", longopts,
-                                NULL)) != -1)
+        while ((c = getopt_long(argc, argv, "t:Ben:kh" BP_CLI_KAFKA_SHORTOPTS,
+                                longopts, NULL)) != -1)
                 if ((rc = parse_opt(c, o)) >= 0)
                         return rc;
         if (optind < argc) {
@@ -173,7 +157,7 @@ static int parse_args(int argc, char **argv, bp_consume_opts_t *o) {
                         argv[optind]);
                 return usage();
         }
-        if (!o->brokers || !o->topic) {
+        if (!o->kafka.brokers || !o->topic) {
                 fputs(CMD ": --brokers and --topic are required\n", stderr);
                 return usage();
         }
@@ -186,10 +170,7 @@ static int parse_args(int argc, char **argv, bp_consume_opts_t *o) {
 
 /* Logs a fatal error and returns BP_EXIT_FATAL: the one way out on error. */
 static int fatal(const char *what, const char *errstr) {
-        char q[600];
-
-        bp_cli_log("error", CMD, "msg=%s error=%s", what,
-                   bp_cli_quote(errstr, q, sizeof(q)));
+        bp_cli_fatal(CMD, what, errstr);
         return BP_EXIT_FATAL;
 }
 
@@ -214,29 +195,18 @@ static int flush_out(bp_consume_t *cs) {
  * librdkafka wants one for a consumer. */
 static int open_consumer(bp_consume_t *cs) {
         char             group[64], errstr[512];
-        bp_kafka_kv_t    kv[] = {{"bootstrap.servers", cs->o->brokers},
-                                 {"group.id", group},
+        bp_kafka_kv_t    kv[] = {{"group.id", group},
                                  {"enable.auto.commit", "false"},
                                  {"enable.auto.offset.store", "false"},
                                  {"enable.partition.eof", "true"},
                                  {"client.id", "badgeproc-consume"}};
         rd_kafka_conf_t *conf;
-        size_t           i;
 
         snprintf(group, sizeof(group), "badgeproc-consume-%ld", (long)getpid());
-        conf = bp_kafka_conf_new(kv, sizeof(kv) / sizeof(kv[0]), errstr,
-                                 sizeof(errstr));
-        for (i = 0; conf && i < cs->o->props.cnt; i++) {
-                if (bp_kafka_conf_set(conf, cs->o->props.kv[i].key,
-                                      cs->o->props.kv[i].value, errstr,
-                                      sizeof(errstr))) {
-                        rd_kafka_conf_destroy(conf);
-                        conf = NULL;
-                }
-        }
+        conf = bp_cli_kafka_conf(&cs->o->kafka, kv, sizeof(kv) / sizeof(kv[0]),
+                                 errstr, sizeof(errstr));
         if (!conf)
                 return fatal("bad configuration", errstr);
-        rd_kafka_conf_set_log_cb(conf, bp_kafka_log_cb);
         cs->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
         if (!cs->rk) {
                 rd_kafka_conf_destroy(conf);
@@ -377,8 +347,8 @@ static int open_all(bp_consume_t *cs) {
         char            errstr[512];
         int             rc;
 
-        cconf.schema_map   = cs->o->schema_map;
-        cconf.registry_url = cs->o->registry;
+        cconf.schema_map   = cs->o->kafka.schema_map;
+        cconf.registry_url = cs->o->kafka.registry;
         cs->codec          = bp_codec_new(&cconf, errstr, sizeof(errstr));
         if (!cs->codec)
                 return fatal("cannot load schemas", errstr);
@@ -425,6 +395,6 @@ int bp_cmd_consume(int argc, char **argv) {
                 rc = BP_EXIT_REJECTED;
 out:
         close_all(&cs);
-        bp_cli_props_free(&o.props);
+        bp_cli_kafka_free(&o.kafka);
         return rc;
 }

@@ -158,7 +158,7 @@ static int write_port_file(const char *path, const char *line) {
 static int create_topics(bp_mock_t *mock, const bp_mock_opts_t *o) {
         const char *const *names = (const char *const *)o->topics.items;
         size_t             cnt   = o->topics.cnt;
-        char               errstr[512], q[600];
+        char               errstr[512];
         size_t             i;
 
         if (cnt == 0) {
@@ -168,8 +168,7 @@ static int create_topics(bp_mock_t *mock, const bp_mock_opts_t *o) {
         for (i = 0; i < cnt; i++) {
                 if (bp_mock_create_topic(mock, names[i], (int)o->partitions,
                                          errstr, sizeof(errstr))) {
-                        bp_cli_log("error", CMD, "msg=%s",
-                                   bp_cli_quote(errstr, q, sizeof(q)));
+                        bp_cli_fatal(CMD, "cannot create topic", errstr);
                         return BP_EXIT_FATAL;
                 }
         }
@@ -181,13 +180,11 @@ static int announce(const bp_mock_t *mock, const bp_mock_opts_t *o) {
         const char *bootstraps = bp_mock_bootstraps(mock);
 
         if (printf("%s\n", bootstraps) < 0 || fflush(stdout) != 0) {
-                bp_cli_log("error", CMD, "msg=\"cannot write to stdout\"");
+                bp_cli_fatal(CMD, "cannot write to stdout", strerror(errno));
                 return BP_EXIT_FATAL;
         }
         if (o->port_file && write_port_file(o->port_file, bootstraps) < 0) {
-                bp_cli_log("error", CMD,
-                           "msg=\"cannot write port file\" file=%s error=%s",
-                           o->port_file, strerror(errno));
+                bp_cli_fatal(CMD, "cannot write port file", strerror(errno));
                 return BP_EXIT_FATAL;
         }
         bp_cli_log("info", CMD,
@@ -209,7 +206,7 @@ static void wait_for_signal(void) {
 int bp_cmd_mock_cluster(int argc, char **argv) {
         bp_mock_opts_t o    = {.brokers = 3, .partitions = 6};
         bp_mock_t     *mock = NULL;
-        char           errstr[512], q[600];
+        char           errstr[512];
         int            rc;
 
         rc = parse_args(argc, argv, &o);
@@ -217,14 +214,12 @@ int bp_cmd_mock_cluster(int argc, char **argv) {
                 goto out;
         rc = BP_EXIT_FATAL;
         if (bp_cli_stop_on_signals() < 0) {
-                bp_cli_log("error", CMD, "msg=sigaction error=%s",
-                           strerror(errno));
+                bp_cli_fatal(CMD, "sigaction", strerror(errno));
                 goto out;
         }
         mock = bp_mock_new((int)o.brokers, errstr, sizeof(errstr));
         if (!mock) {
-                bp_cli_log("error", CMD, "msg=%s",
-                           bp_cli_quote(errstr, q, sizeof(q)));
+                bp_cli_fatal(CMD, "cannot start", errstr);
                 goto out;
         }
         rc = create_topics(mock, &o);

@@ -77,13 +77,10 @@ static const char produce_help[] =
     "SIGINT/SIGTERM), 2 usage\n";
 
 typedef struct bp_produce_opts_s {
-        const char    *brokers;
+        bp_cli_kafka_t kafka;
         const char    *input;
         const char    *prefix;
         bp_cli_list_t  topics; /* empty, or the four topic names */
-        const char    *schema_map;
-        const char    *registry;
-        bp_cli_props_t props;
 } bp_produce_opts_t;
 
 typedef struct bp_produce_s {
@@ -110,21 +107,16 @@ static int usage(void) {
 
 /* Handles one option; returns -1 to go on, else the exit status. */
 static int parse_opt(int c, bp_produce_opts_t *o) {
+        int taken = bp_cli_kafka_opt(CMD, &o->kafka, c, optarg);
+
+        if (taken)
+                return taken > 0 ? -1 : usage();
         switch (c) {
-        case 'b':
-                o->brokers = optarg;
-                break;
         case 'i':
                 o->input = optarg;
                 break;
         case 'p':
                 o->prefix = optarg;
-                break;
-        case 'm':
-                o->schema_map = optarg;
-                break;
-        case 'r':
-                o->registry = optarg;
                 break;
         case 't':
                 if (bp_cli_list_split(&o->topics, optarg) == BP_OK &&
@@ -133,12 +125,6 @@ static int parse_opt(int c, bp_produce_opts_t *o) {
                 fprintf(stderr,
                         CMD ": --topics: expected four names, got "
                             "\"%s\"\n",
-                        optarg);
-                return usage();
-        case 'X':
-                if (bp_cli_props_add(&o->props, optarg) == BP_OK)
-                        return -1;
-                fprintf(stderr, CMD ": -X: expected key=value, got \"%s\"\n",
                         optarg);
                 return usage();
         case 'h':
@@ -153,19 +139,17 @@ static int parse_opt(int c, bp_produce_opts_t *o) {
 /* Fills o from argv. Returns -1 to go on, else the exit status. */
 static int parse_args(int argc, char **argv, bp_produce_opts_t *o) {
         static const struct option longopts[] = {
-            {"brokers", required_argument, NULL, 'b'},
+            BP_CLI_KAFKA_LONGOPTS,
             {"input", required_argument, NULL, 'i'},
             {"topic-prefix", required_argument, NULL, 'p'},
             {"topics", required_argument, NULL, 't'},
-            {"schema-map", required_argument, NULL, 'm'},
-            {"registry", required_argument, NULL, 'r'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0}};
         int c, rc;
 
         optind = 1;
-        while ((c = getopt_long(argc, argv, "b:i:p:t:m:r:X:h", longopts,
-                                NULL)) != -1)
+        while ((c = getopt_long(argc, argv, "i:p:t:h" BP_CLI_KAFKA_SHORTOPTS,
+                                longopts, NULL)) != -1)
                 if ((rc = parse_opt(c, o)) >= 0)
                         return rc;
         if (optind < argc) {
@@ -173,7 +157,7 @@ static int parse_args(int argc, char **argv, bp_produce_opts_t *o) {
                         argv[optind]);
                 return usage();
         }
-        if (!o->brokers || !o->input) {
+        if (!o->kafka.brokers || !o->input) {
                 fputs(CMD ": --brokers and --input are required\n", stderr);
                 return usage();
         }
@@ -187,10 +171,7 @@ static int parse_args(int argc, char **argv, bp_produce_opts_t *o) {
 
 /* Logs a fatal error and returns BP_EXIT_FATAL: the one way out on error. */
 static int fatal(const char *what, const char *errstr) {
-        char q[600];
-
-        bp_cli_log("error", CMD, "msg=%s error=%s", what,
-                   bp_cli_quote(errstr, q, sizeof(q)));
+        bp_cli_fatal(CMD, what, errstr);
         return BP_EXIT_FATAL;
 }
 
@@ -255,7 +236,6 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason,
 /* Creates the idempotent producer; -X properties come last and win. */
 static int open_producer(bp_produce_t *pr) {
         const bp_kafka_kv_t kv[] = {
-            {"bootstrap.servers", pr->o->brokers},
             {"enable.idempotence", "true"},
             {"client.id", "badgeproc-produce"},
             /* A tool should fail in seconds, not the default 5 minutes,
@@ -263,24 +243,14 @@ static int open_producer(bp_produce_t *pr) {
             {"message.timeout.ms", "30000"}};
         rd_kafka_conf_t *conf;
         char             errstr[512];
-        size_t           i;
 
-        conf = bp_kafka_conf_new(kv, sizeof(kv) / sizeof(kv[0]), errstr,
-                                 sizeof(errstr));
-        for (i = 0; conf && i < pr->o->props.cnt; i++) {
-                if (bp_kafka_conf_set(conf, pr->o->props.kv[i].key,
-                                      pr->o->props.kv[i].value, errstr,
-                                      sizeof(errstr))) {
-                        rd_kafka_conf_destroy(conf);
-                        conf = NULL;
-                }
-        }
+        conf = bp_cli_kafka_conf(&pr->o->kafka, kv, sizeof(kv) / sizeof(kv[0]),
+                                 errstr, sizeof(errstr));
         if (!conf)
                 return fatal("bad configuration", errstr);
         rd_kafka_conf_set_opaque(conf, pr);
         rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
         rd_kafka_conf_set_error_cb(conf, on_error);
-        rd_kafka_conf_set_log_cb(conf, bp_kafka_log_cb);
         pr->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
         if (!pr->rk) {
                 rd_kafka_conf_destroy(conf);
@@ -296,8 +266,8 @@ static int open_codec(bp_produce_t *pr) {
         char            errstr[512];
         int             t;
 
-        cconf.schema_map   = pr->o->schema_map;
-        cconf.registry_url = pr->o->registry;
+        cconf.schema_map   = pr->o->kafka.schema_map;
+        cconf.registry_url = pr->o->kafka.registry;
         pr->codec          = bp_codec_new(&cconf, errstr, sizeof(errstr));
         if (!pr->codec)
                 return fatal("cannot load schemas", errstr);
@@ -504,6 +474,6 @@ int bp_cmd_produce(int argc, char **argv) {
 out:
         close_all(&pr);
         bp_cli_list_free(&o.topics);
-        bp_cli_props_free(&o.props);
+        bp_cli_kafka_free(&o.kafka);
         return rc;
 }
