@@ -22,6 +22,16 @@
 
 typedef struct bp_avro_plan_s bp_avro_plan_t;
 
+/* Bounds of one validation (per datum, i.e. per Kafka record). */
+#define BP_AVRO_MAX_DEPTH 64          /* nested records, arrays and maps */
+#define BP_AVRO_MAX_ITEMS 1000000     /* array and map items, all blocks */
+#define BP_AVRO_MAX_EMPTY_ITEMS 65536 /* items whose type takes no bytes */
+#define BP_AVRO_MAX_STEPS 10000000    /* values visited */
+
+/* Bounds of one plan: writer schemas come from outside too. */
+#define BP_AVRO_MAX_SCHEMA_DEPTH 128
+#define BP_AVRO_MAX_OPS 65536
+
 /**
  * Compiles a plan for writer (not retained: the plan copies what it needs).
  * NULL with errstr set when the schema uses something unsupported.
@@ -38,6 +48,47 @@ void bp_avro_plan_destroy(bp_avro_plan_t *plan);
  * violations) with a precise reason in errstr, naming the field path:
  * "string length 268435456 exceeds remaining 3 bytes at field
  * certifications[0].certification_id".
+ *
+ * The reasons are stable (the dead-letter topic's `dlq.error` carries
+ * them, and operators may match on them). N, R, I, K and S are decimal
+ * numbers, B a byte in hex; TYPE is "string", "bytes" or "map key";
+ * COLL is "array" or "map":
+ *
+ *   BP_ERR_INVALID
+ *     "body ends inside a varint"
+ *     "varint longer than 10 bytes"
+ *     "varint overflows 64 bits"
+ *     "int value N out of range"
+ *     "negative TYPE length N"
+ *     "TYPE length N exceeds remaining R bytes"
+ *     "TYPE is not valid UTF-8"            (string and map key only)
+ *     "TYPE contains a NUL byte"           (engine strings are C strings)
+ *     "boolean byte 0xB is not 0 or 1"
+ *     "float needs 4 bytes, R remain"      (double: 8; boolean: 1)
+ *     "fixed of N bytes exceeds remaining R bytes"
+ *     "enum index I out of range 0..K"
+ *     "union index I out of range 0..K"
+ *     "COLL block count N out of range"    (the count -2^63)
+ *     "COLL block count N exceeds remaining R bytes"
+ *     "negative COLL block size S"
+ *     "COLL block size S exceeds remaining R bytes"
+ *     "COLL block size S does not match the N bytes of its items"
+ *     "N trailing bytes after the record" ("1 trailing byte", "the
+ *                                          datum" for a non-record)
+ *   BP_ERR_TOO_LARGE
+ *     "COLL block count N exceeds the limit of 1000000 items"
+ *     "COLL block count N exceeds the limit of 65536 items that take
+ *      no bytes"
+ *     "nesting deeper than 64 levels"
+ *     "more than 10000000 values"
+ *
+ * Each is followed by " at field PATH" when the failure lies inside a
+ * record field: names joined by '.', array positions as [I] and map
+ * keys as ["key"] (non-printable bytes shown as '?', long keys cut).
+ * Block counts and sizes are checked against the bytes that remain
+ * before any item is looked at, and each item type's smallest encoding
+ * (known from the schema) turns a count into a byte bound. Runs in time
+ * linear in len (bounded by BP_AVRO_MAX_STEPS) and allocates nothing.
  */
 bp_err_t bp_avro_plan_validate(const bp_avro_plan_t *plan, const uint8_t *body,
                                size_t len, char *errstr, size_t errstr_size);
