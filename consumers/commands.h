@@ -28,4 +28,16 @@ int bp_cmd_gen(int argc, char **argv);
  *  line, or the reason it is rejected (cmd_decode.c). */
 int bp_cmd_decode(int argc, char **argv);
 
+/** `badgeproc mock-cluster`: runs librdkafka's mock Kafka cluster on
+ *  loopback until SIGINT/SIGTERM (cmd_mock_cluster.c). */
+int bp_cmd_mock_cluster(int argc, char **argv);
+
+/** `badgeproc produce`: encodes JSON Lines input events and produces them
+ *  to their input topics (cmd_produce.c). */
+int bp_cmd_produce(int argc, char **argv);
+
+/** `badgeproc consume`: prints a topic's records as JSON lines
+ *  (cmd_consume.c). */
+int bp_cmd_consume(int argc, char **argv);
+
 #endif

@@ -28,6 +28,11 @@ static const bp_command_t bp_commands[] = {
      "write a seeded stream of realistic input events as JSON lines"},
     {"decode", bp_cmd_decode,
      "print framed Avro records as JSON lines, or why they are rejected"},
+    {"mock-cluster", bp_cmd_mock_cluster,
+     "run a mock Kafka cluster on loopback until SIGINT/SIGTERM"},
+    {"produce", bp_cmd_produce,
+     "produce a JSON Lines file of input events to their Kafka topics"},
+    {"consume", bp_cmd_consume, "print a Kafka topic's records as JSON lines"},
 };
 
 #define BP_COMMAND_CNT (sizeof(bp_commands) / sizeof(bp_commands[0]))
