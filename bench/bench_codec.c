@@ -8,8 +8,11 @@
  * generic value reader on the same body (no validation, no resolution, no
  * struct filling). Each figure is the median of RUNS runs of N records.
  *
- * Usage: bench_codec [SCHEMA_MAP] (default schemas/schema-map.txt; run it
- * from the source tree). Prints one line per figure.
+ * Usage: bench_codec [SCHEMA_MAP [N [RUNS]]] (default
+ * schemas/schema-map.txt, 1,000,000 records, 7 runs; run it from the
+ * source tree). Prints one line per figure. bench/e2e.sh runs it under
+ * callgrind with a small N and one run, collecting inside bench_decode
+ * and bench_encode only, for instructions per record.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,8 +24,9 @@
 #include "bp_codec.h"
 #include "bp_frame.h"
 
-#define RUNS 7
-#define N 1000000
+/* Runs and records per run: set once from the command line. */
+static int  runs    = 7;
+static long records = 1000000;
 
 static double now(void) {
         struct timespec ts;
@@ -36,8 +40,8 @@ static int cmp_double(const void *a, const void *b) {
 }
 
 static double median(double *v) {
-        qsort(v, RUNS, sizeof(*v), cmp_double);
-        return v[RUNS / 2];
+        qsort(v, (size_t)runs, sizeof(*v), cmp_double);
+        return v[runs / 2];
 }
 
 static const bp_event_cert_t certs[2] = {{"acme-admin", 1800000000000LL},
@@ -62,13 +66,14 @@ static bp_event_t sample(void) {
         return ev;
 }
 
-static double bench_encode(bp_codec_t *codec, const bp_event_t *ev) {
+__attribute__((noinline)) static double bench_encode(bp_codec_t       *codec,
+                                                     const bp_event_t *ev) {
         bp_buf_t buf = {0};
         char     err[256];
         double   t0 = now();
         long     i;
 
-        for (i = 0; i < N; i++) {
+        for (i = 0; i < records; i++) {
                 bp_buf_reset(&buf);
                 if (bp_codec_encode_event(codec, ev, &buf, err, sizeof(err))) {
                         fprintf(stderr, "encode: %s\n", err);
@@ -76,23 +81,24 @@ static double bench_encode(bp_codec_t *codec, const bp_event_t *ev) {
                 }
         }
         bp_buf_free(&buf);
-        return N / (now() - t0);
+        return (double)records / (now() - t0);
 }
 
-static double bench_decode(bp_codec_t *codec, const bp_buf_t *rec) {
+__attribute__((noinline)) static double bench_decode(bp_codec_t     *codec,
+                                                     const bp_buf_t *rec) {
         bp_event_t ev;
         char       err[256];
         double     t0 = now();
         long       i;
 
-        for (i = 0; i < N; i++)
+        for (i = 0; i < records; i++)
                 if (bp_codec_decode_event(codec, BP_EV_PROFILE_UPDATED,
                                           rec->data, rec->len, &ev, err,
                                           sizeof(err))) {
                         fprintf(stderr, "decode: %s\n", err);
                         exit(1);
                 }
-        return N / (now() - t0);
+        return (double)records / (now() - t0);
 }
 
 /* avro-c's own reader into a reused generic value, for comparison. */
@@ -113,7 +119,7 @@ static double bench_avro_c(const bp_buf_t *rec) {
         reader = avro_reader_memory(body, len);
         avro_generic_value_new(iface, &value);
         t0 = now();
-        for (i = 0; i < N; i++) {
+        for (i = 0; i < records; i++) {
                 avro_reader_memory_set_source(reader, body, len);
                 avro_value_reset(&value);
                 if (avro_value_read(reader, &value)) {
@@ -121,7 +127,7 @@ static double bench_avro_c(const bp_buf_t *rec) {
                         exit(1);
                 }
         }
-        t0 = N / (now() - t0);
+        t0 = (double)records / (now() - t0);
         avro_value_decref(&value);
         avro_reader_free(reader);
         avro_value_iface_decref(iface);
@@ -135,15 +141,24 @@ int main(int argc, char **argv) {
         bp_codec_t     *codec = bp_codec_new(&conf, err, sizeof(err));
         bp_event_t      ev    = sample();
         bp_buf_t        rec   = {0};
-        double          enc[RUNS], dec[RUNS], avc[RUNS];
+        double          enc[64], dec[64], avc[64];
         int             r;
+
+        if (argc > 2)
+                records = atol(argv[2]);
+        if (argc > 3)
+                runs = atoi(argv[3]);
+        if (records <= 0 || runs <= 0 || runs > 64) {
+                fprintf(stderr, "bench_codec: bad N or RUNS\n");
+                return 2;
+        }
 
         if (!codec ||
             bp_codec_encode_event(codec, &ev, &rec, err, sizeof(err))) {
                 fprintf(stderr, "bench_codec: %s\n", err);
                 return 1;
         }
-        for (r = 0; r < RUNS; r++) {
+        for (r = 0; r < runs; r++) {
                 enc[r] = bench_encode(codec, &ev);
                 dec[r] = bench_decode(codec, &rec);
                 avc[r] = bench_avro_c(&rec);
@@ -156,7 +171,8 @@ int main(int argc, char **argv) {
                median(dec));
         printf("avro-c generic read, same body:         %10.0f records/s\n",
                median(avc));
-        printf("(median of %d runs of %d records, one thread)\n", RUNS, N);
+        printf("(median of %d runs of %ld records, one thread)\n", runs,
+               records);
         bp_buf_free(&rec);
         bp_codec_destroy(codec);
         return 0;
