@@ -315,7 +315,7 @@ fail:
 }
 
 bp_err_t bp_runner_commit(bp_runner_t *r) {
-        int64_t          t0 = bp_runner_now_ms();
+        int64_t          t0 = bp_runner_now_ms(), t_txn;
         int              p, tasks = 0;
         bp_kafka_class_t cls = BP_KAFKA_OK;
 
@@ -345,6 +345,7 @@ bp_err_t bp_runner_commit(bp_runner_t *r) {
                 return r->fatal ? BP_ERR_KAFKA : BP_OK;
         }
         r->in_txn = false;
+        t_txn     = bp_runner_now_ms();
         if (store_batch(r))
                 return BP_ERR_STATE;
         for (p = 0; p < r->partition_cnt; p++)
@@ -353,9 +354,13 @@ bp_err_t bp_runner_commit(bp_runner_t *r) {
         r->stats.batches++;
         bp_runner_metrics_transaction(
             r->metrics, 1, (double)(bp_runner_now_ms() - t0) / 1000.0);
+        /* kafka_ms: changelog, offsets and the transaction's commit (or
+         * the flush); store_ms: the LMDB transaction after it. */
         BP_LOG(BP_LOG_DEBUG, "batch_committed",
-               "events=%d tasks=%d commit_ms=%lld", r->batch_events, tasks,
-               (long long)(bp_runner_now_ms() - t0));
+               "events=%d tasks=%d commit_ms=%lld kafka_ms=%lld store_ms=%lld",
+               r->batch_events, tasks, (long long)(bp_runner_now_ms() - t0),
+               (long long)(t_txn - t0),
+               (long long)(bp_runner_now_ms() - t_txn));
         r->batch_events = 0;
         return BP_OK;
 }
