@@ -30,21 +30,26 @@ int64_t bp_runner_now_ms(void) {
 
 void bp_runner_conf_defaults(bp_runner_conf_t *c) {
         memset(c, 0, sizeof(*c));
-        c->group_id              = "badgeproc";
-        c->transactional_id      = "badgeproc-0";
-        c->topics[0]             = "profile-updated";
-        c->topics[1]             = "contract-completed";
-        c->topics[2]             = "invitation-sent";
-        c->topics[3]             = "partner-decision";
-        c->topic_badge_events    = "badge-events";
-        c->topic_dlq             = "badge-dlq";
-        c->topic_changelog       = "badge-state-changelog";
-        c->rules_dir             = "rules/";
-        c->state_dir             = "state/";
-        c->guarantee             = BP_EXACTLY_ONCE;
-        c->commit_interval_ms    = 100;
-        c->batch_max_events      = 10000;
-        c->merge_queue_max       = 20000;
+        c->group_id           = "badgeproc";
+        c->transactional_id   = "badgeproc-0";
+        c->topics[0]          = "profile-updated";
+        c->topics[1]          = "contract-completed";
+        c->topics[2]          = "invitation-sent";
+        c->topics[3]          = "partner-decision";
+        c->topic_badge_events = "badge-events";
+        c->topic_dlq          = "badge-dlq";
+        c->topic_changelog    = "badge-state-changelog";
+        c->rules_dir          = "rules/";
+        c->state_dir          = "state/";
+        c->guarantee          = BP_EXACTLY_ONCE;
+        c->commit_interval_ms = 100;
+        c->batch_max_events   = 10000;
+        /* Records queued per input before it is paused (at 3/4; resumed
+         * at 1/4). A batch takes ~batch_max_events / (4 x tasks) from
+         * each input, so 2,048 is several batches ahead, while 48 inputs
+         * x 20,000 (the old bound) let a backlog pin ~700,000 fetched
+         * messages and their fetch buffers: most of the memory. */
+        c->merge_queue_max       = 2048;
         c->log_stats_interval_ms = 10000;
 }
 
@@ -607,8 +612,9 @@ void bp_runner_stats(const bp_runner_t *r, bp_runner_stats_t *out) {
         *out = r->stats;
 }
 
-/* The user's kafka.* properties, then the ones the protocol depends on:
- * those come last so that no setting can silently break exactly-once. */
+/* Our tuning defaults (bp_runner_tuning.c), the user's kafka.*
+ * properties, then the ones the protocol depends on: those come last so
+ * that no setting can silently break exactly-once. */
 static rd_kafka_conf_t *client_conf(bp_runner_t *r, int consumer, char *errstr,
                                     size_t errstr_size) {
         const bp_kafka_kv_t consumer_kv[] = {
@@ -631,6 +637,10 @@ static rd_kafka_conf_t *client_conf(bp_runner_t *r, int consumer, char *errstr,
         const bp_kafka_kv_t *kv;
         size_t               cnt, i;
 
+        if (bp_runner_tuning(r, consumer, conf, errstr, errstr_size)) {
+                rd_kafka_conf_destroy(conf);
+                return NULL;
+        }
         /* group.id is the consumer's; the producer would warn about it. */
         for (i = 0; i < r->conf.kafka_cnt; i++) {
                 if (!consumer && !strcmp(r->conf.kafka[i].key, "group.id"))

@@ -104,6 +104,14 @@ bp_err_t bp_runner_produce(bp_runner_t *r, const char *topic, int32_t partition,
  *  it: for calls whose failure is reported but not acted on. */
 void bp_runner_log_error(const char *call, rd_kafka_error_t *error);
 
+/* bp_runner_tuning.c */
+/** Sets the librdkafka defaults this workload wants on conf, for the
+ *  consumer (consumer != 0) or the producer. BP_ERR_CONFIG with errstr
+ *  set if librdkafka refuses one. */
+bp_err_t bp_runner_tuning(const bp_runner_t *r, int consumer,
+                          rd_kafka_conf_t *conf, char *errstr,
+                          size_t errstr_size);
+
 /* bp_task.c */
 bp_task_t *bp_task_new(int32_t partition, size_t queue_max);
 void       bp_task_destroy(bp_task_t *t);
