@@ -1,0 +1,45 @@
+/*
+ * bp_tool.h - what the history tools (replay, explain, audit, what-if)
+ * share around their main loop: the one-line fatal log, loading the rules
+ * with the compiler-style error line, and writing buffered output.
+ *
+ * They are batch programs: stdout carries their product (JSON Lines, a
+ * report), stderr carries rejections and key=value log lines, and every
+ * fatal error goes through bp_tool_fatal() once, just before the command
+ * returns BP_EXIT_FATAL.
+ */
+#ifndef BP_TOOL_H
+#define BP_TOOL_H
+
+#include "bp_buf.h"
+#include "bp_rules.h"
+
+/** Output is handed to write() once a buffer reaches this size. */
+#define BP_TOOL_FLUSH (64 * 1024)
+
+/**
+ * Logs "level=error cmd=CMD msg=WHAT [KEY=VALUE] [error=ERROR]" on
+ * stderr, values quoted as bp_cli_quote() does. key and error may be
+ * NULL.
+ */
+void bp_tool_fatal(const char *cmd, const char *what, const char *key,
+                   const char *value, const char *error);
+
+/**
+ * Loads the rules of dir, or the platform defaults when dir is NULL. On a
+ * rules error prints errstr ("file:line:column: message") on its own line
+ * then the fatal line, and returns NULL; the caller owns the result
+ * (bp_rules_destroy()).
+ */
+bp_rules_t *bp_tool_load_rules(const char *cmd, const char *dir);
+
+/**
+ * Writes out's bytes to fd, retrying short writes and EINTR, then empties
+ * out. Returns 0, or -1 with errno set (out then keeps its bytes).
+ */
+int bp_tool_flush(bp_buf_t *out, int fd);
+
+/** bp_tool_flush() when out holds BP_TOOL_FLUSH bytes or more. */
+int bp_tool_flush_if_full(bp_buf_t *out, int fd);
+
+#endif
