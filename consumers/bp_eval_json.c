@@ -97,6 +97,23 @@ const char *bp_check_required_text(const bp_check_t *c, char *buf,
         }
 }
 
+void bp_eval_json_fill_thresholds(bp_evaluation_t           *eval,
+                                  const bp_platform_rules_t *pr) {
+        size_t i;
+
+        for (i = 0; i < eval->check_cnt; i++) {
+                bp_check_t *c = &eval->checks[i];
+                if (c->value_known || c->source != BP_SOURCE_PLATFORM)
+                        continue;
+                if (c->kind == BP_CHECK_COMPLETENESS)
+                        c->threshold = pr->min_profile_completeness;
+                else if (c->kind == BP_CHECK_ENGLISH)
+                        c->threshold = pr->min_english_level;
+                else if (c->kind == BP_CHECK_JSS_PRESENT)
+                        c->threshold = pr->min_job_success_score;
+        }
+}
+
 static bp_err_t put_value(bp_buf_t *buf, const bp_check_t *c) {
         const char *name;
 
@@ -149,13 +166,12 @@ bp_err_t bp_eval_json_checks(bp_buf_t *buf, const bp_evaluation_t *eval,
         return err;
 }
 
-/* The failing reason codes of eval, in report order, as a JSON array. */
-static bp_err_t put_failing(bp_buf_t *buf, const bp_evaluation_t *eval) {
+bp_err_t bp_eval_json_failing(bp_buf_t *buf, uint32_t failing) {
         bp_err_t err = bp_buf_append_byte(buf, '[');
         int      code, first = 1;
 
         for (code = 0; !err && code < BP_REASON__CNT; code++) {
-                if (!(eval->failing & (1u << code)))
+                if (!(failing & (1u << code)))
                         continue;
                 err =
                     bp_buf_printf(buf, "%s\"%s\"", first ? "" : ",",
@@ -215,7 +231,7 @@ bp_err_t bp_eval_json_decision(bp_buf_t *buf, const bp_rules_t *rules,
         if ((err = put_event(buf, ev)) ||
             (err = bp_buf_printf(buf, ",\"holds\":%s,\"failing\":",
                                  eval.holds ? "true" : "false")) ||
-            (err = put_failing(buf, &eval)) ||
+            (err = bp_eval_json_failing(buf, eval.failing)) ||
             (err = bp_buf_append_str(buf, ",\"checks\":")) ||
             (err = bp_eval_json_checks(buf, &eval, ps)) ||
             (err = bp_buf_append_str(buf, "}\n")))

@@ -49,6 +49,19 @@ bp_err_t bp_eval_json_checks(bp_buf_t *buf, const bp_evaluation_t *eval,
                              const bp_partner_state_t *ps);
 
 /**
+ * Fills the thresholds an evaluation of a freelancer without a profile
+ * leaves at 0 (completeness, english, the platform's JSS) from the
+ * platform rules, so that "required" shows what the rules ask rather than
+ * 0. Display only: pass/fail and reasons are unchanged.
+ */
+void bp_eval_json_fill_thresholds(bp_evaluation_t           *eval,
+                                  const bp_platform_rules_t *pr);
+
+/** Appends the reason codes set in failing (bit i = code i), in report
+ *  order, as a JSON array of strings. BP_OK or BP_ERR_NOMEM. */
+bp_err_t bp_eval_json_failing(bp_buf_t *buf, uint32_t failing);
+
+/**
  * Appends the decision behind badge event ev as one JSON line, newline
  * included:
  *   {"type":"badge-decision","event_id","kind","freelancer_id",

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "bp_cli.h"
+#include "bp_engine.h"
 #include "bp_tool.h"
 
 void bp_tool_fatal(const char *cmd, const char *what, const char *key,
@@ -59,4 +60,16 @@ int bp_tool_flush(bp_buf_t *out, int fd) {
 
 int bp_tool_flush_if_full(bp_buf_t *out, int fd) {
         return out->len >= BP_TOOL_FLUSH ? bp_tool_flush(out, fd) : 0;
+}
+
+bp_err_t bp_tool_apply(bp_state_map_t *map, const bp_rules_t *rules,
+                       const bp_event_t *ev, const bp_cause_t *cause,
+                       bp_badge_events_t *out, bp_freelancer_t **flp) {
+        bp_freelancer_t *fl = bp_state_map_get(map, ev->freelancer_id);
+
+        if (flp)
+                *flp = fl;
+        if (!fl)
+                return BP_ERR_NOMEM;
+        return bp_engine_apply(rules, fl, ev, cause, out, NULL);
 }

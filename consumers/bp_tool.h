@@ -11,8 +11,11 @@
 #ifndef BP_TOOL_H
 #define BP_TOOL_H
 
+#include "bp_badge_event.h"
 #include "bp_buf.h"
+#include "bp_event.h"
 #include "bp_rules.h"
+#include "bp_state_map.h"
 
 /** Output is handed to write() once a buffer reaches this size. */
 #define BP_TOOL_FLUSH (64 * 1024)
@@ -35,9 +38,19 @@ bp_rules_t *bp_tool_load_rules(const char *cmd, const char *dir);
 
 /**
  * Writes out's bytes to fd, retrying short writes and EINTR, then empties
- * out. Returns 0, or -1 with errno set (out then keeps its bytes).
+ * out. Returns 0, or -1 with errno set (some bytes may have been
+ * written: the caller stops).
  */
 int bp_tool_flush(bp_buf_t *out, int fd);
+
+/**
+ * Applies ev to its freelancer's state in map (created empty when new)
+ * with bp_engine_apply(), appending the badge events published to out;
+ * *flp (may be NULL) is set to the state. BP_OK or BP_ERR_NOMEM.
+ */
+bp_err_t bp_tool_apply(bp_state_map_t *map, const bp_rules_t *rules,
+                       const bp_event_t *ev, const bp_cause_t *cause,
+                       bp_badge_events_t *out, bp_freelancer_t **flp);
 
 /** bp_tool_flush() when out holds BP_TOOL_FLUSH bytes or more. */
 int bp_tool_flush_if_full(bp_buf_t *out, int fd);

@@ -30,7 +30,6 @@
 #include <unistd.h>
 
 #include "bp_decision_log.h"
-#include "bp_engine.h"
 #include "bp_jsonl.h"
 #include "bp_source.h"
 #include "bp_state_map.h"
@@ -282,11 +281,10 @@ static int emit(bp_replay_t *rp) {
 /* Applies one event. BP_EXIT_OK or BP_EXIT_FATAL. */
 static int replay_event(bp_replay_t *rp, const bp_event_t *ev,
                         const bp_cause_t *cause) {
-        bp_freelancer_t *fl = bp_state_map_get(rp->map, ev->freelancer_id);
+        bp_freelancer_t *fl;
         bp_err_t         err;
 
-        if (!fl || bp_engine_apply(rp->rules, fl, ev, cause, &rp->events,
-                                   NULL) != BP_OK)
+        if (bp_tool_apply(rp->map, rp->rules, ev, cause, &rp->events, &fl))
                 return fatal("out of memory", NULL);
         err = bp_decision_log_append(rp->dlog, rp->rules, fl, &rp->events);
         if (err)
