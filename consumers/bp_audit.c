@@ -8,6 +8,7 @@
  * (freelancer, partner, version), by (freelancer, partner)) go through
  * one small open-addressing table from strings to indexes.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -173,8 +174,8 @@ static bp_err_t derive(bp_audit_t *a, audit_event_t *e) {
         e->pair = bp_arena_strndup(a->arena, (const char *)a->buf.data,
                                    strlen((const char *)a->buf.data));
         a->buf.data[strlen((const char *)a->buf.data)] = '\x1f';
-        e->slot = bp_arena_strndup(a->arena, (const char *)a->buf.data,
-                                   a->buf.len);
+        e->slot =
+            bp_arena_strndup(a->arena, (const char *)a->buf.data, a->buf.len);
         return e->form && e->pair && e->slot ? BP_OK : BP_ERR_NOMEM;
 }
 
@@ -230,48 +231,63 @@ static bp_audit_item_t *report(bp_audit_t *a, bp_audit_kind_t kind) {
         return it;
 }
 
-/* Classifies published event i. by_id maps expected event ids, slots and
- * pairs the published ones seen so far. */
+/* Reports kind for published event i (and the expected event x). */
+static bp_err_t report_published(bp_audit_t *a, bp_audit_kind_t kind, size_t i,
+                                 const audit_event_t *x, int64_t previous) {
+        bp_audit_item_t *it = report(a, kind);
+
+        if (!it)
+                return BP_ERR_NOMEM;
+        it->published        = &a->published.items[i].ev;
+        it->published_index  = i;
+        it->expected         = x ? &x->ev : NULL;
+        it->previous_version = previous;
+        return BP_OK;
+}
+
+/* Matches published event p (index i) against the expected ones. */
+static bp_err_t match(bp_audit_t *a, size_t i, const strmap_t *by_id) {
+        const audit_event_t *p = &a->published.items[i];
+        size_t              *x = strmap_find(by_id, p->ev.event_id);
+        audit_event_t       *e;
+
+        if (!x)
+                return report_published(a, BP_AUDIT_UNJUSTIFIED, i, NULL, 0);
+        e       = &a->expected.items[*x];
+        e->used = true;
+        if (!strcmp(e->form, p->form)) {
+                a->matched++;
+                return BP_OK;
+        }
+        return report_published(a, BP_AUDIT_MISMATCH, i, e, 0);
+}
+
+/* Classifies published event i. by_id maps expected event ids; slots and
+ * pairs map the published ones seen so far (pairs: to the one with the
+ * highest badge_version). */
 static bp_err_t classify(bp_audit_t *a, size_t i, const strmap_t *by_id,
                          strmap_t *slots, strmap_t *pairs) {
-        audit_event_t   *p = &a->published.items[i];
-        size_t          *prev, *x;
-        bp_audit_item_t *it = NULL;
+        audit_event_t *p = &a->published.items[i];
+        size_t        *prev;
+        bp_err_t       err;
+        int64_t        high;
 
         if ((prev = strmap_find(slots, p->slot))) {
-                if (!(it = report(a, BP_AUDIT_DUPLICATE)))
-                        return BP_ERR_NOMEM;
-                it->identical = !strcmp(a->published.items[*prev].form, p->form);
-        } else if (strmap_put(slots, p->slot, i)) {
+                if ((err = report_published(a, BP_AUDIT_DUPLICATE, i, NULL, 0)))
+                        return err;
+                a->items[a->item_cnt - 1].identical =
+                    !strcmp(a->published.items[*prev].form, p->form);
+                return BP_OK;
+        }
+        if (strmap_put(slots, p->slot, i))
                 return BP_ERR_NOMEM;
-        } else if ((prev = strmap_find(pairs, p->pair)) &&
-                   a->published.items[*prev].ev.badge_version >
-                       p->ev.badge_version) {
-                if (!(it = report(a, BP_AUDIT_ORDER)))
-                        return BP_ERR_NOMEM;
-                it->previous_version = a->published.items[*prev].ev.badge_version;
-        } else {
-                if (!prev && strmap_put(pairs, p->pair, i))
-                        return BP_ERR_NOMEM;
-                if (prev)
-                        *prev = i;
-                x = strmap_find(by_id, p->ev.event_id);
-                if (x && !strcmp(a->expected.items[*x].form, p->form))
-                        a->matched++;
-                else if (!(it = report(a, x ? BP_AUDIT_MISMATCH
-                                            : BP_AUDIT_UNJUSTIFIED)))
-                        return BP_ERR_NOMEM;
-                if (x) {
-                        a->expected.items[*x].used = true;
-                        if (it)
-                                it->expected = &a->expected.items[*x].ev;
-                }
-        }
-        if (it) {
-                it->published       = &p->ev;
-                it->published_index = i;
-        }
-        return BP_OK;
+        prev = strmap_find(pairs, p->pair);
+        high = prev ? a->published.items[*prev].ev.badge_version : INT64_MIN;
+        if (high > p->ev.badge_version)
+                err = report_published(a, BP_AUDIT_ORDER, i, NULL, high);
+        else
+                err = strmap_put(pairs, p->pair, i);
+        return err ? err : match(a, i, by_id);
 }
 
 bp_err_t bp_audit_compare(bp_audit_t *a) {

@@ -16,7 +16,8 @@
  *    published before it for the same (freelancer, partner), in the order
  *    the events were read (per freelancer, the topic's partition order).
  * A duplicate is only reported as such, not also as an order violation or
- * a mismatch.
+ * a mismatch. An event out of order still counts as published: it is
+ * also matched against the expected ones.
  *
  * Events are compared on every field but cause.topic, cause.partition and
  * cause.offset, which say where the cause was read (a file line or a Kafka
@@ -46,7 +47,7 @@ typedef struct bp_audit_item_s {
         bp_audit_kind_t         kind;
         const bp_badge_event_t *published; /* NULL for MISSING */
         const bp_badge_event_t *expected;  /* MISMATCH, MISSING; else NULL */
-        size_t                  published_index; /* 0-based read order */
+        size_t                  published_index;  /* 0-based read order */
         int64_t                 previous_version; /* ORDER: the higher one */
         bool                    identical;        /* DUPLICATE */
 } bp_audit_item_t;

@@ -55,20 +55,19 @@ static bp_err_t summary(const bp_audit_t *a, const bp_audit_sources_t *s,
 static bp_err_t describe(const bp_badge_event_t *ev, bp_buf_t *out) {
         char t[BP_TIME_TEXT_SIZE];
 
-        return bp_buf_printf(out,
-                             "%s %s %s badge_version %" PRId64
-                             " at %s (cause %s, id %s)",
-                             bp_badge_kind_name(ev->kind), ev->freelancer_id,
-                             ev->partner_id, ev->badge_version,
-                             bp_time_format(ev->occurred_at, t, sizeof(t)),
-                             ev->cause.event_id, ev->event_id);
+        return bp_buf_printf(
+            out, "%s %s %s badge_version %" PRId64 " at %s (cause %s, id %s)",
+            bp_badge_kind_name(ev->kind), ev->freelancer_id, ev->partner_id,
+            ev->badge_version, bp_time_format(ev->occurred_at, t, sizeof(t)),
+            ev->cause.event_id, ev->event_id);
 }
 
 static bp_err_t item_text(const bp_audit_item_t *it, bp_buf_t *out) {
-        bp_err_t err = bp_buf_printf(out, "  %-12s ", bp_audit_kind_name(it->kind));
+        bp_err_t err =
+            bp_buf_printf(out, "  %-12s ", bp_audit_kind_name(it->kind));
 
-        err = err ? err : describe(it->published ? it->published : it->expected,
-                                   out);
+        err = err ? err
+                  : describe(it->published ? it->published : it->expected, out);
         if (!err && it->published)
                 err = bp_buf_printf(out, ", published #%zu",
                                     it->published_index + 1);
@@ -139,22 +138,23 @@ static bp_err_t item_json(const bp_audit_item_t *it, bp_buf_t *out) {
 }
 
 static bp_err_t sources_json(const bp_audit_sources_t *s, bp_buf_t *out) {
-        bp_err_t err = bp_buf_printf(out, "{\"rules_version\":\"%s\","
-                                          "\"inputs\":{\"source\":",
+        bp_err_t err = bp_buf_printf(out,
+                                     "{\"rules_version\":\"%s\","
+                                     "\"inputs\":{\"source\":",
                                      s->rules_version);
 
         err = err ? err : bp_jsonl_put_string(out, s->inputs);
-        err = err ? err
-                  : bp_buf_printf(out,
-                                  ",\"events\":%" PRIu64 ",\"rejected\":%" PRIu64
-                                  "},\"published\":{\"source\":",
-                                  s->input_events, s->input_rejected);
+        err =
+            err ? err
+                : bp_buf_printf(out,
+                                ",\"events\":%" PRIu64 ",\"rejected\":%" PRIu64
+                                "},\"published\":{\"source\":",
+                                s->input_events, s->input_rejected);
         err = err ? err : bp_jsonl_put_string(out, s->published);
         return err ? err
-                   : bp_buf_printf(out,
-                                   ",\"read\":%" PRIu64 ",\"rejected\":%" PRIu64
-                                   "}",
-                                   s->published_read, s->published_rejected);
+                   : bp_buf_printf(
+                         out, ",\"read\":%" PRIu64 ",\"rejected\":%" PRIu64 "}",
+                         s->published_read, s->published_rejected);
 }
 
 bp_err_t bp_audit_report_json(const bp_audit_t *a, const bp_audit_sources_t *s,
@@ -164,12 +164,12 @@ bp_err_t bp_audit_report_json(const bp_audit_t *a, const bp_audit_sources_t *s,
         bp_err_t err = sources_json(s, out);
 
         err = err ? err
-                  : bp_buf_printf(out,
-                                  ",\"summary\":{\"expected\":%zu,\"published\":"
-                                  "%zu,\"matched\":%zu",
-                                  bp_audit_expected_cnt(a),
-                                  bp_audit_published_cnt(a),
-                                  bp_audit_matched_cnt(a));
+                  : bp_buf_printf(
+                        out,
+                        ",\"summary\":{\"expected\":%zu,\"published\":"
+                        "%zu,\"matched\":%zu",
+                        bp_audit_expected_cnt(a), bp_audit_published_cnt(a),
+                        bp_audit_matched_cnt(a));
         for (k = 0; !err && k < BP_AUDIT__CNT; k++)
                 err = bp_buf_printf(out, ",\"%s\":%zu",
                                     bp_audit_kind_name((bp_audit_kind_t)k),

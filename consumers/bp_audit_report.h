@@ -13,7 +13,7 @@
 /** Where the two sides came from, for the report's header. */
 typedef struct bp_audit_sources_s {
         const char *rules_version;
-        const char *inputs;    /* file name or "kafka" */
+        const char *inputs; /* file name or "kafka" */
         uint64_t    input_events, input_rejected;
         const char *published; /* file name or topic */
         uint64_t    published_read, published_rejected;

@@ -107,9 +107,8 @@ static void badge_id_of(const bp_partner_rules_t *prules,
 }
 
 bool bp_explain_pair(const bp_explain_t *x, const bp_freelancer_t *fl,
-                     size_t idx, int64_t at,
-                     const bp_badge_events_t *published,
-                     bp_explain_pair_t       *pair) {
+                     size_t idx, int64_t at, const bp_badge_events_t *published,
+                     bp_explain_pair_t *pair) {
         const char               *pid = x->conf.partner_id;
         const bp_partner_rules_t *prules;
         size_t                    i;
@@ -144,8 +143,8 @@ static bp_err_t apply_at(bp_explain_t *x, const bp_event_t *ev,
 
         if (x->conf.at == BP_TIME_NONE || ev->occurred_at > x->conf.at)
                 return BP_OK;
-        err = bp_engine_apply(x->conf.rules, x->at_fl, ev, cause,
-                              &x->at_events, NULL);
+        err = bp_engine_apply(x->conf.rules, x->at_fl, ev, cause, &x->at_events,
+                              NULL);
         if (err)
                 return err;
         x->at_applied++;
@@ -175,9 +174,8 @@ bp_err_t bp_explain_event(bp_explain_t *x, const bp_event_t *ev,
             (err = apply_at(x, ev, cause)))
                 return err;
         x->applied++;
-        return x->conf.json
-                   ? bp_explain_json_entry(x, ev, cause, changed, out)
-                   : bp_explain_text_entry(x, ev, cause, changed, out);
+        return x->conf.json ? bp_explain_json_entry(x, ev, cause, changed, out)
+                            : bp_explain_text_entry(x, ev, cause, changed, out);
 }
 
 bp_err_t bp_explain_finish(bp_explain_t *x, bp_buf_t *out) {

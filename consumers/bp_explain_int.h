@@ -48,9 +48,8 @@ typedef struct bp_explain_pair_s {
  * scope.
  */
 bool bp_explain_pair(const bp_explain_t *x, const bp_freelancer_t *fl,
-                     size_t idx, int64_t at,
-                     const bp_badge_events_t *published,
-                     bp_explain_pair_t       *pair);
+                     size_t idx, int64_t at, const bp_badge_events_t *published,
+                     bp_explain_pair_t *pair);
 
 /** The --at state's last change of partner_id, or NULL. */
 const bp_explain_since_t *bp_explain_since(const bp_explain_t *x,

@@ -99,9 +99,9 @@ bp_err_t bp_explain_json_entry(const bp_explain_t *x, const bp_event_t *ev,
                                   "},\"changed\":%s,\"partners\":[",
                                   (int)cause->partition, cause->offset,
                                   changed ? "true" : "false");
-        for (i = 0; !err && changed &&
-                    bp_explain_pair(x, x->fl, i, ev->occurred_at, &x->events,
-                                    &pair);
+        for (i = 0;
+             !err && changed &&
+             bp_explain_pair(x, x->fl, i, ev->occurred_at, &x->events, &pair);
              i++) {
                 if (i)
                         err = bp_buf_append_byte(out, ',');
@@ -110,10 +110,10 @@ bp_err_t bp_explain_json_entry(const bp_explain_t *x, const bp_event_t *ev,
         return err ? err : bp_buf_append_str(out, "]}");
 }
 
-static bp_err_t put_at_pair(const bp_explain_t *x, const bp_explain_pair_t *pair,
-                            bp_buf_t *out) {
+static bp_err_t put_at_pair(const bp_explain_t      *x,
+                            const bp_explain_pair_t *pair, bp_buf_t *out) {
         const bp_explain_since_t *s = bp_explain_since(x, pair->ps->partner_id);
-        bp_err_t                  err = bp_buf_append_str(out, "{\"partner_id\":");
+        bp_err_t err = bp_buf_append_str(out, "{\"partner_id\":");
 
         err = err ? err : bp_jsonl_put_string(out, pair->ps->partner_id);
         err = err ? err : bp_buf_append_str(out, ",\"badge_id\":");
@@ -126,8 +126,8 @@ static bp_err_t put_at_pair(const bp_explain_t *x, const bp_explain_pair_t *pair
         else if (!err)
                 err = bp_buf_append_str(out, "null");
         err = err ? err
-                  : bp_buf_printf(out, ",\"badge_version\":%" PRId64
-                                       ",\"basis\":",
+                  : bp_buf_printf(out,
+                                  ",\"badge_version\":%" PRId64 ",\"basis\":",
                                   pair->ps->badge_version);
         err = err ? err
                   : put_opt_string(out, pair->ps->held
@@ -153,8 +153,8 @@ bp_err_t bp_explain_json_end(const bp_explain_t *x, bp_buf_t *out) {
         else if (!err)
                 err = bp_buf_append_str(out, "null");
         err = err ? err : bp_buf_append_str(out, ",\"partners\":[");
-        for (i = 0; !err && bp_explain_pair(x, x->at_fl, i, x->conf.at, NULL,
-                                            &pair);
+        for (i = 0;
+             !err && bp_explain_pair(x, x->at_fl, i, x->conf.at, NULL, &pair);
              i++) {
                 if (i)
                         err = bp_buf_append_byte(out, ',');

@@ -85,13 +85,13 @@ static bp_err_t describe(const bp_event_t *ev, bp_buf_t *out) {
                                           ev->u.invitation.partner_id);
                 break;
         default:
-                err = err ? err
-                          : bp_buf_printf(out, "%s: %s by %s%s%s",
-                                          d->partner_id,
-                                          bp_decision_name(d->decision),
-                                          bp_decided_by_name(d->decided_by),
-                                          d->reason ? ", reason: " : "",
-                                          d->reason ? d->reason : "");
+                err =
+                    err ? err
+                        : bp_buf_printf(out, "%s: %s by %s%s%s", d->partner_id,
+                                        bp_decision_name(d->decision),
+                                        bp_decided_by_name(d->decided_by),
+                                        d->reason ? ", reason: " : "",
+                                        d->reason ? d->reason : "");
         }
         return err ? err : bp_buf_append_byte(out, '\n');
 }
@@ -112,9 +112,9 @@ static bp_err_t put_codes(uint32_t failing, bp_buf_t *out) {
 static bp_err_t put_checks(const bp_explain_pair_t *pair, bp_buf_t *out) {
         char     value[64], req[64], detail[BP_DETAIL_SIZE];
         size_t   i;
-        bp_err_t err = bp_buf_printf(out, "      %-4s  %-13s %-9s %-18s %-14s %s\n",
-                                     "", "requirement", "rule", "value",
-                                     "required", "detail");
+        bp_err_t err =
+            bp_buf_printf(out, "      %-4s  %-13s %-9s %-18s %-14s %s\n", "",
+                          "requirement", "rule", "value", "required", "detail");
 
         for (i = 0; !err && i < pair->eval.check_cnt; i++) {
                 const bp_check_t *c = &pair->eval.checks[i];
@@ -135,12 +135,11 @@ static bp_err_t put_outcome(const bp_explain_pair_t *pair, bp_buf_t *out) {
         bp_err_t                err;
 
         if (be && be->kind == BP_BADGE_GRANTED)
-                return bp_buf_printf(
-                    out,
-                    "  %-16s GRANTED   badge_version %" PRId64
-                    ", basis %s; published badge-granted %s\n",
-                    pair->badge_id, be->badge_version, bp_basis_name(be->basis),
-                    be->event_id);
+                return bp_buf_printf(out,
+                                     "  %-16s GRANTED   badge_version %" PRId64
+                                     ", basis %s; published badge-granted %s\n",
+                                     pair->badge_id, be->badge_version,
+                                     bp_basis_name(be->basis), be->event_id);
         if (be) {
                 err = bp_buf_printf(out,
                                     "  %-16s REVOKED   badge_version %" PRId64
@@ -148,7 +147,8 @@ static bp_err_t put_outcome(const bp_explain_pair_t *pair, bp_buf_t *out) {
                                     pair->badge_id, be->badge_version);
                 err = err ? err : put_codes(pair->eval.failing, out);
                 return err ? err
-                           : bp_buf_printf(out, "; published badge-revoked %s\n",
+                           : bp_buf_printf(out,
+                                           "; published badge-revoked %s\n",
                                            be->event_id);
         }
         if (pair->ps->held)
@@ -195,8 +195,9 @@ static bp_err_t at_partner(const bp_explain_t *x, const bp_explain_pair_t *pair,
 
         if (pair->ps->held) {
                 err = bp_buf_printf(
-                    out, "  %-16s HELD      since %s (badge_version %" PRId64
-                         ", basis %s)\n",
+                    out,
+                    "  %-16s HELD      since %s (badge_version %" PRId64
+                    ", basis %s)\n",
                     pair->badge_id,
                     s ? bp_time_format(s->at, t, sizeof(t)) : "?",
                     pair->ps->badge_version, bp_basis_name(pair->ps->basis));
@@ -245,8 +246,8 @@ bp_err_t bp_explain_text_at(const bp_explain_t *x, bp_buf_t *out) {
                 err = bp_buf_printf(out, ", the last at %s",
                                     bp_time_format(x->at_last, t2, sizeof(t2)));
         err = err ? err : bp_buf_append_str(out, ".\n");
-        for (i = 0; !err && bp_explain_pair(x, x->at_fl, i, x->conf.at, NULL,
-                                            &pair);
+        for (i = 0;
+             !err && bp_explain_pair(x, x->at_fl, i, x->conf.at, NULL, &pair);
              i++)
                 err = at_partner(x, &pair, out);
         if (!err && i == 0)

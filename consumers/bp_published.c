@@ -90,8 +90,9 @@ int bp_published_read_file(const char *cmd, const char *path,
 }
 
 /* One record of the topic: a badge event, or a rejection. */
-static int on_record(bp_codec_t *codec, const rd_kafka_message_t *rkm, bp_published_fn fn,
-                     void *opaque, bp_published_stats_t *st) {
+static int on_record(bp_codec_t *codec, const rd_kafka_message_t *rkm,
+                     bp_published_fn fn, void *opaque,
+                     bp_published_stats_t *st) {
         bp_badge_event_t ev;
         char             errstr[512];
 
@@ -182,8 +183,8 @@ static rd_kafka_t *open_consumer(const char *cmd, const bp_cli_kafka_t *k) {
 }
 
 int bp_published_read_topic(const char *cmd, const bp_cli_kafka_t *k,
-                            const char *topic, bp_published_fn fn,
-                            void *opaque, bp_published_stats_t *stats) {
+                            const char *topic, bp_published_fn fn, void *opaque,
+                            bp_published_stats_t *stats) {
         bp_codec_conf_t   cconf = {0};
         bp_codec_t       *codec = NULL;
         rd_kafka_t       *rk    = NULL;
@@ -214,8 +215,8 @@ int bp_published_read_topic(const char *cmd, const bp_cli_kafka_t *k,
                                       topic, NULL);
                         goto out;
                 }
-                if (lo < hi && read_partition(cmd, codec, rkt, p, hi, fn,
-                                              opaque, stats))
+                if (lo < hi &&
+                    read_partition(cmd, codec, rkt, p, hi, fn, opaque, stats))
                         goto out;
         }
         rc = rkt ? 0 : -1;

@@ -44,7 +44,7 @@ int bp_published_read_file(const char *cmd, const char *path,
  * after logging a fatal error (topic missing, Kafka error, fn failing).
  */
 int bp_published_read_topic(const char *cmd, const bp_cli_kafka_t *k,
-                            const char *topic, bp_published_fn fn,
-                            void *opaque, bp_published_stats_t *stats);
+                            const char *topic, bp_published_fn fn, void *opaque,
+                            bp_published_stats_t *stats);
 
 #endif

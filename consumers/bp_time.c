@@ -9,6 +9,7 @@
  */
 #include <ctype.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -74,6 +75,8 @@ static bp_err_t parse_ms_number(const char *s, int64_t *ms, char *errstr,
         int64_t v = 0;
         size_t  i;
 
+        if (!*s)
+                goto bad;
         for (i = 0; s[i]; i++) {
                 if (!isdigit((unsigned char)s[i]) || i >= 15)
                         goto bad;

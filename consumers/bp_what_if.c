@@ -131,9 +131,10 @@ static bp_err_t add_change(bp_what_if_t *w, const bp_freelancer_t *fl,
 }
 
 static int compare_one(bp_freelancer_t *cur, void *opaque) {
-        bp_what_if_t    *w    = opaque;
-        bp_freelancer_t *next = bp_state_map_find(w->map[1], cur->freelancer_id);
-        size_t           i;
+        bp_what_if_t    *w = opaque;
+        bp_freelancer_t *next =
+            bp_state_map_find(w->map[1], cur->freelancer_id);
+        size_t i;
 
         for (i = 0; next && i < cur->partner_cnt; i++) {
                 const bp_partner_state_t *a = &cur->partners[i];
@@ -181,9 +182,9 @@ static int partner_cmp(const void *x, const void *y) {
 /* Counts per partner, sorted by partner_id; *cnt set. NULL on ENOMEM
  * (or when there is no change). */
 static partner_count_t *count_partners(const bp_what_if_t *w, size_t *cnt) {
-        partner_count_t *pc = calloc(w->change_cnt ? w->change_cnt : 1,
-                                     sizeof(*pc));
-        size_t           i, j;
+        partner_count_t *pc =
+            calloc(w->change_cnt ? w->change_cnt : 1, sizeof(*pc));
+        size_t i, j;
 
         *cnt = 0;
         for (i = 0; pc && i < w->change_cnt; i++) {
@@ -238,8 +239,8 @@ static bp_err_t report_text(const bp_what_if_t *w, const partner_count_t *pc,
             w->granted, w->revoked, "by partner", "granted", "revoked");
 
         for (i = 0; !err && i < pcnt; i++)
-                err = bp_buf_printf(out, "  %-24s %8zu %8zu\n", pc[i].partner_id,
-                                    pc[i].n[0], pc[i].n[1]);
+                err = bp_buf_printf(out, "  %-24s %8zu %8zu\n",
+                                    pc[i].partner_id, pc[i].n[0], pc[i].n[1]);
         err = err ? err
                   : bp_buf_printf(out, "\n  %-24s %8s %8s\n", "by reason",
                                   "lifted", "revoked");
@@ -253,11 +254,13 @@ static bp_err_t report_text(const bp_what_if_t *w, const partner_count_t *pc,
                 err = bp_buf_append_str(out, "\nchanges:\n");
         for (i = 0; !err && i < w->change_cnt; i++) {
                 const change_t *c = &w->changes[i];
-                err = bp_buf_printf(out, "  %s  %-12s %-20s %s", c->granted ? "GRANTED" : "REVOKED",
-                                    c->freelancer_id, c->badge_id,
-                                    c->granted ? "current rules fail: " : "new rules fail: ");
-                err = err ? err : put_codes(out, c->reasons);
-                err = err ? err : bp_buf_append_byte(out, '\n');
+                err               = bp_buf_printf(out, "  %s  %-12s %-20s %s",
+                                    c->granted ? "GRANTED" : "REVOKED",
+                                                  c->freelancer_id, c->badge_id,
+                                    c->granted ? "current rules fail: "
+                                                             : "new rules fail: ");
+                err               = err ? err : put_codes(out, c->reasons);
+                err               = err ? err : bp_buf_append_byte(out, '\n');
         }
         return err;
 }
@@ -268,7 +271,8 @@ static bp_err_t report_json(const bp_what_if_t *w, const partner_count_t *pc,
         bp_err_t err = bp_buf_printf(
             out,
             "{\"current_rules\":\"%s\",\"new_rules\":\"%s\",\"events\":%" PRIu64
-            ",\"end_of_history\":%" PRId64 ",\"summary\":{\"newly_granted\":%zu,"
+            ",\"end_of_history\":%" PRId64
+            ",\"summary\":{\"newly_granted\":%zu,"
             "\"newly_revoked\":%zu},\"by_partner\":[",
             w->rules[0]->version, w->rules[1]->version, w->applied,
             w->end == BP_TIME_NONE ? 0 : w->end, w->granted, w->revoked);
@@ -303,9 +307,10 @@ static bp_err_t report_json(const bp_what_if_t *w, const partner_count_t *pc,
                 err = err ? err : bp_jsonl_put_string(out, c->partner_id);
                 err = err ? err : bp_buf_append_str(out, ",\"badge_id\":");
                 err = err ? err : bp_jsonl_put_string(out, c->badge_id);
-                err = err ? err
-                          : bp_buf_printf(out, ",\"change\":\"%s\",\"reasons\":",
-                                          c->granted ? "granted" : "revoked");
+                err =
+                    err ? err
+                        : bp_buf_printf(out, ",\"change\":\"%s\",\"reasons\":",
+                                        c->granted ? "granted" : "revoked");
                 err = err ? err : bp_eval_json_failing(out, c->reasons);
                 err = err ? err : bp_buf_append_byte(out, '}');
         }

@@ -55,8 +55,7 @@ static const char audit_help[] =
     "  -P, --published FILE          published badge events, JSON Lines\n"
     "      --published-topic TOPIC   read them from TOPIC (needs --brokers)\n"
     "      --json                    one JSON document instead of text\n"
-    "  -h, --help                    this text\n" BP_SOURCE_HELP
-    "\n"
+    "  -h, --help                    this text\n" BP_SOURCE_HELP "\n"
     "exit status: 0 no discrepancy, 4 discrepancies found, 3 none found but\n"
     "some input or published line was rejected, 1 fatal, 2 usage\n";
 
@@ -220,12 +219,11 @@ static int run(bp_audit_opts_t *o, const bp_rules_t *rules, bp_source_t *src,
 
         if (expect(a, rules, src))
                 return BP_EXIT_FATAL;
-        rc = o->published
-                 ? bp_published_read_file(CMD, o->published, on_published,
-                                          &ctx, &pst)
-                 : bp_published_read_topic(CMD, &o->src.kafka,
-                                           o->published_topic, on_published,
-                                           &ctx, &pst);
+        rc = o->published ? bp_published_read_file(CMD, o->published,
+                                                   on_published, &ctx, &pst)
+                          : bp_published_read_topic(CMD, &o->src.kafka,
+                                                    o->published_topic,
+                                                    on_published, &ctx, &pst);
         if (rc)
                 return BP_EXIT_FATAL;
         if (bp_audit_compare(a)) {

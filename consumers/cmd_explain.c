@@ -44,8 +44,7 @@ static const char explain_help[] =
     "  -p, --partner P         only partner P's badge\n"
     "      --at TIME           also answer: was the badge held at TIME?\n"
     "      --json              one JSON document instead of text\n"
-    "  -h, --help              this text\n" BP_SOURCE_HELP
-    "\n"
+    "  -h, --help              this text\n" BP_SOURCE_HELP "\n"
     "exit status: 0 done, 3 done but some input was rejected (reported on\n"
     "standard error), 1 fatal, 2 usage\n";
 
@@ -179,7 +178,7 @@ out:
 }
 
 int bp_cmd_explain(int argc, char **argv) {
-        bp_explain_opts_t o = {.at = BP_TIME_NONE};
+        bp_explain_opts_t o     = {.at = BP_TIME_NONE};
         bp_rules_t       *rules = NULL;
         bp_source_t      *src   = NULL;
         int               rc;

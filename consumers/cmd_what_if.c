@@ -43,8 +43,7 @@ static const char what_if_help[] =
     "                        defaults)\n"
     "  -n, --new-rules DIR   the proposed rules (required)\n"
     "      --json            one JSON document instead of text\n"
-    "  -h, --help            this text\n" BP_SOURCE_HELP
-    "\n"
+    "  -h, --help            this text\n" BP_SOURCE_HELP "\n"
     "exit status: 0 done (whether or not badges would change), 3 done but\n"
     "some input was rejected, 1 fatal, 2 usage\n";
 
@@ -55,10 +54,11 @@ typedef struct bp_what_if_opts_s {
 } bp_what_if_opts_t;
 
 static int usage(void) {
-        fputs("usage: badgeproc what-if --rules CURRENT_DIR --new-rules NEW_DIR "
-              "--input FILE | --brokers LIST [--json]\n"
-              "(`badgeproc what-if --help` says more)\n",
-              stderr);
+        fputs(
+            "usage: badgeproc what-if --rules CURRENT_DIR --new-rules NEW_DIR "
+            "--input FILE | --brokers LIST [--json]\n"
+            "(`badgeproc what-if --help` says more)\n",
+            stderr);
         return BP_EXIT_USAGE;
 }
 
