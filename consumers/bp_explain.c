@@ -16,6 +16,7 @@
 #include "bp_engine.h"
 #include "bp_eval_json.h"
 #include "bp_explain_int.h"
+#include "bp_tool.h"
 
 bp_explain_t *bp_explain_new(const bp_explain_conf_t *conf) {
         bp_explain_t *x = calloc(1, sizeof(*x));
@@ -98,14 +99,6 @@ static bp_err_t note_since(bp_explain_t *x) {
         return BP_OK;
 }
 
-static void badge_id_of(const bp_partner_rules_t *prules,
-                        const char *partner_id, char *buf, size_t size) {
-        if (prules && prules->badge_id)
-                snprintf(buf, size, "%s", prules->badge_id);
-        else
-                snprintf(buf, size, "%s-expert", partner_id);
-}
-
 bool bp_explain_pair(const bp_explain_t *x, const bp_freelancer_t *fl,
                      size_t idx, int64_t at, const bp_badge_events_t *published,
                      bp_explain_pair_t *pair) {
@@ -124,8 +117,8 @@ bool bp_explain_pair(const bp_explain_t *x, const bp_freelancer_t *fl,
                 pair->ps               = &pair->blank;
         }
         prules = bp_rules_partner(x->conf.rules, pair->ps->partner_id);
-        badge_id_of(prules, pair->ps->partner_id, pair->badge_id,
-                    sizeof(pair->badge_id));
+        bp_tool_badge_id(x->conf.rules, pair->ps->partner_id, pair->badge_id,
+                         sizeof(pair->badge_id));
         bp_eval_partner(x->conf.rules, prules, fl, pair->ps, at, &pair->eval);
         bp_eval_json_fill_thresholds(&pair->eval, &x->conf.rules->platform);
         pair->published = NULL;

@@ -23,6 +23,29 @@ void bp_tool_fatal(const char *cmd, const char *what, const char *key,
         fputc('\n', stderr);
 }
 
+int bp_tool_parse(const bp_tool_args_t *a, int argc, char **argv) {
+        char shortopts[64];
+        int  c, rc;
+
+        snprintf(shortopts, sizeof(shortopts), "%s%s", a->shortopts,
+                 BP_SOURCE_SHORTOPTS);
+        optind = 1;
+        while ((c = getopt_long(argc, argv, shortopts, a->longopts, NULL)) !=
+               -1) {
+                rc = bp_source_opt(a->cmd, a->src, c, optarg);
+                if (rc < 0)
+                        return a->usage();
+                if (rc == 0 && (rc = a->opt(c, optarg, a->o)) >= 0)
+                        return rc;
+        }
+        if (optind < argc) {
+                fprintf(stderr, "%s: unexpected argument \"%s\"\n", a->cmd,
+                        argv[optind]);
+                return a->usage();
+        }
+        return -1;
+}
+
 bp_rules_t *bp_tool_load_rules(const char *cmd, const char *dir) {
         char        errstr[512];
         bp_rules_t *rules;
@@ -72,4 +95,14 @@ bp_err_t bp_tool_apply(bp_state_map_t *map, const bp_rules_t *rules,
         if (!fl)
                 return BP_ERR_NOMEM;
         return bp_engine_apply(rules, fl, ev, cause, out, NULL);
+}
+
+void bp_tool_badge_id(const bp_rules_t *rules, const char *partner_id,
+                      char *buf, size_t size) {
+        const bp_partner_rules_t *prules = bp_rules_partner(rules, partner_id);
+
+        if (prules && prules->badge_id)
+                snprintf(buf, size, "%s", prules->badge_id);
+        else
+                snprintf(buf, size, "%s-expert", partner_id);
 }

@@ -115,12 +115,8 @@ static bp_err_t add_change(bp_what_if_t *w, const bp_freelancer_t *fl,
         c->freelancer_id = fl->freelancer_id;
         c->partner_id    = ps->partner_id;
         c->granted       = side == 0;
-        if (prules && prules->badge_id)
-                snprintf(c->badge_id, sizeof(c->badge_id), "%s",
-                         prules->badge_id);
-        else
-                snprintf(c->badge_id, sizeof(c->badge_id), "%s-expert",
-                         ps->partner_id);
+        bp_tool_badge_id(w->rules[side], ps->partner_id, c->badge_id,
+                         sizeof(c->badge_id));
         bp_eval_partner(w->rules[side], prules, fl, ps, w->end, &eval);
         c->reasons = eval.failing;
         if (c->granted)

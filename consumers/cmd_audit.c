@@ -74,20 +74,18 @@ static int usage(void) {
         return BP_EXIT_USAGE;
 }
 
-static int parse_opt(int c, bp_audit_opts_t *o) {
-        int taken = bp_source_opt(CMD, &o->src, c, optarg);
+static int parse_opt(int c, const char *arg, void *opaque) {
+        bp_audit_opts_t *o = opaque;
 
-        if (taken)
-                return taken > 0 ? -1 : usage();
         switch (c) {
         case 'r':
-                o->rules_dir = optarg;
+                o->rules_dir = arg;
                 return -1;
         case 'P':
-                o->published = optarg;
+                o->published = arg;
                 return -1;
         case OPT_PUBLISHED_TOPIC:
-                o->published_topic = optarg;
+                o->published_topic = arg;
                 return -1;
         case OPT_JSON:
                 o->json = true;
@@ -109,18 +107,12 @@ static int parse_args(int argc, char **argv, bp_audit_opts_t *o) {
             {"json", no_argument, NULL, OPT_JSON},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0}};
-        int c, rc;
+        const bp_tool_args_t args = {CMD,       "r:P:h", longopts, &o->src,
+                                     parse_opt, o,       usage};
+        int                  rc   = bp_tool_parse(&args, argc, argv);
 
-        optind = 1;
-        while ((c = getopt_long(argc, argv, "r:P:h" BP_SOURCE_SHORTOPTS,
-                                longopts, NULL)) != -1)
-                if ((rc = parse_opt(c, o)) >= 0)
-                        return rc;
-        if (optind < argc) {
-                fprintf(stderr, CMD ": unexpected argument \"%s\"\n",
-                        argv[optind]);
-                return usage();
-        }
+        if (rc >= 0)
+                return rc;
         if (!o->published == !o->published_topic) {
                 fputs(CMD ": one of --published and --published-topic is "
                           "required\n",

@@ -65,25 +65,22 @@ static int usage(void) {
 }
 
 /* Handles one option; returns -1 to go on, else the exit status. */
-static int parse_opt(int c, bp_explain_opts_t *o) {
-        char errstr[256];
-        int  taken = bp_source_opt(CMD, &o->src, c, optarg);
+static int parse_opt(int c, const char *arg, void *opaque) {
+        bp_explain_opts_t *o = opaque;
+        char               errstr[256];
 
-        if (taken)
-                return taken > 0 ? -1 : usage();
         switch (c) {
         case 'r':
-                o->rules_dir = optarg;
+                o->rules_dir = arg;
                 return -1;
         case 'f':
-                o->freelancer = optarg;
+                o->freelancer = arg;
                 return -1;
         case 'p':
-                o->partner = optarg;
+                o->partner = arg;
                 return -1;
         case OPT_AT:
-                if (bp_time_parse(optarg, &o->at, errstr, sizeof(errstr)) ==
-                    BP_OK)
+                if (bp_time_parse(arg, &o->at, errstr, sizeof(errstr)) == BP_OK)
                         return -1;
                 fprintf(stderr, CMD ": --at: %s\n", errstr);
                 return usage();
@@ -108,18 +105,12 @@ static int parse_args(int argc, char **argv, bp_explain_opts_t *o) {
             {"json", no_argument, NULL, OPT_JSON},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0}};
-        int c, rc;
+        const bp_tool_args_t args = {CMD,       "r:f:p:h", longopts, &o->src,
+                                     parse_opt, o,         usage};
+        int                  rc   = bp_tool_parse(&args, argc, argv);
 
-        optind = 1;
-        while ((c = getopt_long(argc, argv, "r:f:p:h" BP_SOURCE_SHORTOPTS,
-                                longopts, NULL)) != -1)
-                if ((rc = parse_opt(c, o)) >= 0)
-                        return rc;
-        if (optind < argc) {
-                fprintf(stderr, CMD ": unexpected argument \"%s\"\n",
-                        argv[optind]);
-                return usage();
-        }
+        if (rc >= 0)
+                return rc;
         if (!o->freelancer || !*o->freelancer) {
                 fputs(CMD ": --freelancer is required\n", stderr);
                 return usage();

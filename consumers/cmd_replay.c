@@ -129,20 +129,18 @@ static int usage(void) {
 }
 
 /* Handles one option; returns -1 to go on, else the exit status. */
-static int parse_opt(int c, bp_replay_opts_t *o) {
-        int taken = bp_source_opt(CMD, &o->src, c, optarg);
+static int parse_opt(int c, const char *arg, void *opaque) {
+        bp_replay_opts_t *o = opaque;
 
-        if (taken)
-                return taken > 0 ? -1 : usage();
         switch (c) {
         case 'r':
-                o->rules_dir = optarg;
+                o->rules_dir = arg;
                 return -1;
         case 'o':
-                o->output_topic = optarg;
+                o->output_topic = arg;
                 return -1;
         case 'd':
-                o->decision_log = optarg;
+                o->decision_log = arg;
                 return -1;
         case 'q':
                 o->quiet = 1;
@@ -186,18 +184,12 @@ static int parse_args(int argc, char **argv, bp_replay_opts_t *o) {
             {"quiet", no_argument, NULL, 'q'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0}};
-        int c, rc;
+        const bp_tool_args_t args = {CMD,       "r:o:d:qh", longopts, &o->src,
+                                     parse_opt, o,          usage};
+        int                  rc   = bp_tool_parse(&args, argc, argv);
 
-        optind = 1;
-        while ((c = getopt_long(argc, argv, "r:o:d:qh" BP_SOURCE_SHORTOPTS,
-                                longopts, NULL)) != -1)
-                if ((rc = parse_opt(c, o)) >= 0)
-                        return rc;
-        if (optind < argc) {
-                fprintf(stderr, CMD ": unexpected argument \"%s\"\n",
-                        argv[optind]);
-                return usage();
-        }
+        if (rc >= 0)
+                return rc;
         if (bp_source_opts_check(CMD, &o->src) ||
             (o->output_topic && check_output_topic(o)))
                 return usage();

@@ -88,9 +88,8 @@ static void test_time_format(void **state) {
         /* Every day of four years round-trips. */
         for (ms = 1704067200000LL; ms < 1830297600000LL; ms += 86400123LL) {
                 bp_time_format(ms, buf, sizeof(buf));
-                assert_int_equal(bp_time_parse(buf, &back, errstr,
-                                               sizeof(errstr)),
-                                 BP_OK);
+                assert_int_equal(
+                    bp_time_parse(buf, &back, errstr, sizeof(errstr)), BP_OK);
                 assert_int_equal(back, ms);
         }
 }
@@ -116,8 +115,8 @@ static bp_badge_event_t badge(const char *f, int64_t v, bp_badge_kind_t kind,
         ev.cause.partition = 0;
         ev.cause.offset    = v;
         if (kind == BP_BADGE_REVOKED) {
-                ev.reason_cnt        = 1;
-                ev.reasons[0].code   = BP_REASON_JSS_BELOW_MIN;
+                ev.reason_cnt           = 1;
+                ev.reasons[0].code      = BP_REASON_JSS_BELOW_MIN;
                 ev.reasons[0].detail[0] = '\0';
         }
         bp_badge_event_make_id(&ev);
@@ -161,8 +160,8 @@ static void test_audit_clean(void **state) {
 }
 
 static void test_audit_each_kind(void **state) {
-        bp_badge_event_t exp[4], pub[6];
-        bp_audit_t      *a;
+        bp_badge_event_t       exp[4], pub[6];
+        bp_audit_t            *a;
         const bp_audit_item_t *it;
 
         (void)state;
@@ -174,10 +173,10 @@ static void test_audit_each_kind(void **state) {
         pub[1] = exp[0];                                 /* redelivery */
         pub[2] = badge("f9", 1, BP_BADGE_GRANTED, "e9"); /* unjustified */
         pub[3] = exp[2];
-        pub[3].basis = BP_BASIS_NEW_FREELANCER_EXCEPTION; /* mismatch */
-        pub[4] = badge("f3", 2, BP_BADGE_REVOKED, "e5");  /* unjustified */
-        pub[5] = exp[3]; /* v1 after v2 of f3: order */
-        a      = audit_of(exp, 4, pub, 6);
+        pub[3].basis = BP_BASIS_NEW_FREELANCER_EXCEPTION;      /* mismatch */
+        pub[4]       = badge("f3", 2, BP_BADGE_REVOKED, "e5"); /* unjustified */
+        pub[5]       = exp[3]; /* v1 after v2 of f3: order */
+        a            = audit_of(exp, 4, pub, 6);
         assert_int_equal(bp_audit_count(a, BP_AUDIT_DUPLICATE), 1);
         assert_int_equal(bp_audit_count(a, BP_AUDIT_UNJUSTIFIED), 2);
         assert_int_equal(bp_audit_count(a, BP_AUDIT_MISMATCH), 1);
@@ -222,8 +221,8 @@ static void test_audit_duplicate_differs(void **state) {
 
 /* --- decision log --- */
 
-static void apply(const bp_rules_t *rules, bp_freelancer_t *fl,
-                  bp_event_t *ev, int64_t at, bp_badge_events_t *out) {
+static void apply(const bp_rules_t *rules, bp_freelancer_t *fl, bp_event_t *ev,
+                  int64_t at, bp_badge_events_t *out) {
         bp_cause_t cause = {ev->event_id, "t", 0, at};
 
         ev->freelancer_id = "f1";
@@ -270,12 +269,12 @@ static void test_decision_log(void **state) {
         ev.u.invitation.partner_id    = "acme";
         apply(rules, fl, &ev, 1000, &out);
         memset(&ev, 0, sizeof(ev));
-        ev.type                             = BP_EV_PROFILE_UPDATED;
-        ev.event_id                         = "e2";
-        ev.u.profile.profile_version        = 1;
-        ev.u.profile.profile_completeness   = 100;
-        ev.u.profile.english_level          = BP_ENGLISH_FLUENT;
-        ev.u.profile.job_success_score      = 92;
+        ev.type                           = BP_EV_PROFILE_UPDATED;
+        ev.event_id                       = "e2";
+        ev.u.profile.profile_version      = 1;
+        ev.u.profile.profile_completeness = 100;
+        ev.u.profile.english_level        = BP_ENGLISH_FLUENT;
+        ev.u.profile.job_success_score    = 92;
         apply(rules, fl, &ev, 2000, &out);
         memset(&ev, 0, sizeof(ev));
         ev.type                  = BP_EV_PARTNER_DECISION;
@@ -298,7 +297,8 @@ static void test_decision_log(void **state) {
         unlink(path);
         second = strchr(text, '\n');
         assert_non_null(second);
-        assert_true(strncmp(text, "{\"type\":\"badge-decision\",\"event_id\":\"b-",
+        assert_true(strncmp(text,
+                            "{\"type\":\"badge-decision\",\"event_id\":\"b-",
                             39) == 0);
         assert_non_null(strstr(text, "\"kind\":\"badge-granted\""));
         assert_true(strstr(text, "\"holds\":true,\"failing\":[],\"checks\":"
@@ -323,9 +323,9 @@ static void test_decision_log(void **state) {
 /* --- --offsets ranges --- */
 
 static void test_ranges(void **state) {
-        bp_source_opts_t  o;
-        bp_source_range_t r;
-        char              errstr[256];
+        bp_source_opts_t         o;
+        bp_source_range_t        r;
+        char                     errstr[256];
         static const char *const bad[] = {
             "partner-decision:1:5",     "partner-decision:1:9-5",
             "partner-decision::1-2",    "nope:1:1-2",
@@ -343,8 +343,8 @@ static void test_ranges(void **state) {
         assert_int_equal(r.partition, 3);
         assert_int_equal(r.start, 5);
         assert_int_equal(r.end, 20);
-        assert_int_equal(bp_source_range_parse(&o, "profile-updated:0:-",
-                                               &r, errstr, sizeof(errstr)),
+        assert_int_equal(bp_source_range_parse(&o, "profile-updated:0:-", &r,
+                                               errstr, sizeof(errstr)),
                          0);
         assert_int_equal(r.start, -2); /* oldest */
         assert_int_equal(r.end, -1);   /* the end at start */
@@ -353,8 +353,8 @@ static void test_ranges(void **state) {
                                            sizeof(errstr)))
                         fail_msg("\"%s\" accepted", bad[i]);
         o.prefix = "x.";
-        assert_int_equal(bp_source_range_parse(&o, "x.invitation-sent:0:1-",
-                                               &r, errstr, sizeof(errstr)),
+        assert_int_equal(bp_source_range_parse(&o, "x.invitation-sent:0:1-", &r,
+                                               errstr, sizeof(errstr)),
                          0);
         assert_int_equal(r.input, BP_EV_INVITATION_SENT);
 }
