@@ -8,7 +8,8 @@
  * lists the counts; CreateTopics refuses bad definitions and fails
  * cleanly on the mock, which does not implement it; error classes, from
  * codes and from real transactional errors provoked with the mock's fault
- * injection; waiting for a group assignment loses no record.
+ * injection; waiting for a group assignment (librdkafka's own or through
+ * an application's rebalance callback) consumes no record.
  *
  * With KAFKA_BROKERS set, topic creation is also checked against that
  * cluster (opt-in, as DESIGN.md says of real-Kafka tests).
