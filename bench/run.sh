@@ -5,6 +5,8 @@
 #   replay  - the whole `badgeproc replay` path from a JSON Lines file of the
 #             same generated stream (median of 3 runs)
 #   codec   - framed Avro decode and encode of ProfileUpdated (bench_codec)
+#   store   - LMDB state store: 1,000,000 durable puts of 200 bytes in
+#             batches of 1,000, random gets, size per record (bench_store)
 # Usage: bench/run.sh [build-dir]   (default build/; built if missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,4 +37,9 @@ printf '%s\n' "${rates[@]}" | sort -n | sed -n 2p | xargs printf 'replay median 
 if [ -x "$build/bench/bench_codec" ]; then
   echo "== codec (bench_codec)"
   "$build/bench/bench_codec" schemas/schema-map.txt
+fi
+
+if [ -x "$build/bench/bench_store" ]; then
+  echo "== state store (bench_store, durable commits)"
+  "$build/bench/bench_store"
 fi

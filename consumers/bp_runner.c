@@ -304,10 +304,10 @@ static bp_err_t store_batch(bp_runner_t *r) {
                         err = bp_store_batch_set_checkpoint(
                             b, t->partition, &cp, errstr, sizeof(errstr));
         }
-        if (!err && !(err = bp_store_batch_commit(b, errstr, sizeof(errstr))))
-                return BP_OK;
         if (err)
                 bp_store_batch_abort(b);
+        else if (!bp_store_batch_commit(b, errstr, sizeof(errstr)))
+                return BP_OK; /* commit frees the batch, failed or not */
 fail:
         bp_runner_set_fatal(r, "state store: %s", errstr);
         return BP_ERR_STATE;
@@ -584,13 +584,21 @@ static rd_kafka_conf_t *client_conf(bp_runner_t *r, int consumer, char *errstr,
             {"enable.idempotence", "true"},
             {"acks", "all"},
         };
-        rd_kafka_conf_t *conf = bp_kafka_conf_new(
-            r->conf.kafka, r->conf.kafka_cnt, errstr, errstr_size);
+        rd_kafka_conf_t     *conf = rd_kafka_conf_new();
         const bp_kafka_kv_t *kv;
         size_t               cnt, i;
 
-        if (!conf)
-                return NULL;
+        /* group.id is the consumer's; the producer would warn about it. */
+        for (i = 0; i < r->conf.kafka_cnt; i++) {
+                if (!consumer && !strcmp(r->conf.kafka[i].key, "group.id"))
+                        continue;
+                if (bp_kafka_conf_set(conf, r->conf.kafka[i].key,
+                                      r->conf.kafka[i].value, errstr,
+                                      errstr_size)) {
+                        rd_kafka_conf_destroy(conf);
+                        return NULL;
+                }
+        }
         if (consumer) {
                 kv  = consumer_kv;
                 cnt = sizeof(consumer_kv) / sizeof(*consumer_kv);

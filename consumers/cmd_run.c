@@ -84,7 +84,7 @@ static void runner_conf(const bp_config_t *conf, bp_kafka_kv_t *kv,
                 rc->log_stats_interval_ms = conf->stats_interval_ms;
 }
 
-int cmd_run(int argc, char **argv) {
+int bp_cmd_run(int argc, char **argv) {
         static const struct option opts[] = {
             {"config", required_argument, NULL, 'c'},
             {"set", required_argument, NULL, 's'},

@@ -16,6 +16,10 @@
 #define BP_EXIT_USAGE 2    /* wrong command line */
 #define BP_EXIT_REJECTED 3 /* done, but some input was rejected */
 
+/** `badgeproc run`: the service, a consumer group member that publishes
+ *  badge events with exactly-once transactions (cmd_run.c). */
+int bp_cmd_run(int argc, char **argv);
+
 /** `badgeproc replay`: applies a JSON Lines file of input events to an
  *  in-memory state and prints the published badge events (cmd_replay.c). */
 int bp_cmd_replay(int argc, char **argv);

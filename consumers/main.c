@@ -22,6 +22,8 @@ typedef struct bp_command_s {
 } bp_command_t;
 
 static const bp_command_t bp_commands[] = {
+    {"run", bp_cmd_run,
+     "consume the input topics and publish badge events (the service)"},
     {"replay", bp_cmd_replay,
      "apply a JSON Lines file of events, print the badge events"},
     {"gen", bp_cmd_gen,
