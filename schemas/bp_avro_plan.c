@@ -174,8 +174,7 @@ static int bp_avro_compile_union(bp_avro_build_t *b, avro_schema_t schema,
         if ((run = bp_avro_ops_add(b, n)) == UINT32_MAX)
                 return -1;
         for (i = 0; i < n; i++) {
-                avro_schema_t branch =
-                    avro_schema_union_branch(schema, (int)i);
+                avro_schema_t branch = avro_schema_union_branch(schema, (int)i);
 
                 if (!branch ||
                     bp_avro_compile(b, branch, run + (uint32_t)i, depth + 1))
@@ -204,9 +203,9 @@ static int bp_avro_compile_items(bp_avro_build_t *b, avro_schema_t items,
 static int bp_avro_compile(bp_avro_build_t *b, avro_schema_t schema,
                            uint32_t at, int depth) {
         static const uint8_t prim[] = {
-            [AVRO_STRING] = BP_AVRO_STRING, [AVRO_BYTES] = BP_AVRO_BYTES,
-            [AVRO_INT32] = BP_AVRO_INT,     [AVRO_INT64] = BP_AVRO_LONG,
-            [AVRO_FLOAT] = BP_AVRO_FLOAT,   [AVRO_DOUBLE] = BP_AVRO_DOUBLE,
+            [AVRO_STRING] = BP_AVRO_STRING,   [AVRO_BYTES] = BP_AVRO_BYTES,
+            [AVRO_INT32] = BP_AVRO_INT,       [AVRO_INT64] = BP_AVRO_LONG,
+            [AVRO_FLOAT] = BP_AVRO_FLOAT,     [AVRO_DOUBLE] = BP_AVRO_DOUBLE,
             [AVRO_BOOLEAN] = BP_AVRO_BOOLEAN, [AVRO_NULL] = BP_AVRO_NULL};
 
         if (depth > BP_AVRO_MAX_SCHEMA_DEPTH) {
@@ -257,15 +256,16 @@ static int bp_avro_compile(bp_avro_build_t *b, avro_schema_t schema,
                 return bp_avro_compile_items(b, avro_schema_map_values(schema),
                                              BP_AVRO_MAP, at, depth);
         default:
-                snprintf(b->errstr, b->errstr_size,
-                         "unsupported Avro type %d", (int)avro_typeof(schema));
+                snprintf(b->errstr, b->errstr_size, "unsupported Avro type %d",
+                         (int)avro_typeof(schema));
                 return -1;
         }
 }
 
 /* The fewest bytes a value of op can take, given the current estimates
  * for its children (capped so sums cannot overflow). */
-static uint64_t bp_avro_min_of(const bp_avro_op_t *ops, const bp_avro_op_t *op) {
+static uint64_t bp_avro_min_of(const bp_avro_op_t *ops,
+                               const bp_avro_op_t *op) {
         uint64_t m = 0;
         int64_t  i;
 

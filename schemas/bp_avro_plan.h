@@ -42,12 +42,12 @@ typedef struct bp_avro_op_s {
                             * array/map: the items' or values' op */
         uint32_t min_size; /* fewest bytes one value can take (a lower
                             * bound; 0 for null or an empty record) */
-        int64_t  n;        /* record: fields; union: branches; enum:
+        int64_t n;         /* record: fields; union: branches; enum:
                             * symbols; fixed: size in bytes */
 } bp_avro_op_t;
 
 struct bp_avro_plan_s {
-        bp_avro_op_t *ops;   /* ops[0] is the datum */
+        bp_avro_op_t *ops; /* ops[0] is the datum */
         uint32_t      nops;
         char         *names; /* field names, each NUL-terminated */
 };

@@ -49,8 +49,9 @@ typedef struct bp_avro_walk_s {
         bp_avro_trail_t trail[BP_AVRO_MAX_DEPTH + 2];
 } bp_avro_walk_t;
 
-/* Records the reason of a failure; returns -1 for the caller to return. */
-__attribute__((format(printf, 3, 4))) static int
+/* Records the reason of a failure; returns -1 for the caller to return.
+ * Kept out of line: the fast path never gets here. */
+__attribute__((format(printf, 3, 4), cold, noinline)) static int
 bp_avro_fail(bp_avro_walk_t *w, bp_err_t err, const char *fmt, ...) {
         va_list ap;
 
@@ -114,7 +115,7 @@ static inline int bp_avro_long(bp_avro_walk_t *w, int64_t *out) {
  * included), 2 when it holds a NUL. ASCII goes 8 bytes at a time. */
 static int bp_avro_utf8_check(const uint8_t *s, size_t n) {
         const uint64_t hi = 0x8080808080808080ull, lo = 0x0101010101010101ull;
-        size_t         i  = 0, k, len;
+        size_t         i = 0, k, len;
         uint8_t        c, min2, max2;
 
         while (i < n) {
@@ -192,8 +193,8 @@ static int bp_avro_blob(bp_avro_walk_t *w, const char *what, int text,
 static int bp_avro_need(bp_avro_walk_t *w, const char *what, size_t n) {
         if (bp_avro_left(w) < n)
                 return bp_avro_fail(w, BP_ERR_INVALID,
-                                    "%s needs %zu byte%s, %zu remain", what,
-                                    n, n == 1 ? "" : "s", bp_avro_left(w));
+                                    "%s needs %zu byte%s, %zu remain", what, n,
+                                    n == 1 ? "" : "s", bp_avro_left(w));
         w->p += n;
         return 0;
 }
@@ -211,7 +212,8 @@ static int bp_avro_index(bp_avro_walk_t *w, const char *what, int64_t n,
         return 0;
 }
 
-static int bp_avro_walk(bp_avro_walk_t *w, uint32_t at);
+static int        bp_avro_walk(bp_avro_walk_t *w, uint32_t at);
+static inline int bp_avro_value(bp_avro_walk_t *w, uint32_t at);
 
 static int bp_avro_enter(bp_avro_walk_t *w) {
         if (++w->depth > BP_AVRO_MAX_DEPTH)
@@ -228,11 +230,11 @@ static int bp_avro_record(bp_avro_walk_t *w, const bp_avro_op_t *op) {
         if (bp_avro_enter(w))
                 return -1;
         for (i = 0; i < (uint32_t)op->n; i++) {
-                if (bp_avro_walk(w, first + i)) {
+                if (bp_avro_value(w, first + i)) {
                         bp_avro_trail_push(
-                            w, (bp_avro_trail_t){.kind = BP_AVRO_TRAIL_NAME,
-                                                 .name = w->ops[first + i]
-                                                             .name});
+                            w,
+                            (bp_avro_trail_t){.kind = BP_AVRO_TRAIL_NAME,
+                                              .name = w->ops[first + i].name});
                         return -1;
                 }
         }
@@ -274,16 +276,16 @@ static int bp_avro_entry(bp_avro_walk_t *w, uint32_t value, int64_t index) {
         int64_t        key_len;
 
         if (bp_avro_blob(w, "map key", 1, &key, &key_len)) {
-                bp_avro_trail_push(w,
-                                   (bp_avro_trail_t){.kind = BP_AVRO_TRAIL_INDEX,
-                                                     .index = index});
+                bp_avro_trail_push(
+                    w, (bp_avro_trail_t){.kind  = BP_AVRO_TRAIL_INDEX,
+                                         .index = index});
                 return -1;
         }
-        if (bp_avro_walk(w, value)) {
-                bp_avro_trail_push(w, (bp_avro_trail_t){
-                                          .kind    = BP_AVRO_TRAIL_KEY,
-                                          .key     = key,
-                                          .key_len = (size_t)key_len});
+        if (bp_avro_value(w, value)) {
+                bp_avro_trail_push(
+                    w, (bp_avro_trail_t){.kind    = BP_AVRO_TRAIL_KEY,
+                                         .key     = key,
+                                         .key_len = (size_t)key_len});
                 return -1;
         }
         return 0;
@@ -319,11 +321,11 @@ static int bp_avro_block_head(bp_avro_walk_t *w, const char *coll,
 
 /* Arrays and maps: blocks of items until a zero count. */
 static int bp_avro_blocks(bp_avro_walk_t *w, const bp_avro_op_t *op) {
-        int             map      = op->kind == BP_AVRO_MAP;
-        const char     *coll     = map ? "map" : "array";
-        uint64_t        item_min = w->ops[op->child].min_size + (map ? 1 : 0);
-        int64_t         count, size, k, index = 0;
-        const uint8_t  *start;
+        int            map      = op->kind == BP_AVRO_MAP;
+        const char    *coll     = map ? "map" : "array";
+        uint64_t       item_min = w->ops[op->child].min_size + (map ? 1 : 0);
+        int64_t        count, size, k, index = 0;
+        const uint8_t *start;
 
         if (bp_avro_enter(w))
                 return -1;
@@ -339,7 +341,7 @@ static int bp_avro_blocks(bp_avro_walk_t *w, const bp_avro_op_t *op) {
                         if (map) {
                                 if (bp_avro_entry(w, op->child, index))
                                         return -1;
-                        } else if (bp_avro_walk(w, op->child)) {
+                        } else if (bp_avro_value(w, op->child)) {
                                 bp_avro_trail_push(
                                     w, (bp_avro_trail_t){
                                            .kind  = BP_AVRO_TRAIL_INDEX,
@@ -358,15 +360,14 @@ static int bp_avro_blocks(bp_avro_walk_t *w, const bp_avro_op_t *op) {
         return 0;
 }
 
-/* Walks one value of op `at`, advancing w->p past it. */
-static int bp_avro_walk(bp_avro_walk_t *w, uint32_t at) {
-        const bp_avro_op_t *op = &w->ops[at];
-        const uint8_t      *data;
-        int64_t             v;
+/* A value without children (kinds before BP_AVRO_RECORD). Inlined into
+ * the loops of records, arrays and maps: most fields are leaves, and a
+ * call per field would cost more than checking it. */
+__attribute__((always_inline)) static inline int
+bp_avro_leaf(bp_avro_walk_t *w, const bp_avro_op_t *op) {
+        const uint8_t *data;
+        int64_t        v;
 
-        if (++w->steps > BP_AVRO_MAX_STEPS)
-                return bp_avro_fail(w, BP_ERR_TOO_LARGE,
-                                    "more than %d values", BP_AVRO_MAX_STEPS);
         switch ((bp_avro_kind_t)op->kind) {
         case BP_AVRO_NULL:
                 return 0;
@@ -383,10 +384,9 @@ static int bp_avro_walk(bp_avro_walk_t *w, uint32_t at) {
                 if (bp_avro_long(w, &v))
                         return -1;
                 if (v < INT32_MIN || v > INT32_MAX)
-                        return bp_avro_fail(w, BP_ERR_INVALID,
-                                            "int value %" PRId64
-                                            " out of range",
-                                            v);
+                        return bp_avro_fail(
+                            w, BP_ERR_INVALID,
+                            "int value %" PRId64 " out of range", v);
                 return 0;
         case BP_AVRO_LONG:
                 return bp_avro_long(w, &v);
@@ -409,17 +409,49 @@ static int bp_avro_walk(bp_avro_walk_t *w, uint32_t at) {
                 return 0;
         case BP_AVRO_ENUM:
                 return bp_avro_index(w, "enum", op->n, &v);
+        default:
+                return bp_avro_fail(w, BP_ERR_INVALID, "corrupt plan");
+        }
+}
+
+/* Counts one more value against BP_AVRO_MAX_STEPS. */
+static inline int bp_avro_step(bp_avro_walk_t *w) {
+        if (++w->steps > BP_AVRO_MAX_STEPS)
+                return bp_avro_fail(w, BP_ERR_TOO_LARGE, "more than %d values",
+                                    BP_AVRO_MAX_STEPS);
+        return 0;
+}
+
+/* Walks one value of op `at`, advancing w->p past it: leaves in line,
+ * the rest through bp_avro_walk. */
+static inline int bp_avro_value(bp_avro_walk_t *w, uint32_t at) {
+        const bp_avro_op_t *op = &w->ops[at];
+
+        if (op->kind < BP_AVRO_RECORD)
+                return bp_avro_step(w) ? -1 : bp_avro_leaf(w, op);
+        return bp_avro_walk(w, at);
+}
+
+/* Walks one record, array, map or union value of op `at`. */
+static int bp_avro_walk(bp_avro_walk_t *w, uint32_t at) {
+        const bp_avro_op_t *op = &w->ops[at];
+        int64_t             v;
+
+        if (bp_avro_step(w))
+                return -1;
+        switch ((bp_avro_kind_t)op->kind) {
         case BP_AVRO_UNION:
                 if (bp_avro_index(w, "union", op->n, &v))
                         return -1;
-                return bp_avro_walk(w, op->child + (uint32_t)v);
+                return bp_avro_value(w, op->child + (uint32_t)v);
         case BP_AVRO_RECORD:
                 return bp_avro_record(w, op);
         case BP_AVRO_ARRAY:
         case BP_AVRO_MAP:
                 return bp_avro_blocks(w, op);
+        default:
+                return bp_avro_leaf(w, op);
         }
-        return bp_avro_fail(w, BP_ERR_INVALID, "corrupt plan");
 }
 
 /* Appends s to errstr at *off, clamped to the buffer. */
@@ -499,15 +531,14 @@ bp_err_t bp_avro_plan_validate(const bp_avro_plan_t *plan, const uint8_t *body,
         w.depth       = 0;
         w.err         = BP_OK;
         w.ntrail      = 0;
-        if (bp_avro_walk(&w, 0) == 0 && w.p != w.end) {
+        if (bp_avro_value(&w, 0) == 0 && w.p != w.end) {
                 size_t n = bp_avro_left(&w);
 
                 w.ntrail = 0;
-                bp_avro_fail(&w, BP_ERR_INVALID,
-                             "%zu trailing byte%s after the %s", n,
-                             n == 1 ? "" : "s",
-                             plan->ops[0].kind == BP_AVRO_RECORD ? "record"
-                                                                 : "datum");
+                bp_avro_fail(
+                    &w, BP_ERR_INVALID, "%zu trailing byte%s after the %s", n,
+                    n == 1 ? "" : "s",
+                    plan->ops[0].kind == BP_AVRO_RECORD ? "record" : "datum");
         }
         if (w.err != BP_OK)
                 bp_avro_report(&w, plan->names, errstr, errstr_size);

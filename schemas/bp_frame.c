@@ -14,7 +14,7 @@ bp_err_t bp_frame_parse(const void *buf, size_t len, int32_t *schema_id,
                         const uint8_t **body, size_t *body_len, char *errstr,
                         size_t errstr_size) {
         const uint8_t *p = buf;
-        uint32_t id;
+        uint32_t       id;
 
         if (!p) {
                 snprintf(errstr, errstr_size, "record value is null");
@@ -38,14 +38,14 @@ bp_err_t bp_frame_parse(const void *buf, size_t len, int32_t *schema_id,
                          len, len == 1 ? "" : "s", BP_FRAME_HEADER_SIZE);
                 return BP_ERR_INVALID;
         }
-        id = (uint32_t)p[1] << 24 | (uint32_t)p[2] << 16 |
-             (uint32_t)p[3] << 8 | (uint32_t)p[4];
+        id = (uint32_t)p[1] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 8 |
+             (uint32_t)p[4];
         /* Two's complement conversion without implementation-defined
          * behaviour. */
-        *schema_id = id <= INT32_MAX ? (int32_t)id
-                                     : -(int32_t)(UINT32_MAX - id) - 1;
-        *body      = p + BP_FRAME_HEADER_SIZE;
-        *body_len  = len - BP_FRAME_HEADER_SIZE;
+        *schema_id =
+            id <= INT32_MAX ? (int32_t)id : -(int32_t)(UINT32_MAX - id) - 1;
+        *body     = p + BP_FRAME_HEADER_SIZE;
+        *body_len = len - BP_FRAME_HEADER_SIZE;
         return BP_OK;
 }
 

@@ -20,3 +20,6 @@ echo "== tests under sanitizers"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --output-on-failure -j2 --timeout 900)
+
+echo "== fuzz: frame + validate + decode, 60 s (libFuzzer, ASan, UBSan)"
+scripts/fuzz.sh 60

@@ -17,89 +17,6 @@
 #include "bp_avro_validate.h"
 #include "bp_test_avro.h"
 
-#define BP_TEST_NS "\"namespace\":\"test.badgeproc\","
-#define BP_TEST_TS "{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}"
-#define BP_TEST_HEAD                                                          \
-        "{\"name\":\"event_id\",\"type\":\"string\"},"                        \
-        "{\"name\":\"freelancer_id\",\"type\":\"string\"},"                   \
-        "{\"name\":\"occurred_at\",\"type\":" BP_TEST_TS "},"
-
-const char *const bp_test_schema_json[BP_TS_COUNT] = {
-    [BP_TS_PROFILE] =
-        "{\"type\":\"record\",\"name\":\"ProfileUpdated\"," BP_TEST_NS
-        "\"fields\":[" BP_TEST_HEAD
-        "{\"name\":\"profile_version\",\"type\":\"long\"},"
-        "{\"name\":\"account_status\",\"type\":{\"type\":\"enum\",\"name\":"
-        "\"AccountStatus\",\"symbols\":[\"ACTIVE\",\"SUSPENDED\",\"CLOSED\"]}},"
-        "{\"name\":\"profile_completeness\",\"type\":\"int\"},"
-        "{\"name\":\"visibility\",\"type\":{\"type\":\"enum\",\"name\":"
-        "\"Visibility\",\"symbols\":[\"PUBLIC\",\"UPWORK_ONLY\",\"PRIVATE\"]}},"
-        "{\"name\":\"english_level\",\"type\":{\"type\":\"enum\",\"name\":"
-        "\"EnglishLevel\",\"symbols\":[\"NONE\",\"BASIC\",\"CONVERSATIONAL\","
-        "\"FLUENT\",\"NATIVE\"]}},"
-        "{\"name\":\"job_success_score\",\"type\":[\"null\",\"int\"],"
-        "\"default\":null},"
-        "{\"name\":\"origin\",\"type\":{\"type\":\"enum\",\"name\":\"Origin\","
-        "\"symbols\":[\"NATIVE\",\"ELANCE\"]}},"
-        "{\"name\":\"signup_partner_id\",\"type\":[\"null\",\"string\"],"
-        "\"default\":null},"
-        "{\"name\":\"certifications\",\"type\":{\"type\":\"array\",\"items\":"
-        "{\"type\":\"record\",\"name\":\"Certification\",\"fields\":["
-        "{\"name\":\"certification_id\",\"type\":\"string\"},"
-        "{\"name\":\"expires_at\",\"type\":[\"null\"," BP_TEST_TS
-        "],\"default\":null}]}}}]}",
-    [BP_TS_CONTRACT] =
-        "{\"type\":\"record\",\"name\":\"ContractCompleted\"," BP_TEST_NS
-        "\"fields\":[" BP_TEST_HEAD
-        "{\"name\":\"contract_id\",\"type\":\"string\"},"
-        "{\"name\":\"skills\",\"type\":{\"type\":\"array\",\"items\":"
-        "\"string\"}},"
-        "{\"name\":\"feedback_score\",\"type\":[\"null\",\"double\"],"
-        "\"default\":null}]}",
-    [BP_TS_DECISION] =
-        "{\"type\":\"record\",\"name\":\"PartnerDecision\"," BP_TEST_NS
-        "\"fields\":[" BP_TEST_HEAD
-        "{\"name\":\"partner_id\",\"type\":\"string\"},"
-        "{\"name\":\"decision\",\"type\":{\"type\":\"enum\",\"name\":"
-        "\"Decision\",\"symbols\":[\"SELECTED\",\"NOT_SELECTED\","
-        "\"REMOVED\"]}},"
-        "{\"name\":\"decided_by\",\"type\":{\"type\":\"enum\",\"name\":"
-        "\"DecidedBy\",\"symbols\":[\"PARTNER\",\"PLATFORM\"]}},"
-        "{\"name\":\"reason\",\"type\":[\"null\",\"string\"],"
-        "\"default\":null}]}",
-    [BP_TS_KITCHEN] =
-        "{\"type\":\"record\",\"name\":\"Kitchen\"," BP_TEST_NS "\"fields\":["
-        "{\"name\":\"flag\",\"type\":\"boolean\"},"
-        "{\"name\":\"count\",\"type\":\"int\"},"
-        "{\"name\":\"total\",\"type\":\"long\"},"
-        "{\"name\":\"ratio\",\"type\":\"float\"},"
-        "{\"name\":\"score\",\"type\":\"double\"},"
-        "{\"name\":\"blob\",\"type\":\"bytes\"},"
-        "{\"name\":\"digest\",\"type\":{\"type\":\"fixed\",\"name\":"
-        "\"Digest\",\"size\":4}},"
-        "{\"name\":\"color\",\"type\":{\"type\":\"enum\",\"name\":\"Color\","
-        "\"symbols\":[\"RED\",\"GREEN\",\"BLUE\"]}},"
-        "{\"name\":\"tags\",\"type\":{\"type\":\"map\",\"values\":\"long\"}},"
-        "{\"name\":\"groups\",\"type\":{\"type\":\"map\",\"values\":"
-        "{\"type\":\"array\",\"items\":\"string\"}}},"
-        "{\"name\":\"inner\",\"type\":{\"type\":\"record\",\"name\":\"Inner\","
-        "\"fields\":[{\"name\":\"label\",\"type\":\"string\"},"
-        "{\"name\":\"empty\",\"type\":{\"type\":\"record\",\"name\":\"Empty\","
-        "\"fields\":[]}}]}},"
-        "{\"name\":\"choice\",\"type\":[\"null\",\"string\",\"Inner\","
-        "\"Digest\"]},"
-        "{\"name\":\"nothing\",\"type\":\"null\"}]}",
-    [BP_TS_TREE] = "{\"type\":\"record\",\"name\":\"Tree\",\"fields\":["
-                   "{\"name\":\"value\",\"type\":\"int\"},"
-                   "{\"name\":\"children\",\"type\":{\"type\":\"array\","
-                   "\"items\":\"Tree\"}}]}",
-    [BP_TS_LIST]  = "{\"type\":\"record\",\"name\":\"List\",\"fields\":["
-                    "{\"name\":\"value\",\"type\":\"long\"},"
-                    "{\"name\":\"next\",\"type\":[\"null\",\"List\"]}]}",
-    [BP_TS_NULLS] = "{\"type\":\"array\",\"items\":\"null\"}",
-    [BP_TS_STRING] = "\"string\"",
-};
-
 avro_schema_t bp_test_schema(int i) {
         avro_schema_t schema = NULL;
         const char   *json   = bp_test_schema_json[i];
@@ -209,7 +126,7 @@ static void bp_test_contract_body(bp_tbuf_t *t, int variant) {
 }
 
 static void bp_test_kitchen_body(bp_tbuf_t *t, int variant) {
-        static const uint8_t four[4] = {1, 2, 3, 4};
+        static const uint8_t four[4]  = {1, 2, 3, 4};
         static const uint8_t fbits[4] = {0, 0, 0xc0, 0x3f}; /* 1.5f */
         bp_tbuf_t            block    = {.n = 0};
 
@@ -221,7 +138,7 @@ static void bp_test_kitchen_body(bp_tbuf_t *t, int variant) {
         bp_tbuf_long(t, 3); /* blob: bytes may hold NULs */
         bp_tbuf_raw(t, "\x00\xff\x00", 3);
         bp_tbuf_raw(t, four, 4);
-        bp_tbuf_long(t, 2);                    /* BLUE */
+        bp_tbuf_long(t, 2);       /* BLUE */
         bp_tbuf_str(&block, "a"); /* tags: one block of 2, with its size */
         bp_tbuf_long(&block, 1);
         bp_tbuf_str(&block, "b");

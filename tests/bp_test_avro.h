@@ -13,14 +13,14 @@
 
 /* Test schemas, by index into bp_test_schema_json[]. */
 enum {
-        BP_TS_PROFILE,   /* ProfileUpdated as EVENTS.md describes it */
-        BP_TS_CONTRACT,  /* ContractCompleted */
-        BP_TS_DECISION,  /* PartnerDecision */
-        BP_TS_KITCHEN,   /* every Avro type once */
-        BP_TS_TREE,      /* a recursive record: children array<Tree> */
-        BP_TS_LIST,      /* a recursive record: next ["null", List] */
-        BP_TS_NULLS,     /* array<null>: items that take no bytes */
-        BP_TS_STRING,    /* a bare string */
+        BP_TS_PROFILE,  /* ProfileUpdated as EVENTS.md describes it */
+        BP_TS_CONTRACT, /* ContractCompleted */
+        BP_TS_DECISION, /* PartnerDecision */
+        BP_TS_KITCHEN,  /* every Avro type once */
+        BP_TS_TREE,     /* a recursive record: children array<Tree> */
+        BP_TS_LIST,     /* a recursive record: next ["null", List] */
+        BP_TS_NULLS,    /* array<null>: items that take no bytes */
+        BP_TS_STRING,   /* a bare string */
         BP_TS_COUNT
 };
 

@@ -44,8 +44,10 @@ static const struct {
      "array block count 1099511627776 exceeds the limit of 65536 items that "
      "take no bytes"},
     /* the same count in front of a ProfileUpdated's first string */
-    {BP_TS_PROFILE, "\x00\x00\x00\x00\x01\xfe\xff\xff\x7f" "abc", 12,
-     "string length 134217727 exceeds remaining 3 bytes at field event_id"},
+    {BP_TS_PROFILE,
+     "\x00\x00\x00\x00\x01\xfe\xff\xff\x7f"
+     "abc",
+     12, "string length 134217727 exceeds remaining 3 bytes at field event_id"},
 };
 #define BP_NATTACKS (sizeof(bp_attacks) / sizeof(bp_attacks[0]))
 
@@ -57,8 +59,8 @@ static bp_err_t bp_attack_run(const bp_avro_plan_t *plan, size_t a, char *err,
         int32_t        id;
         bp_err_t       rc;
 
-        rc = bp_frame_parse(bp_attacks[a].value, bp_attacks[a].len, &id,
-                            &body, &body_len, err, size);
+        rc = bp_frame_parse(bp_attacks[a].value, bp_attacks[a].len, &id, &body,
+                            &body_len, err, size);
         assert_int_equal(rc, BP_OK);
         return bp_avro_plan_validate(plan, body, body_len, err, size);
 }
@@ -66,10 +68,10 @@ static bp_err_t bp_attack_run(const bp_avro_plan_t *plan, size_t a, char *err,
 /* Both attacks are refused with their reason, in well under a
  * microsecond each (the bound asserted is loose for sanitizer builds). */
 static void test_attacks_rejected_fast(void **state) {
-        const int       rounds = 100000;
-        size_t          a;
-        int             r;
-        double          t0, ns;
+        const int rounds = 100000;
+        size_t    a;
+        int       r;
+        double    t0, ns;
 
         (void)state;
         for (a = 0; a < BP_NATTACKS; a++) {
@@ -104,16 +106,15 @@ static void test_depth_bound(void **state) {
                 bp_tbuf_long(&t, i);
                 bp_tbuf_long(&t, i + 1 < BP_AVRO_MAX_DEPTH ? 1 : 0);
         }
-        assert_int_equal(bp_avro_plan_validate(plan, t.b, t.n, err,
-                                               sizeof(err)),
-                         BP_OK);
+        assert_int_equal(
+            bp_avro_plan_validate(plan, t.b, t.n, err, sizeof(err)), BP_OK);
         t.n--; /* one more level */
         bp_tbuf_long(&t, 1);
         bp_tbuf_long(&t, 7);
         bp_tbuf_long(&t, 0);
-        assert_int_equal(bp_avro_plan_validate(plan, t.b, t.n, err,
-                                               sizeof(err)),
-                         BP_ERR_TOO_LARGE);
+        assert_int_equal(
+            bp_avro_plan_validate(plan, t.b, t.n, err, sizeof(err)),
+            BP_ERR_TOO_LARGE);
         assert_true(strncmp(err,
                             "nesting deeper than 64 levels at field "
                             "next.next.next.",
@@ -127,22 +128,20 @@ static void test_depth_bound(void **state) {
 static void test_item_bounds(void **state) {
         avro_schema_t   nulls = bp_test_schema(BP_TS_NULLS), ints;
         bp_avro_plan_t *plan  = bp_test_plan(nulls);
-        size_t          cap   = 2 * 1000 * 1000, n = 0, i;
-        uint8_t        *body  = malloc(cap);
+        size_t          cap = 2 * 1000 * 1000, n = 0, i;
+        uint8_t        *body = malloc(cap);
         char            err[256];
 
         (void)state;
         assert_non_null(body);
         /* 40000 + 40000 nulls: the second block breaks the bound */
         memcpy(body, "\x80\xf1\x04\x80\xf1\x04\x00", 7);
-        assert_int_equal(bp_avro_plan_validate(plan, body, 7, err,
-                                               sizeof(err)),
+        assert_int_equal(bp_avro_plan_validate(plan, body, 7, err, sizeof(err)),
                          BP_ERR_TOO_LARGE);
         assert_string_equal(err, "array block count 40000 exceeds the limit "
                                  "of 65536 items that take no bytes");
-        assert_int_equal(bp_avro_plan_validate(plan, body + 3, 4, err,
-                                               sizeof(err)),
-                         BP_OK);
+        assert_int_equal(
+            bp_avro_plan_validate(plan, body + 3, 4, err, sizeof(err)), BP_OK);
         bp_avro_plan_destroy(plan);
 
         /* array<long>: 600000 + 600000 zeros */
@@ -157,13 +156,12 @@ static void test_item_bounds(void **state) {
                 n += 600000;
         }
         body[n++] = 0;
-        assert_int_equal(bp_avro_plan_validate(plan, body, n, err,
-                                               sizeof(err)),
+        assert_int_equal(bp_avro_plan_validate(plan, body, n, err, sizeof(err)),
                          BP_ERR_TOO_LARGE);
         assert_string_equal(err, "array block count 600000 exceeds the limit "
                                  "of 1000000 items");
-        assert_int_equal(bp_avro_plan_validate(plan, body + 600003,
-                                               n - 600003, err, sizeof(err)),
+        assert_int_equal(bp_avro_plan_validate(plan, body + 600003, n - 600003,
+                                               err, sizeof(err)),
                          BP_OK);
         bp_avro_plan_destroy(plan);
         free(body);
@@ -190,9 +188,8 @@ static void test_work_bound(void **state) {
                                        "%s{\"name\":\"f%d\",\"type\":\"null\"}",
                                        i ? "," : "", i);
         sprintf(json + off, "]}}");
-        assert_int_equal(avro_schema_from_json_length(json, strlen(json),
-                                                      &schema),
-                         0);
+        assert_int_equal(
+            avro_schema_from_json_length(json, strlen(json), &schema), 0);
         plan = bp_test_plan(schema);
         assert_int_equal(bp_avro_plan_validate(plan,
                                                (const uint8_t *)"\xc0\xa9\x07"
@@ -236,13 +233,12 @@ static void test_heap_growth(void **state) {
         before = bp_test_heap_in_use();
         for (r = 0; r < rounds; r++) {
                 a = (size_t)r % BP_NATTACKS;
-                assert_int_not_equal(bp_attack_run(plans[a], a, err,
-                                                   sizeof(err)),
-                                     BP_OK);
+                assert_int_not_equal(
+                    bp_attack_run(plans[a], a, err, sizeof(err)), BP_OK);
         }
         after = bp_test_heap_in_use();
-        printf("heap: %zu bytes before, %zu after %d hostile records\n",
-               before, after, rounds);
+        printf("heap: %zu bytes before, %zu after %d hostile records\n", before,
+               after, rounds);
         assert_true(after < before + (1 << 20));
         for (a = 0; a < BP_NATTACKS; a++) {
                 bp_avro_plan_destroy(plans[a]);

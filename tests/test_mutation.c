@@ -27,8 +27,8 @@ static void bp_mutate(bp_tbuf_t *t, uint64_t *rng) {
         int                  edits   = 1 + (int)(bp_test_rand(rng) % 4), e;
 
         for (e = 0; e < edits; e++) {
-                uint64_t r   = bp_test_rand(rng);
-                size_t   at  = t->n ? (size_t)(r >> 8) % t->n : 0;
+                uint64_t r    = bp_test_rand(rng);
+                size_t   at   = t->n ? (size_t)(r >> 8) % t->n : 0;
                 size_t   room = sizeof(t->b) - t->n;
 
                 switch (r % 8) {
@@ -79,8 +79,7 @@ static void bp_hex(const bp_tbuf_t *t, char *out, size_t size) {
 
         out[0] = '\0';
         for (i = 0; i < t->n && off + 3 < size; i++)
-                off += (size_t)snprintf(out + off, size - off, "%02x",
-                                        t->b[i]);
+                off += (size_t)snprintf(out + off, size - off, "%02x", t->b[i]);
 }
 
 static void test_mutants(void **state) {
@@ -92,9 +91,9 @@ static void test_mutants(void **state) {
         for (i = 0; i < BP_TS_COUNT; i++) {
                 avro_schema_t   schema = bp_test_schema(i);
                 char            err[256];
-                bp_avro_plan_t *plan = bp_avro_plan_new(schema, err,
-                                                        sizeof(err));
-                long            ok   = 0;
+                bp_avro_plan_t *plan =
+                    bp_avro_plan_new(schema, err, sizeof(err));
+                long ok = 0;
 
                 assert_non_null(plan);
                 for (m = 0; m < BP_MUTANTS_PER_SCHEMA; m++) {

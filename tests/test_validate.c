@@ -48,8 +48,7 @@ static void test_valid_bodies(void **state) {
                         bp_test_valid_body(i, v, &body);
                         if (bp_avro_plan_validate(plan, body.b, body.n, err,
                                                   sizeof(err)) != BP_OK)
-                                fail_msg("schema %d variant %d: %s", i, v,
-                                         err);
+                                fail_msg("schema %d variant %d: %s", i, v, err);
                         if (bp_test_avro_c_decodes(schema, body.b, body.n, err,
                                                    sizeof(err)))
                                 fail_msg("avro-c on schema %d variant %d: %s",
@@ -67,8 +66,8 @@ static void test_valid_bodies(void **state) {
         }
 }
 
-#define R1(field, type)                                                       \
-        "{'type':'record','name':'R','fields':[{'name':'" field               \
+#define R1(field, type)                                         \
+        "{'type':'record','name':'R','fields':[{'name':'" field \
         "','type':" type "}]}"
 #define B(lit) lit, sizeof(lit) - 1
 
@@ -80,7 +79,10 @@ static const struct {
         const char *reason;
 } bp_rejections[] = {
     /* lengths that the bytes cannot hold: the issue's example */
-    {R1("s", "'string'"), B("\x80\x80\x80\x80\x02" "abc"), BP_ERR_INVALID,
+    {R1("s", "'string'"),
+     B("\x80\x80\x80\x80\x02"
+       "abc"),
+     BP_ERR_INVALID,
      "string length 268435456 exceeds remaining 3 bytes at field s"},
     {"'string'", B("\x80\x80\x80\x80\x02"), BP_ERR_INVALID,
      "string length 268435456 exceeds remaining 0 bytes"},
@@ -99,8 +101,11 @@ static const struct {
      "string is not valid UTF-8 at field s"},
     {R1("s", "'string'"), B("\x08\xf4\x90\x80\x80"), BP_ERR_INVALID,
      "string is not valid UTF-8 at field s"},
-    {R1("s", "'string'"), B("\x06" "a\x00" "b"), BP_ERR_INVALID,
-     "string contains a NUL byte at field s"},
+    {R1("s", "'string'"),
+     B("\x06"
+       "a\x00"
+       "b"),
+     BP_ERR_INVALID, "string contains a NUL byte at field s"},
     /* varints */
     {R1("n", "'long'"), B("\x80\x80"), BP_ERR_INVALID,
      "body ends inside a varint at field n"},
@@ -121,8 +126,8 @@ static const struct {
      "float needs 4 bytes, 2 remain at field x"},
     {R1("d", "'double'"), B("\x00\x00\x00"), BP_ERR_INVALID,
      "double needs 8 bytes, 3 remain at field d"},
-    {R1("h", "{'type':'fixed','name':'H','size':16}"), B("abc"),
-     BP_ERR_INVALID, "fixed of 16 bytes exceeds remaining 3 bytes at field h"},
+    {R1("h", "{'type':'fixed','name':'H','size':16}"), B("abc"), BP_ERR_INVALID,
+     "fixed of 16 bytes exceeds remaining 3 bytes at field h"},
     /* indexes */
     {R1("e", "{'type':'enum','name':'E','symbols':['A','B','C']}"), B("\x0a"),
      BP_ERR_INVALID, "enum index 5 out of range 0..2 at field e"},
@@ -132,7 +137,9 @@ static const struct {
      "union index 7 out of range 0..1 at field job_success_score"},
     /* array blocks */
     {R1("skills", "{'type':'array','items':'string'}"),
-     B("\x80\x80\x80\x80\x80\x40" "ab"), BP_ERR_INVALID,
+     B("\x80\x80\x80\x80\x80\x40"
+       "ab"),
+     BP_ERR_INVALID,
      "array block count 1099511627776 exceeds remaining 2 bytes at field "
      "skills"},
     {"{'type':'array','items':'null'}", B("\x80\x80\x80\x80\x80\x40\x00"),
@@ -144,35 +151,53 @@ static const struct {
      "array block count -9223372036854775808 out of range at field skills"},
     {R1("skills", "{'type':'array','items':'string'}"), B("\x01\x01"),
      BP_ERR_INVALID, "negative array block size -1 at field skills"},
-    {R1("skills", "{'type':'array','items':'string'}"), B("\x01\x14\x02" "a"),
+    {R1("skills", "{'type':'array','items':'string'}"),
+     B("\x01\x14\x02"
+       "a"),
      BP_ERR_INVALID,
      "array block size 10 exceeds remaining 2 bytes at field skills"},
     {R1("skills", "{'type':'array','items':'string'}"),
-     B("\x01\x06\x02" "a\x00"), BP_ERR_INVALID,
+     B("\x01\x06\x02"
+       "a\x00"),
+     BP_ERR_INVALID,
      "array block size 3 does not match the 2 bytes of its items at field "
      "skills"},
-    {R1("skills", "{'type':'array','items':'string'}"), B("\x04\x02" "a\x09"),
+    {R1("skills", "{'type':'array','items':'string'}"),
+     B("\x04\x02"
+       "a\x09"),
      BP_ERR_INVALID, "negative string length -5 at field skills[1]"},
     /* maps: keys are strings, values carry the key in the path */
-    {R1("tags", "{'type':'map','values':'long'}"), B("\x10\x02" "a"),
-     BP_ERR_INVALID, "map block count 8 exceeds remaining 2 bytes at field "
-                     "tags"},
+    {R1("tags", "{'type':'map','values':'long'}"),
+     B("\x10\x02"
+       "a"),
+     BP_ERR_INVALID,
+     "map block count 8 exceeds remaining 2 bytes at field "
+     "tags"},
     {R1("tags", "{'type':'map','values':'long'}"), B("\x02\x09\x00\x00"),
      BP_ERR_INVALID, "negative map key length -5 at field tags[0]"},
-    {R1("tags", "{'type':'map','values':'long'}"), B("\x02\x10" "a"),
-     BP_ERR_INVALID, "map key length 8 exceeds remaining 1 bytes at field "
-                     "tags[0]"},
+    {R1("tags", "{'type':'map','values':'long'}"),
+     B("\x02\x10"
+       "a"),
+     BP_ERR_INVALID,
+     "map key length 8 exceeds remaining 1 bytes at field "
+     "tags[0]"},
     {R1("tags", "{'type':'map','values':'long'}"), B("\x02\x04\xff\xfe\x00"),
      BP_ERR_INVALID, "map key is not valid UTF-8 at field tags[0]"},
     {R1("tags", "{'type':'map','values':'long'}"), B("\x02\x04k\"\x80"),
      BP_ERR_INVALID, "body ends inside a varint at field tags[\"k?\"]"},
     /* length of the whole body */
-    {R1("s", "'string'"), B("\x02" "ab"), BP_ERR_INVALID,
-     "1 trailing byte after the record"},
-    {R1("s", "'string'"), B("\x00" "xy"), BP_ERR_INVALID,
-     "2 trailing bytes after the record"},
-    {"'string'", B("\x00" "z"), BP_ERR_INVALID,
-     "1 trailing byte after the datum"},
+    {R1("s", "'string'"),
+     B("\x02"
+       "ab"),
+     BP_ERR_INVALID, "1 trailing byte after the record"},
+    {R1("s", "'string'"),
+     B("\x00"
+       "xy"),
+     BP_ERR_INVALID, "2 trailing bytes after the record"},
+    {"'string'",
+     B("\x00"
+       "z"),
+     BP_ERR_INVALID, "1 trailing byte after the datum"},
     {R1("s", "'string'"), B(""), BP_ERR_INVALID,
      "body ends inside a varint at field s"},
 };
@@ -182,10 +207,9 @@ static void test_rejections(void **state) {
         size_t i;
 
         (void)state;
-        for (i = 0; i < sizeof(bp_rejections) / sizeof(bp_rejections[0]);
-             i++) {
-                avro_schema_t   schema = bp_schema_q(bp_rejections[i].schema);
-                bp_avro_plan_t *plan   = bp_test_plan(schema);
+        for (i = 0; i < sizeof(bp_rejections) / sizeof(bp_rejections[0]); i++) {
+                avro_schema_t   schema   = bp_schema_q(bp_rejections[i].schema);
+                bp_avro_plan_t *plan     = bp_test_plan(schema);
                 char            err[256] = "";
                 bp_err_t        rc;
 
@@ -209,9 +233,8 @@ static const char *bp_reason(int i, const bp_tbuf_t *body, char *err,
         bp_avro_plan_t *plan   = bp_test_plan(schema);
 
         err[0] = '\0';
-        assert_int_not_equal(bp_avro_plan_validate(plan, body->b, body->n, err,
-                                                   size),
-                             BP_OK);
+        assert_int_not_equal(
+            bp_avro_plan_validate(plan, body->b, body->n, err, size), BP_OK);
         bp_avro_plan_destroy(plan);
         avro_schema_decref(schema);
         return err;
@@ -230,7 +253,10 @@ static void test_paths(void **state) {
         bp_tbuf_long(&t, 2);
         bp_tbuf_str(&t, "acme-admin");
         bp_tbuf_long(&t, 0);
-        bp_tbuf_raw(&t, "\x80\x80\x80\x80\x02" "abc", 8);
+        bp_tbuf_raw(&t,
+                    "\x80\x80\x80\x80\x02"
+                    "abc",
+                    8);
         assert_string_equal(bp_reason(BP_TS_PROFILE, &t, err, sizeof(err)),
                             "string length 268435456 exceeds remaining 3 "
                             "bytes at field certifications[1]."
@@ -265,8 +291,8 @@ static void test_errstr_sizes(void **state) {
         char            err[12];
 
         (void)state;
-        assert_int_equal(bp_avro_plan_validate(plan, (const uint8_t *)"\x09",
-                                               1, err, sizeof(err)),
+        assert_int_equal(bp_avro_plan_validate(plan, (const uint8_t *)"\x09", 1,
+                                               err, sizeof(err)),
                          BP_ERR_INVALID);
         assert_string_equal(err, "negative st");
         assert_int_equal(bp_avro_plan_validate(plan, NULL, 0, NULL, 0),
