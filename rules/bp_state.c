@@ -252,67 +252,69 @@ int bp_freelancer_add_contract(bp_freelancer_t *fl, const char *contract_id,
         return 1;
 }
 
-/* Takes the old profile's copy of s when it holds the same text, so that
- * a snapshot repeating the previous one's ids allocates nothing. */
-static char *reuse_or_dup(char **old, const char *s) {
-        char *r;
-        if (!s)
-                return NULL;
-        if (*old && strcmp(*old, s) == 0) {
-                r    = *old;
-                *old = NULL;
-                return r;
+/* Makes *dst hold s (NULL allowed), keeping the current copy when it
+ * already holds the same text: consecutive snapshots mostly repeat their
+ * ids, and then nothing is allocated. */
+static int assign_str(char **dst, const char *s) {
+        char *copy;
+        if (*dst && s && strcmp(*dst, s) == 0)
+                return 0;
+        copy = NULL;
+        if (s && !(copy = strdup(s)))
+                return -1;
+        free(*dst);
+        *dst = copy;
+        return 0;
+}
+
+/* Resizes the certification array to cnt entries, in place: entries past
+ * cnt are freed, new ones start empty. */
+static int resize_certs(bp_profile_t *pr, size_t cnt) {
+        size_t i;
+        if (cnt > pr->certification_cnt) {
+                bp_cert_t *c = realloc(pr->certifications, cnt * sizeof(*c));
+                if (!c)
+                        return -1;
+                memset(c + pr->certification_cnt, 0,
+                       (cnt - pr->certification_cnt) * sizeof(*c));
+                pr->certifications = c;
         }
-        return strdup(s);
+        for (i = cnt; i < pr->certification_cnt; i++)
+                free(pr->certifications[i].certification_id);
+        pr->certification_cnt = cnt;
+        return 0;
 }
 
 bp_err_t bp_freelancer_set_profile(bp_freelancer_t            *fl,
                                    const bp_profile_updated_t *p,
                                    int64_t                     occurred_at) {
-        bp_profile_t *old = &fl->profile;
-        bp_profile_t  np;
-        char         *none = NULL;
+        bp_profile_t *pr = &fl->profile;
         size_t        i;
 
-        memset(&np, 0, sizeof(np));
-        np.profile_version      = p->profile_version;
-        np.updated_at           = occurred_at;
-        np.account_status       = p->account_status;
-        np.profile_completeness = p->profile_completeness;
-        np.visibility           = p->visibility;
-        np.english_level        = p->english_level;
-        np.job_success_score    = p->job_success_score;
-        np.origin               = p->origin;
-        if (p->signup_partner_id &&
-            !(np.signup_partner_id =
-                  reuse_or_dup(&old->signup_partner_id, p->signup_partner_id)))
-                goto nomem;
-        if (p->certification_cnt &&
-            !(np.certifications =
-                  calloc(p->certification_cnt, sizeof(*np.certifications))))
+        if (assign_str(&pr->signup_partner_id, p->signup_partner_id) ||
+            resize_certs(pr, p->certification_cnt))
                 goto nomem;
         for (i = 0; i < p->certification_cnt; i++) {
-                bp_cert_t *c    = &np.certifications[i];
-                char     **prev = i < old->certification_cnt
-                                      ? &old->certifications[i].certification_id
-                                      : &none;
-                c->expires_at   = p->certifications[i].expires_at;
-                c->certification_id =
-                    reuse_or_dup(prev, p->certifications[i].certification_id);
-                np.certification_cnt = i + 1;
-                if (!c->certification_id)
+                pr->certifications[i].expires_at =
+                    p->certifications[i].expires_at;
+                if (assign_str(&pr->certifications[i].certification_id,
+                               p->certifications[i].certification_id))
                         goto nomem;
         }
-        profile_free(old);
-        fl->profile     = np;
-        fl->has_profile = true;
+        pr->profile_version      = p->profile_version;
+        pr->updated_at           = occurred_at;
+        pr->account_status       = p->account_status;
+        pr->profile_completeness = p->profile_completeness;
+        pr->visibility           = p->visibility;
+        pr->english_level        = p->english_level;
+        pr->job_success_score    = p->job_success_score;
+        pr->origin               = p->origin;
+        fl->has_profile          = true;
         return BP_OK;
 
 nomem:
-        /* Strings taken from the old profile went into np: the old one is
-         * incomplete now, so it is dropped with np rather than kept. */
-        profile_free(&np);
-        profile_free(old);
+        /* Half old, half new: drop it; the caller discards the state. */
+        profile_free(pr);
         fl->has_profile = false;
         return BP_ERR_NOMEM;
 }

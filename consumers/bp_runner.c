@@ -1,0 +1,733 @@
+/*
+ * bp_runner.c - the runner's life: start, the poll loop, batch commit,
+ * abort and rewind, and a clean stop.
+ *
+ * One thread does everything: it polls the consumer, feeds tasks, applies
+ * records, produces, and commits. librdkafka's own threads never call back
+ * into this code except through rd_kafka_poll() here, so no locking is
+ * needed. Errors are classed as examples/transactions.c does: retriable
+ * calls are retried, abortable ones abort the batch and rewind every task
+ * to its last commit, fatal ones (this producer was fenced) stop the
+ * process with a non-zero exit.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bp_log.h"
+#include "bp_runner_int.h"
+
+#define TXN_TIMEOUT_MS 30000
+#define POLL_MS 20
+
+int64_t bp_runner_now_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void bp_runner_conf_defaults(bp_runner_conf_t *c) {
+        memset(c, 0, sizeof(*c));
+        c->group_id              = "badgeproc";
+        c->transactional_id      = "badgeproc-0";
+        c->topics[0]             = "profile-updated";
+        c->topics[1]             = "contract-completed";
+        c->topics[2]             = "invitation-sent";
+        c->topics[3]             = "partner-decision";
+        c->topic_badge_events    = "badge-events";
+        c->topic_dlq             = "badge-dlq";
+        c->topic_changelog       = "badge-state-changelog";
+        c->rules_dir             = "rules/";
+        c->state_dir             = "state/";
+        c->guarantee             = BP_EXACTLY_ONCE;
+        c->commit_interval_ms    = 100;
+        c->batch_max_events      = 10000;
+        c->merge_queue_max       = 20000;
+        c->log_stats_interval_ms = 10000;
+}
+
+void bp_runner_set_fatal(bp_runner_t *r, const char *fmt, ...) {
+        va_list ap;
+        if (r->fatal)
+                return;
+        r->fatal = true;
+        va_start(ap, fmt);
+        vsnprintf(r->fatal_reason, sizeof(r->fatal_reason), fmt, ap);
+        va_end(ap);
+        BP_LOG(BP_LOG_ERROR, "fatal", "error=%s", r->fatal_reason);
+}
+
+/* Delivery reports: an __offsets record tells where the task's changelog
+ * now ends; any failure makes the batch unsafe to commit. */
+static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm,
+                      void *opaque) {
+        bp_runner_t *r = opaque;
+        (void)rk;
+        if (rkm->err) {
+                bp_kafka_class_t cls = bp_kafka_err_class(rkm->err);
+                BP_LOG(BP_LOG_WARN, "delivery_failed", "topic=%s error=%s",
+                       rd_kafka_topic_name(rkm->rkt),
+                       rd_kafka_err2str(rkm->err));
+                if (cls == BP_KAFKA_FATAL)
+                        bp_runner_set_fatal(r, "delivery: %s",
+                                            rd_kafka_err2str(rkm->err));
+                r->abort_needed = true;
+                return;
+        }
+        if (rkm->_private) {
+                bp_task_t *t      = rkm->_private;
+                t->changelog_next = rkm->offset + 1;
+        }
+}
+
+static void error_cb(rd_kafka_t *rk, int err, const char *reason,
+                     void *opaque) {
+        bp_runner_t *r = opaque;
+        char         fatal[512];
+        if (err == RD_KAFKA_RESP_ERR__FATAL) {
+                rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
+                bp_runner_set_fatal(r, "%s: %s", rd_kafka_name(rk), fatal);
+                return;
+        }
+        BP_LOG(BP_LOG_WARN, "kafka_error", "client=%s error=%s",
+               rd_kafka_name(rk), reason);
+}
+
+void bp_runner_log_error(const char *call, rd_kafka_error_t *error) {
+        if (!error)
+                return;
+        BP_LOG(BP_LOG_WARN, "kafka_call_failed", "call=%s error=%s", call,
+               rd_kafka_error_string(error));
+        rd_kafka_error_destroy(error);
+}
+
+bp_err_t bp_runner_produce(bp_runner_t *r, const char *topic, int32_t partition,
+                           const void *key, size_t key_len, const void *value,
+                           size_t value_len, rd_kafka_headers_t *hdrs,
+                           void *opaque) {
+        rd_kafka_resp_err_t err;
+        for (;;) {
+                err = rd_kafka_producev(
+                    r->producer, RD_KAFKA_V_TOPIC(topic),
+                    RD_KAFKA_V_PARTITION(partition),
+                    RD_KAFKA_V_KEY(key, key_len),
+                    RD_KAFKA_V_VALUE((void *)value, value_len),
+                    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                    RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(opaque),
+                    RD_KAFKA_V_END);
+                if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+                        break;
+                rd_kafka_poll(r->producer, 50); /* let deliveries drain */
+        }
+        if (err) {
+                if (hdrs)
+                        rd_kafka_headers_destroy(hdrs);
+                BP_LOG(BP_LOG_WARN, "produce_failed", "topic=%s error=%s",
+                       topic, rd_kafka_err2str(err));
+                r->abort_needed = true;
+                return BP_ERR_KAFKA;
+        }
+        return BP_OK;
+}
+
+bp_err_t bp_runner_begin(bp_runner_t *r) {
+        rd_kafka_error_t *error;
+        if (r->in_txn || r->conf.guarantee != BP_EXACTLY_ONCE)
+                return BP_OK;
+        if ((error = rd_kafka_begin_transaction(r->producer))) {
+                bp_runner_set_fatal(r, "begin transaction: %s",
+                                    rd_kafka_error_string(error));
+                rd_kafka_error_destroy(error);
+                return BP_ERR_KAFKA;
+        }
+        r->in_txn = true;
+        return BP_OK;
+}
+
+/* The __offsets record and the changed states of one task, to the
+ * changelog partition of the same number, inside the transaction. */
+static bp_err_t produce_changelog(bp_runner_t *r, bp_task_t *t) {
+        char            errstr[512];
+        uint8_t         cpbuf[BP_CHECKPOINT_ENCODED_MAX];
+        bp_checkpoint_t cp;
+        size_t          i, len;
+        bp_err_t        err;
+
+        for (i = 0; i < t->dirty_cnt; i++) {
+                const bp_freelancer_t *fl = t->dirty[i];
+                bp_buf_reset(&r->buf);
+                if ((err = bp_codec_encode_state(r->codec, fl, &r->buf, errstr,
+                                                 sizeof(errstr)))) {
+                        bp_runner_set_fatal(r, "encode state: %s", errstr);
+                        return err;
+                }
+                if ((err = bp_runner_produce(
+                         r, r->conf.topic_changelog, t->partition,
+                         fl->freelancer_id, strlen(fl->freelancer_id),
+                         r->buf.data, r->buf.len, NULL, NULL)))
+                        return err;
+        }
+        bp_checkpoint_init(&cp);
+        memcpy(cp.input_offsets, t->next, sizeof(cp.input_offsets));
+        snprintf(cp.rules_version, sizeof(cp.rules_version), "%s",
+                 t->rules_version);
+        if ((err = bp_checkpoint_encode(&cp, cpbuf, sizeof(cpbuf), &len, errstr,
+                                        sizeof(errstr)))) {
+                bp_runner_set_fatal(r, "encode offsets: %s", errstr);
+                return err;
+        }
+        t->changelog_next = -1;
+        return bp_runner_produce(r, r->conf.topic_changelog, t->partition,
+                                 BP_OFFSETS_KEY, strlen(BP_OFFSETS_KEY), cpbuf,
+                                 len, NULL, t);
+}
+
+/* The input offsets of the active tasks, for send_offsets_to_transaction
+ * (they let the group see progress; recovery does not depend on them). */
+static rd_kafka_topic_partition_list_t *batch_offsets(bp_runner_t *r) {
+        rd_kafka_topic_partition_list_t *offsets =
+            rd_kafka_topic_partition_list_new(4 * r->partition_cnt);
+        int p, i;
+        for (p = 0; p < r->partition_cnt; p++) {
+                bp_task_t *t = r->tasks[p];
+                if (!t || !t->active)
+                        continue;
+                for (i = 0; i < BP_MERGE_INPUTS; i++)
+                        if (t->next[i] >= 0)
+                                rd_kafka_topic_partition_list_add(
+                                    offsets, r->conf.topics[i], p)
+                                    ->offset = t->next[i];
+        }
+        return offsets;
+}
+
+/* Retries a transactional call while it is retriable. Returns the class
+ * of the final outcome; the error text goes to the log. */
+static bp_kafka_class_t txn_call(bp_runner_t *r, const char *what,
+                                 rd_kafka_error_t *(*call)(bp_runner_t *r)) {
+        for (;;) {
+                rd_kafka_error_t *error = call(r);
+                bp_kafka_class_t  cls   = bp_kafka_error_class(error);
+                if (cls == BP_KAFKA_OK)
+                        return cls;
+                BP_LOG(BP_LOG_WARN, "txn_error", "call=%s class=%s error=%s",
+                       what, bp_kafka_class_name(cls),
+                       rd_kafka_error_string(error));
+                if (cls == BP_KAFKA_FATAL)
+                        bp_runner_set_fatal(r, "%s: %s", what,
+                                            rd_kafka_error_string(error));
+                rd_kafka_error_destroy(error);
+                if (cls != BP_KAFKA_RETRIABLE)
+                        return cls;
+        }
+}
+
+static rd_kafka_error_t *send_offsets(bp_runner_t *r) {
+        rd_kafka_topic_partition_list_t    *offsets = batch_offsets(r);
+        rd_kafka_consumer_group_metadata_t *cgmd =
+            rd_kafka_consumer_group_metadata(r->consumer);
+        rd_kafka_error_t *error = NULL;
+        if (offsets->cnt > 0)
+                error = rd_kafka_send_offsets_to_transaction(
+                    r->producer, offsets, cgmd, TXN_TIMEOUT_MS);
+        rd_kafka_consumer_group_metadata_destroy(cgmd);
+        rd_kafka_topic_partition_list_destroy(offsets);
+        return error;
+}
+
+static rd_kafka_error_t *commit_txn(bp_runner_t *r) {
+        return rd_kafka_commit_transaction(r->producer, TXN_TIMEOUT_MS);
+}
+
+static rd_kafka_error_t *abort_txn(bp_runner_t *r) {
+        return rd_kafka_abort_transaction(r->producer, TXN_TIMEOUT_MS);
+}
+
+/* Drops the batch in flight everywhere and resumes every task from its
+ * last commit. */
+void bp_runner_abort(bp_runner_t *r) {
+        int p;
+        if (r->in_txn && r->conf.guarantee == BP_EXACTLY_ONCE &&
+            txn_call(r, "abort_transaction", abort_txn) != BP_KAFKA_OK)
+                return; /* fatal: the loop stops */
+        for (p = 0; p < r->partition_cnt; p++) {
+                if (!r->tasks[p])
+                        continue;
+                bp_task_rewind(r->tasks[p]);
+                bp_rebalance_seek_committed(r, r->tasks[p]);
+        }
+        bp_badge_events_clear(&r->out);
+        r->in_txn       = false;
+        r->batch_events = 0;
+        r->abort_needed = false;
+        r->stats.aborted++;
+        BP_LOG(BP_LOG_WARN, "batch_aborted", "aborted=%llu",
+               (unsigned long long)r->stats.aborted);
+}
+
+/* Step 4 of the protocol: the committed batch's states and checkpoints,
+ * in one LMDB transaction. */
+static bp_err_t store_batch(bp_runner_t *r) {
+        char              errstr[512];
+        bp_store_batch_t *b =
+            bp_store_batch_begin(r->store, errstr, sizeof(errstr));
+        int      p;
+        bp_err_t err = BP_OK;
+
+        if (!b)
+                goto fail;
+        for (p = 0; p < r->partition_cnt && !err; p++) {
+                bp_task_t      *t = r->tasks[p];
+                bp_checkpoint_t cp;
+                size_t          i;
+                if (!t || !t->active)
+                        continue;
+                for (i = 0; i < t->dirty_cnt && !err; i++) {
+                        const bp_freelancer_t *fl = t->dirty[i];
+                        bp_buf_reset(&r->buf);
+                        err = bp_codec_encode_state(r->codec, fl, &r->buf,
+                                                    errstr, sizeof(errstr));
+                        if (!err)
+                                err = bp_store_batch_put(
+                                    b, t->partition, fl->freelancer_id,
+                                    r->buf.data, r->buf.len, errstr,
+                                    sizeof(errstr));
+                }
+                bp_checkpoint_init(&cp);
+                memcpy(cp.input_offsets, t->next, sizeof(cp.input_offsets));
+                cp.changelog_offset = t->changelog_next;
+                snprintf(cp.rules_version, sizeof(cp.rules_version), "%s",
+                         t->rules_version);
+                if (!err)
+                        err = bp_store_batch_set_checkpoint(
+                            b, t->partition, &cp, errstr, sizeof(errstr));
+        }
+        if (!err && !(err = bp_store_batch_commit(b, errstr, sizeof(errstr))))
+                return BP_OK;
+        if (err)
+                bp_store_batch_abort(b);
+fail:
+        bp_runner_set_fatal(r, "state store: %s", errstr);
+        return BP_ERR_STATE;
+}
+
+bp_err_t bp_runner_commit(bp_runner_t *r) {
+        int64_t          t0 = bp_runner_now_ms();
+        int              p, tasks = 0;
+        bp_kafka_class_t cls = BP_KAFKA_OK;
+
+        if (r->batch_events == 0)
+                return BP_OK;
+        for (p = 0; p < r->partition_cnt && !r->abort_needed; p++)
+                if (r->tasks[p] && r->tasks[p]->active && ++tasks &&
+                    produce_changelog(r, r->tasks[p]) != BP_OK)
+                        break;
+        if (r->fatal)
+                return BP_ERR_KAFKA;
+        if (r->conf.guarantee == BP_EXACTLY_ONCE) {
+                if (!r->abort_needed)
+                        cls = txn_call(r, "send_offsets_to_transaction",
+                                       send_offsets);
+                if (cls == BP_KAFKA_OK && !r->abort_needed)
+                        cls = txn_call(r, "commit_transaction", commit_txn);
+        } else if (rd_kafka_flush(r->producer, TXN_TIMEOUT_MS)) {
+                r->abort_needed = true;
+        }
+        /* Serve the delivery reports: the __offsets offsets come with them. */
+        rd_kafka_poll(r->producer, 0);
+        if (cls == BP_KAFKA_FATAL || r->fatal)
+                return BP_ERR_KAFKA;
+        if (cls == BP_KAFKA_ABORTABLE || r->abort_needed) {
+                bp_runner_abort(r);
+                return r->fatal ? BP_ERR_KAFKA : BP_OK;
+        }
+        r->in_txn = false;
+        if (store_batch(r))
+                return BP_ERR_STATE;
+        for (p = 0; p < r->partition_cnt; p++)
+                if (r->tasks[p] && r->tasks[p]->active)
+                        bp_task_after_commit(r->tasks[p], r->cache_max);
+        r->stats.batches++;
+        BP_LOG(BP_LOG_DEBUG, "batch_committed",
+               "events=%d tasks=%d commit_ms=%lld", r->batch_events, tasks,
+               (long long)(bp_runner_now_ms() - t0));
+        r->batch_events = 0;
+        return BP_OK;
+}
+
+static int input_of(const bp_runner_t *r, const char *topic) {
+        int i;
+        for (i = 0; i < BP_MERGE_INPUTS; i++)
+                if (strcmp(r->conf.topics[i], topic) == 0)
+                        return i;
+        return -1;
+}
+
+/* Routes one consumed message (or consumer event) to its task. */
+static void route(bp_runner_t *r, rd_kafka_message_t *rkm) {
+        int input = rkm->rkt ? input_of(r, rd_kafka_topic_name(rkm->rkt)) : -1;
+        bp_task_t                *t = NULL;
+        rd_kafka_timestamp_type_t tstype;
+        int64_t                   ts;
+
+        if (input >= 0 && rkm->partition >= 0 &&
+            rkm->partition < r->partition_cnt)
+                t = r->tasks[rkm->partition];
+        if (rkm->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                if (t)
+                        bp_merge_set_eof(t->merge, input);
+                goto drop;
+        }
+        if (rkm->err) {
+                BP_LOG(BP_LOG_WARN, "consume_error", "error=%s",
+                       rd_kafka_message_errstr(rkm));
+                if (rkm->err == RD_KAFKA_RESP_ERR__FATAL)
+                        bp_runner_set_fatal(r, "consumer: %s",
+                                            rd_kafka_message_errstr(rkm));
+                goto drop;
+        }
+        /* Not ours any more, or a redelivery from before a seek. */
+        if (!t || rkm->offset < t->fetched[input])
+                goto drop;
+        ts = rd_kafka_message_timestamp(rkm, &tstype);
+        if (bp_merge_push(t->merge, input, ts < 0 ? 0 : ts, rkm->offset, rkm) !=
+            BP_OK) {
+                /* Queue full: fetch this record again once it drains. */
+                rd_kafka_topic_partition_list_t *l =
+                    rd_kafka_topic_partition_list_new(1);
+                rd_kafka_topic_partition_list_add(l, r->conf.topics[input],
+                                                  rkm->partition)
+                    ->offset = rkm->offset;
+                bp_runner_log_error(
+                    "seek", rd_kafka_seek_partitions(r->consumer, l, 1000));
+                rd_kafka_topic_partition_list_destroy(l);
+                goto drop;
+        }
+        t->fetched[input] = rkm->offset + 1;
+        r->stats.consumed++;
+        return;
+drop:
+        rd_kafka_message_destroy(rkm);
+}
+
+static void log_stats(bp_runner_t *r) {
+        int64_t now = bp_runner_now_ms();
+        double  secs;
+        if (now - r->last_stats_ms < r->conf.log_stats_interval_ms)
+                return;
+        secs = (double)(now - r->last_stats_ms) / 1000.0;
+        BP_LOG(BP_LOG_INFO, "progress",
+               "applied=%llu events_per_s=%.0f granted=%llu revoked=%llu "
+               "dead_lettered=%llu batches=%llu aborted=%llu",
+               (unsigned long long)r->stats.applied,
+               (double)(r->stats.applied - r->last_stats_applied) / secs,
+               (unsigned long long)r->stats.granted,
+               (unsigned long long)r->stats.revoked,
+               (unsigned long long)r->stats.dead_lettered,
+               (unsigned long long)r->stats.batches,
+               (unsigned long long)r->stats.aborted);
+        r->last_stats_ms      = now;
+        r->last_stats_applied = r->stats.applied;
+}
+
+/* Reloads the rules; when their version changed, every freelancer of the
+ * assigned partitions is re-evaluated in a batch of its own. */
+static bp_err_t reload_rules(bp_runner_t *r) {
+        char        errstr[512];
+        bp_rules_t *rules;
+        bp_err_t    err;
+        int         p;
+
+        if ((err = bp_runner_commit(r)))
+                return err;
+        if (!(rules = bp_rules_load_dir(r->conf.rules_dir, errstr,
+                                        sizeof(errstr)))) {
+                /* Never half-applied: the old rules stay in force. */
+                BP_LOG(BP_LOG_ERROR, "rules_reload_failed", "error=%s", errstr);
+                return BP_OK;
+        }
+        if (strcmp(rules->version, r->rules->version) == 0) {
+                BP_LOG(BP_LOG_INFO, "rules_unchanged", "rules_version=%s",
+                       rules->version);
+                bp_rules_destroy(rules);
+                return BP_OK;
+        }
+        BP_LOG(BP_LOG_INFO, "rules_reloaded", "old=%s new=%s",
+               r->rules->version, rules->version);
+        bp_rules_destroy(r->rules);
+        r->rules = rules;
+        for (p = 0; p < r->partition_cnt; p++) {
+                if (!r->tasks[p])
+                        continue;
+                if ((err = bp_task_reevaluate(r, r->tasks[p])) ||
+                    (err = bp_runner_commit(r)))
+                        return err;
+        }
+        return BP_OK;
+}
+
+/* One turn of the loop: fetch what is there, apply what can be applied,
+ * commit when the batch is full or old enough. */
+static bp_err_t turn(bp_runner_t *r) {
+        rd_kafka_message_t *rkm;
+        int                 n = 0, p;
+        bp_err_t            err;
+
+        rkm = rd_kafka_consumer_poll(r->consumer, POLL_MS);
+        while (rkm) {
+                route(r, rkm);
+                if (++n >= 10000)
+                        break;
+                rkm = rd_kafka_consumer_poll(r->consumer, 0);
+        }
+        for (p = 0; p < r->partition_cnt && !r->fatal; p++) {
+                bp_task_t *t = r->tasks[p];
+                if (!t)
+                        continue;
+                if (t->needs_reevaluation) {
+                        /* Alone in its batch, on states fresh from the
+                         * store (see bp_task_reevaluate). */
+                        t->needs_reevaluation = false;
+                        if ((err = bp_runner_commit(r)) ||
+                            (err = bp_task_reevaluate(r, t)) ||
+                            (err = bp_runner_commit(r)))
+                                return err;
+                }
+                err = bp_task_drain(r, t);
+                if (err == BP_ERR_IO || (err && r->abort_needed)) {
+                        bp_runner_abort(r);
+                        if (err == BP_ERR_IO)
+                                rd_kafka_poll(r->producer, 1000); /* back off */
+                        return r->fatal ? BP_ERR_KAFKA : BP_OK;
+                }
+                if (err)
+                        return err;
+                bp_rebalance_flow_control(r, t);
+                if (r->batch_events >= r->conf.batch_max_events &&
+                    (err = bp_runner_commit(r)))
+                        return err;
+        }
+        rd_kafka_poll(r->producer, 0);
+        if (r->abort_needed)
+                bp_runner_abort(r);
+        if (r->batch_events > 0 &&
+            bp_runner_now_ms() - r->batch_started_ms >=
+                r->conf.commit_interval_ms &&
+            (err = bp_runner_commit(r)))
+                return err;
+        log_stats(r);
+        return r->fatal ? BP_ERR_KAFKA : BP_OK;
+}
+
+bp_err_t bp_runner_run(bp_runner_t *r, volatile sig_atomic_t *stop,
+                       volatile sig_atomic_t *reload) {
+        bp_err_t err = BP_OK;
+
+        BP_LOG(BP_LOG_INFO, "started",
+               "group=%s transactional_id=%s guarantee=%s rules_version=%s "
+               "partitions=%d",
+               r->conf.group_id, r->conf.transactional_id,
+               r->conf.guarantee == BP_EXACTLY_ONCE ? "exactly_once"
+                                                    : "at_least_once",
+               r->rules->version, r->partition_cnt);
+        r->last_stats_ms = bp_runner_now_ms();
+        while (!*stop && !err) {
+                if (reload && *reload) {
+                        *reload = 0;
+                        err     = reload_rules(r);
+                        continue;
+                }
+                err = turn(r);
+        }
+        if (!err)
+                err = bp_runner_commit(r);
+        /* Leaving the group revokes the partitions; the rebalance callback
+         * commits (nothing left) and drops the tasks. */
+        if (!r->fatal)
+                rd_kafka_consumer_close(r->consumer);
+        BP_LOG(err ? BP_LOG_ERROR : BP_LOG_INFO, "stopped",
+               "applied=%llu granted=%llu revoked=%llu dead_lettered=%llu "
+               "batches=%llu aborted=%llu error=%s",
+               (unsigned long long)r->stats.applied,
+               (unsigned long long)r->stats.granted,
+               (unsigned long long)r->stats.revoked,
+               (unsigned long long)r->stats.dead_lettered,
+               (unsigned long long)r->stats.batches,
+               (unsigned long long)r->stats.aborted,
+               r->fatal ? r->fatal_reason : "none");
+        return err;
+}
+
+void bp_runner_stats(const bp_runner_t *r, bp_runner_stats_t *out) {
+        *out = r->stats;
+}
+
+/* The user's kafka.* properties, then the ones the protocol depends on:
+ * those come last so that no setting can silently break exactly-once. */
+static rd_kafka_conf_t *client_conf(bp_runner_t *r, int consumer, char *errstr,
+                                    size_t errstr_size) {
+        const bp_kafka_kv_t consumer_kv[] = {
+            {"group.id", r->conf.group_id},
+            {"enable.auto.commit", "false"},
+            {"enable.auto.offset.store", "false"},
+            {"enable.partition.eof", "true"},
+            {"isolation.level", "read_committed"},
+            {"auto.offset.reset", "earliest"},
+        };
+        const bp_kafka_kv_t eos_kv[] = {
+            {"transactional.id", r->conf.transactional_id},
+            {"enable.idempotence", "true"},
+        };
+        const bp_kafka_kv_t alo_kv[] = {
+            {"enable.idempotence", "true"},
+            {"acks", "all"},
+        };
+        rd_kafka_conf_t *conf = bp_kafka_conf_new(
+            r->conf.kafka, r->conf.kafka_cnt, errstr, errstr_size);
+        const bp_kafka_kv_t *kv;
+        size_t               cnt, i;
+
+        if (!conf)
+                return NULL;
+        if (consumer) {
+                kv  = consumer_kv;
+                cnt = sizeof(consumer_kv) / sizeof(*consumer_kv);
+        } else if (r->conf.guarantee == BP_EXACTLY_ONCE) {
+                kv  = eos_kv;
+                cnt = sizeof(eos_kv) / sizeof(*eos_kv);
+        } else {
+                kv  = alo_kv;
+                cnt = sizeof(alo_kv) / sizeof(*alo_kv);
+        }
+        for (i = 0; i < cnt; i++) {
+                if (bp_kafka_conf_set(conf, kv[i].key, kv[i].value, errstr,
+                                      errstr_size)) {
+                        rd_kafka_conf_destroy(conf);
+                        return NULL;
+                }
+        }
+        rd_kafka_conf_set_opaque(conf, r);
+        rd_kafka_conf_set_error_cb(conf, error_cb);
+        rd_kafka_conf_set_log_cb(conf, bp_log_rdkafka);
+        if (consumer)
+                rd_kafka_conf_set_rebalance_cb(conf, bp_rebalance_cb);
+        else
+                rd_kafka_conf_set_dr_msg_cb(conf, dr_msg_cb);
+        return conf;
+}
+
+static bp_err_t open_clients(bp_runner_t *r, char *errstr, size_t errstr_size) {
+        rd_kafka_conf_t  *conf;
+        rd_kafka_error_t *error;
+
+        if (!(conf = client_conf(r, 0, errstr, errstr_size)))
+                return BP_ERR_CONFIG;
+        if (!(r->producer =
+                  rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, errstr_size))) {
+                rd_kafka_conf_destroy(conf);
+                return BP_ERR_KAFKA;
+        }
+        if (r->conf.guarantee == BP_EXACTLY_ONCE &&
+            (error = rd_kafka_init_transactions(r->producer, TXN_TIMEOUT_MS))) {
+                snprintf(errstr, errstr_size, "init transactions: %s",
+                         rd_kafka_error_string(error));
+                rd_kafka_error_destroy(error);
+                return BP_ERR_KAFKA;
+        }
+        if (!(conf = client_conf(r, 1, errstr, errstr_size)))
+                return BP_ERR_CONFIG;
+        if (!(r->consumer =
+                  rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, errstr_size))) {
+                rd_kafka_conf_destroy(conf);
+                return BP_ERR_KAFKA;
+        }
+        rd_kafka_poll_set_consumer(r->consumer);
+        return BP_OK;
+}
+
+/* The four inputs and the changelog must have the same partition count:
+ * the changelog's partition p holds the state of the inputs' p. */
+static bp_err_t check_topics(bp_runner_t *r, char *errstr, size_t errstr_size) {
+        const char *topics[5] = {r->conf.topics[0], r->conf.topics[1],
+                                 r->conf.topics[2], r->conf.topics[3],
+                                 r->conf.topic_changelog};
+        bp_err_t    err = bp_kafka_check_copartitioned(r->consumer, topics, 5,
+                                                       10000, &r->partition_cnt,
+                                                       errstr, errstr_size);
+        if (err)
+                return err;
+        r->tasks = calloc((size_t)r->partition_cnt, sizeof(*r->tasks));
+        return r->tasks ? BP_OK : BP_ERR_NOMEM;
+}
+
+static bp_err_t subscribe(bp_runner_t *r, char *errstr, size_t errstr_size) {
+        rd_kafka_topic_partition_list_t *topics =
+            rd_kafka_topic_partition_list_new(1);
+        rd_kafka_resp_err_t err;
+        rd_kafka_topic_partition_list_add(topics, r->conf.topics[0],
+                                          RD_KAFKA_PARTITION_UA);
+        err = rd_kafka_subscribe(r->consumer, topics);
+        rd_kafka_topic_partition_list_destroy(topics);
+        if (err) {
+                snprintf(errstr, errstr_size, "subscribe: %s",
+                         rd_kafka_err2str(err));
+                return BP_ERR_KAFKA;
+        }
+        return BP_OK;
+}
+
+bp_runner_t *bp_runner_new(const bp_runner_conf_t *conf, char *errstr,
+                           size_t errstr_size) {
+        bp_runner_t    *r          = calloc(1, sizeof(*r));
+        bp_codec_conf_t codec_conf = {0};
+
+        if (!r) {
+                snprintf(errstr, errstr_size, "out of memory");
+                return NULL;
+        }
+        r->conf      = *conf;
+        r->cache_max = 100000;
+        if (bp_badge_events_init(&r->out) != BP_OK)
+                goto fail;
+        if (!(r->rules =
+                  bp_rules_load_dir(conf->rules_dir, errstr, errstr_size)))
+                goto fail;
+        codec_conf.schema_map   = conf->schema_map;
+        codec_conf.registry_url = conf->registry_url;
+        if (!(r->codec = bp_codec_new(&codec_conf, errstr, errstr_size)))
+                goto fail;
+        if (!(r->store =
+                  bp_store_open(conf->state_dir, NULL, errstr, errstr_size)))
+                goto fail;
+        if (open_clients(r, errstr, errstr_size) ||
+            check_topics(r, errstr, errstr_size) ||
+            subscribe(r, errstr, errstr_size))
+                goto fail;
+        return r;
+fail:
+        bp_runner_destroy(r);
+        return NULL;
+}
+
+void bp_runner_destroy(bp_runner_t *r) {
+        int p;
+        if (!r)
+                return;
+        if (r->consumer)
+                rd_kafka_destroy(r->consumer);
+        if (r->producer) {
+                rd_kafka_flush(r->producer, 5000);
+                rd_kafka_destroy(r->producer);
+        }
+        for (p = 0; p < r->partition_cnt && r->tasks; p++)
+                bp_task_destroy(r->tasks[p]);
+        free(r->tasks);
+        bp_store_close(r->store);
+        bp_codec_destroy(r->codec);
+        bp_rules_destroy(r->rules);
+        bp_badge_events_destroy(&r->out);
+        bp_buf_free(&r->buf);
+        free(r);
+}

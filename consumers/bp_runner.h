@@ -1,0 +1,102 @@
+/*
+ * bp_runner.h - `badgeproc run`: the Kafka runtime around the engine.
+ *
+ * A runner is one member of the consumer group. It subscribes to the
+ * profile-updated topic only and, for each partition p the group gives it,
+ * assigns itself partition p of the other three input topics too: that is
+ * what makes co-partitioning hold whatever the assignor (range, or
+ * cooperative-sticky, which does not keep topics aligned). Partition p of
+ * the four topics forms a task: records are merged in a deterministic
+ * order (bp_merge.h), decoded, applied to the freelancer's state and
+ * evaluated; badge events are produced.
+ *
+ * Exactly-once, per batch (DESIGN.md): inside one Kafka transaction the
+ * badge events, the dead-letter records, the changed state records and one
+ * `__offsets` record per task go to their topics and the input offsets are
+ * sent to the transaction; after the commit, one LMDB transaction stores
+ * the state records and the checkpoint. On assignment a task restores from
+ * its LMDB checkpoint plus the changelog tail, so a crash between the two
+ * commits loses nothing.
+ */
+#ifndef BP_RUNNER_H
+#define BP_RUNNER_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bp_error.h"
+#include "bp_kafka.h"
+
+typedef enum bp_guarantee_e {
+        BP_EXACTLY_ONCE = 0,
+        BP_AT_LEAST_ONCE
+} bp_guarantee_t;
+
+/** What the runner needs to know; strings are borrowed for the runner's
+ *  lifetime. */
+typedef struct bp_runner_conf_s {
+        const bp_kafka_kv_t *kafka; /* librdkafka properties, in order */
+        size_t               kafka_cnt;
+        const char          *group_id;
+        const char          *transactional_id;
+        const char          *topics[4]; /* inputs, bp_event_type_t order */
+        const char          *topic_badge_events;
+        const char          *topic_dlq;
+        const char          *topic_changelog;
+        const char          *rules_dir;
+        const char          *state_dir;
+        const char          *schema_map;   /* NULL: the default */
+        const char          *registry_url; /* NULL: local schema map */
+        bp_guarantee_t       guarantee;
+        int                  commit_interval_ms;
+        int                  batch_max_events;
+        int                  merge_queue_max; /* records queued per input */
+        int                  log_stats_interval_ms;
+} bp_runner_conf_t;
+
+/** Fills conf with the defaults of DESIGN.md's operating contract. */
+void bp_runner_conf_defaults(bp_runner_conf_t *conf);
+
+typedef struct bp_runner_s bp_runner_t;
+
+/**
+ * Creates a runner: loads the rules, opens the state store, creates the
+ * consumer and the (transactional) producer, checks that the input topics
+ * and the changelog are co-partitioned and subscribes. Nothing is consumed
+ * yet. NULL with errstr set on failure (a rules error reads
+ * "file:line:column: message").
+ */
+bp_runner_t *bp_runner_new(const bp_runner_conf_t *conf, char *errstr,
+                           size_t errstr_size);
+
+/**
+ * Runs until *stop is set (by a signal handler), then finishes the batch
+ * in flight, commits it, leaves the group and returns BP_OK. When *reload
+ * is set, reloads the rules and re-evaluates every freelancer of the
+ * assigned partitions if their version changed, then clears *reload.
+ * Returns BP_ERR_KAFKA or BP_ERR_STATE on a fatal error (this producer was
+ * fenced, the store failed): the process should exit non-zero.
+ */
+bp_err_t bp_runner_run(bp_runner_t *runner, volatile sig_atomic_t *stop,
+                       volatile sig_atomic_t *reload);
+
+/** Frees the runner and closes everything. NULL is a no-op. */
+void bp_runner_destroy(bp_runner_t *runner);
+
+/** Counters since start, for tests and the final log line. */
+typedef struct bp_runner_stats_s {
+        uint64_t consumed;
+        uint64_t applied;
+        uint64_t dead_lettered;
+        uint64_t granted;
+        uint64_t revoked;
+        uint64_t batches;
+        uint64_t aborted;
+        uint64_t restored_records;
+} bp_runner_stats_t;
+
+void bp_runner_stats(const bp_runner_t *runner, bp_runner_stats_t *out);
+
+#endif

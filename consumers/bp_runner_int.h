@@ -1,0 +1,140 @@
+/*
+ * bp_runner_int.h - the runner's internals, shared by its source files:
+ * bp_runner.c (lifecycle, loop, commit and rewind), bp_task.c (one record
+ * through decode, state, engine and produce), bp_rebalance.c (assignment)
+ * and bp_restore.c (state from the changelog). Not for other modules.
+ */
+#ifndef BP_RUNNER_INT_H
+#define BP_RUNNER_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "bp_badge_event.h"
+#include "bp_buf.h"
+#include "bp_checkpoint.h"
+#include "bp_codec.h"
+#include "bp_merge.h"
+#include "bp_rules.h"
+#include "bp_runner.h"
+#include "bp_state_map.h"
+#include "bp_store.h"
+
+/** Key of the changelog record that closes a batch of a task. */
+#define BP_OFFSETS_KEY "__offsets"
+
+/** Partition p of the four input topics, and its state. */
+typedef struct bp_task_s {
+        int32_t     partition;
+        bp_merge_t *merge;
+        /* Next offset to process per input: advances as records are
+         * applied; equals committed[] right after a commit or rewind. */
+        int64_t next[BP_MERGE_INPUTS];
+        int64_t committed[BP_MERGE_INPUTS];
+        /* Offset after the last record queued per input: a record below
+         * it is a stale redelivery after a seek and is dropped. */
+        int64_t fetched[BP_MERGE_INPUTS];
+        bool    paused[BP_MERGE_INPUTS];
+        /* States touched by the batch in flight, loaded from the store on
+         * first touch; dirty lists the ones the batch changed. */
+        bp_state_map_t   *cache;
+        bp_freelancer_t **dirty;
+        size_t            dirty_cnt;
+        size_t            dirty_cap;
+        bool              active; /* the batch in flight touched it */
+        /* Next changelog offset after this task's last __offsets record,
+         * learnt from its delivery report; -1 while unknown. */
+        int64_t changelog_next;
+        bool    needs_reevaluation; /* rules changed since the last run */
+        /* rules_version the stored state was evaluated under. */
+        char rules_version[BP_CHECKPOINT_RULES_VERSION_SIZE];
+} bp_task_t;
+
+struct bp_runner_s {
+        bp_runner_conf_t  conf;
+        rd_kafka_t       *consumer;
+        rd_kafka_t       *producer;
+        bp_codec_t       *codec;
+        bp_store_t       *store;
+        bp_rules_t       *rules;
+        bp_task_t       **tasks; /* by partition, NULL if not assigned */
+        int               partition_cnt;
+        bool              in_txn;
+        int               batch_events;
+        int64_t           batch_started_ms;
+        bp_badge_events_t out;
+        bp_buf_t          buf;
+        bp_runner_stats_t stats;
+        /* Set from delivery reports and error callbacks (librdkafka's
+         * threads call them only through rd_kafka_poll on this thread). */
+        bool     abort_needed;
+        bool     fatal;
+        char     fatal_reason[512];
+        size_t   cache_max; /* states kept across batches per task */
+        int64_t  last_stats_ms;
+        uint64_t last_stats_applied;
+};
+
+/* bp_runner.c */
+int64_t bp_runner_now_ms(void);
+/** Marks the runner fatally broken with a reason (first one wins). */
+void bp_runner_set_fatal(bp_runner_t *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/** Commits the batch in flight (no-op when empty). On an abortable error
+ *  aborts and rewinds every task; BP_ERR_KAFKA/STATE on fatal ones. */
+bp_err_t bp_runner_commit(bp_runner_t *r);
+/** Aborts the batch in flight and rewinds every task to its last commit. */
+void bp_runner_abort(bp_runner_t *r);
+/** Makes sure a transaction is open (exactly-once mode). */
+bp_err_t bp_runner_begin(bp_runner_t *r);
+/** Produces one record, waiting while the local queue is full.
+ *  partition may be RD_KAFKA_PARTITION_UA. hdrs (may be NULL) is owned by
+ *  the call whatever happens. opaque reaches the delivery report. */
+bp_err_t bp_runner_produce(bp_runner_t *r, const char *topic, int32_t partition,
+                           const void *key, size_t key_len, const void *value,
+                           size_t value_len, rd_kafka_headers_t *hdrs,
+                           void *opaque);
+
+/** Logs error (when not NULL) as a warning naming the call, and destroys
+ *  it: for calls whose failure is reported but not acted on. */
+void bp_runner_log_error(const char *call, rd_kafka_error_t *error);
+
+/* bp_task.c */
+bp_task_t *bp_task_new(int32_t partition, size_t queue_max);
+void       bp_task_destroy(bp_task_t *t);
+/** Drops the batch in flight: queued records, cached states, dirt; the
+ *  task resumes at committed[]. */
+void bp_task_rewind(bp_task_t *t);
+/** The batch committed: committed[] = next[], the dirt is gone. */
+void bp_task_after_commit(bp_task_t *t, size_t cache_max);
+/** Applies every record the merge can give now; stops early when the
+ *  batch is full. */
+bp_err_t bp_task_drain(bp_runner_t *r, bp_task_t *t);
+/** Loads (or creates) the state of freelancer_id for the batch. */
+bp_freelancer_t *bp_task_state(bp_runner_t *r, bp_task_t *t,
+                               const char *freelancer_id, char *errstr,
+                               size_t errstr_size);
+/** Records that fl (from bp_task_state) changed in this batch. */
+bp_err_t bp_task_mark_dirty(bp_task_t *t, bp_freelancer_t *fl);
+/** Encodes and produces the badge events in r->out, then clears it. */
+bp_err_t bp_task_publish(bp_runner_t *r);
+/** Re-evaluates every stored freelancer of t under r->rules. */
+bp_err_t bp_task_reevaluate(bp_runner_t *r, bp_task_t *t);
+
+/* bp_rebalance.c */
+void bp_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                     rd_kafka_topic_partition_list_t *parts, void *opaque);
+/** Seeks the task's four input partitions to committed[]. */
+void bp_rebalance_seek_committed(bp_runner_t *r, bp_task_t *t);
+/** Pauses or resumes the inputs of t whose queues filled or drained. */
+void bp_rebalance_flow_control(bp_runner_t *r, bp_task_t *t);
+
+/* bp_restore.c */
+/** Brings the task's stored state up to date with the changelog tail and
+ *  sets committed[] from the result. */
+bp_err_t bp_restore_task(bp_runner_t *r, bp_task_t *t, char *errstr,
+                         size_t errstr_size);
+
+#endif

@@ -1,0 +1,327 @@
+/*
+ * bp_task.c - one task: records of partition p of the four inputs, in
+ * merge order, through decode, state, engine and produce.
+ *
+ * A record that cannot be decoded, or whose key is not its freelancer_id
+ * (co-partitioning rests on that key), goes to the dead-letter topic in
+ * the batch's transaction and the partition moves on. A record whose
+ * writer schema cannot be fetched (registry down) is not the record's
+ * fault: the batch is rewound and retried rather than dead-lettered.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bp_engine.h"
+#include "bp_log.h"
+#include "bp_runner_int.h"
+
+bp_task_t *bp_task_new(int32_t partition, size_t queue_max) {
+        bp_task_t *t = calloc(1, sizeof(*t));
+        int        i;
+        if (!t)
+                return NULL;
+        t->partition = partition;
+        t->merge     = bp_merge_new(queue_max);
+        t->cache     = bp_state_map_new();
+        if (!t->merge || !t->cache) {
+                bp_task_destroy(t);
+                return NULL;
+        }
+        for (i = 0; i < BP_MERGE_INPUTS; i++)
+                t->next[i] = t->committed[i] = t->fetched[i] = BP_OFFSET_NONE;
+        t->changelog_next = -1;
+        return t;
+}
+
+static void message_free(void *rec) {
+        rd_kafka_message_destroy(rec);
+}
+
+void bp_task_destroy(bp_task_t *t) {
+        if (!t)
+                return;
+        bp_merge_destroy(t->merge, message_free);
+        bp_state_map_destroy(t->cache);
+        free(t->dirty);
+        free(t);
+}
+
+/* Forgets the states of the batch: they are reloaded from the store,
+ * which holds exactly what the last commit left. */
+static void drop_cache(bp_task_t *t) {
+        bp_state_map_destroy(t->cache);
+        t->cache     = bp_state_map_new();
+        t->dirty_cnt = 0;
+        t->active    = false;
+}
+
+void bp_task_rewind(bp_task_t *t) {
+        bp_merge_clear(t->merge, message_free);
+        drop_cache(t);
+        memcpy(t->next, t->committed, sizeof(t->next));
+        memcpy(t->fetched, t->committed, sizeof(t->fetched));
+}
+
+void bp_task_after_commit(bp_task_t *t, size_t cache_max) {
+        memcpy(t->committed, t->next, sizeof(t->committed));
+        t->dirty_cnt = 0;
+        t->active    = false;
+        /* The cached states are exactly what was committed, so they stay
+         * valid for the next batch, up to a bound on memory. */
+        if (bp_state_map_count(t->cache) > cache_max)
+                drop_cache(t);
+}
+
+bp_freelancer_t *bp_task_state(bp_runner_t *r, bp_task_t *t,
+                               const char *freelancer_id, char *errstr,
+                               size_t errstr_size) {
+        bp_freelancer_t *fl = bp_state_map_find(t->cache, freelancer_id);
+        const void      *val;
+        size_t           len;
+        bp_err_t         err;
+
+        if (fl)
+                return fl;
+        err = bp_store_get(r->store, t->partition, freelancer_id, &val, &len,
+                           errstr, errstr_size);
+        if (err == BP_ERR_NOT_FOUND)
+                return bp_state_map_get(t->cache, freelancer_id);
+        if (err)
+                return NULL;
+        err =
+            bp_codec_decode_state(r->codec, val, len, &fl, errstr, errstr_size);
+        bp_store_get_done(r->store);
+        if (err)
+                return NULL;
+        if (bp_state_map_put(t->cache, fl) != BP_OK) {
+                bp_freelancer_destroy(fl);
+                return NULL;
+        }
+        return fl;
+}
+
+bp_err_t bp_task_mark_dirty(bp_task_t *t, bp_freelancer_t *fl) {
+        size_t i;
+        /* Batches touch few states many times: a linear scan of the dirty
+         * list from the end finds repeats fast enough. */
+        for (i = t->dirty_cnt; i > 0; i--)
+                if (t->dirty[i - 1] == fl)
+                        return BP_OK;
+        if (t->dirty_cnt == t->dirty_cap) {
+                size_t            cap = t->dirty_cap ? t->dirty_cap * 2 : 256;
+                bp_freelancer_t **d   = realloc(t->dirty, cap * sizeof(*d));
+                if (!d)
+                        return BP_ERR_NOMEM;
+                t->dirty     = d;
+                t->dirty_cap = cap;
+        }
+        t->dirty[t->dirty_cnt++] = fl;
+        return BP_OK;
+}
+
+bp_err_t bp_task_publish(bp_runner_t *r) {
+        char     errstr[512];
+        size_t   i;
+        bp_err_t err = BP_OK;
+
+        for (i = 0; i < r->out.cnt && !err; i++) {
+                const bp_badge_event_t *ev = &r->out.items[i];
+                bp_buf_reset(&r->buf);
+                if ((err = bp_codec_encode_badge(r->codec, ev, &r->buf, errstr,
+                                                 sizeof(errstr)))) {
+                        bp_runner_set_fatal(r, "encode badge event: %s",
+                                            errstr);
+                        break;
+                }
+                err = bp_runner_produce(
+                    r, r->conf.topic_badge_events, RD_KAFKA_PARTITION_UA,
+                    ev->freelancer_id, strlen(ev->freelancer_id), r->buf.data,
+                    r->buf.len, NULL, NULL);
+                if (ev->kind == BP_BADGE_GRANTED)
+                        r->stats.granted++;
+                else
+                        r->stats.revoked++;
+        }
+        bp_badge_events_clear(&r->out);
+        return err;
+}
+
+/* Sends rkm to the dead-letter topic with its key, value and headers plus
+ * the dlq.* headers saying what was wrong and where it came from. */
+static bp_err_t dead_letter(bp_runner_t *r, const rd_kafka_message_t *rkm,
+                            const char *reason) {
+        rd_kafka_headers_t *src = NULL, *hdrs;
+        char                num[32];
+
+        if (rd_kafka_message_headers(rkm, &src) == RD_KAFKA_RESP_ERR_NO_ERROR)
+                hdrs = rd_kafka_headers_copy(src);
+        else
+                hdrs = rd_kafka_headers_new(4);
+        rd_kafka_header_add(hdrs, "dlq.error", -1, reason, -1);
+        rd_kafka_header_add(hdrs, "dlq.topic", -1,
+                            rd_kafka_topic_name(rkm->rkt), -1);
+        snprintf(num, sizeof(num), "%" PRId32, rkm->partition);
+        rd_kafka_header_add(hdrs, "dlq.partition", -1, num, -1);
+        snprintf(num, sizeof(num), "%" PRId64, rkm->offset);
+        rd_kafka_header_add(hdrs, "dlq.offset", -1, num, -1);
+        BP_LOG(BP_LOG_WARN, "dead_letter",
+               "topic=%s partition=%d offset=%lld "
+               "error=%s",
+               rd_kafka_topic_name(rkm->rkt), (int)rkm->partition,
+               (long long)rkm->offset, reason);
+        r->stats.dead_lettered++;
+        return bp_runner_produce(r, r->conf.topic_dlq, RD_KAFKA_PARTITION_UA,
+                                 rkm->key, rkm->key_len, rkm->payload, rkm->len,
+                                 hdrs, NULL);
+}
+
+/* Is the record's key the event's freelancer_id, byte for byte? */
+static bool key_matches(const rd_kafka_message_t *rkm, const char *id) {
+        size_t len = strlen(id);
+        return rkm->key && rkm->key_len == len &&
+               memcmp(rkm->key, id, len) == 0;
+}
+
+/* Applies one decoded record. Returns BP_ERR_IO when the record must be
+ * retried later (the batch is rewound), other errors are fatal. */
+static bp_err_t apply_record(bp_runner_t *r, bp_task_t *t,
+                             const rd_kafka_message_t *rkm, int input) {
+        char             errstr[512];
+        bp_event_t       ev;
+        bp_cause_t       cause;
+        bp_freelancer_t *fl;
+        bool             changed = false;
+        bp_err_t         err;
+
+        err = bp_codec_decode_event(r->codec, (bp_event_type_t)input,
+                                    rkm->payload, rkm->len, &ev, errstr,
+                                    sizeof(errstr));
+        if (err == BP_ERR_IO) {
+                BP_LOG(BP_LOG_WARN, "decode_retry", "partition=%d error=%s",
+                       (int)t->partition, errstr);
+                return BP_ERR_IO;
+        }
+        if (err)
+                return dead_letter(r, rkm, errstr);
+        if (!key_matches(rkm, ev.freelancer_id))
+                return dead_letter(r, rkm,
+                                   "record key is not the event's "
+                                   "freelancer_id");
+        if (!(fl = bp_task_state(r, t, ev.freelancer_id, errstr,
+                                 sizeof(errstr)))) {
+                bp_runner_set_fatal(r, "load state of %s: %s", ev.freelancer_id,
+                                    errstr);
+                return BP_ERR_STATE;
+        }
+        cause.event_id  = ev.event_id;
+        cause.topic     = rd_kafka_topic_name(rkm->rkt);
+        cause.partition = rkm->partition;
+        cause.offset    = rkm->offset;
+        if ((err =
+                 bp_engine_apply(r->rules, fl, &ev, &cause, &r->out, &changed)))
+                return err;
+        r->stats.applied++;
+        if (changed && (err = bp_task_mark_dirty(t, fl)))
+                return err;
+        return bp_task_publish(r);
+}
+
+bp_err_t bp_task_drain(bp_runner_t *r, bp_task_t *t) {
+        void    *rec;
+        int      input;
+        bp_err_t err;
+
+        while (r->batch_events < r->conf.batch_max_events &&
+               bp_merge_pop(t->merge, &rec, &input)) {
+                rd_kafka_message_t *rkm = rec;
+                if ((err = bp_runner_begin(r))) {
+                        rd_kafka_message_destroy(rkm);
+                        return err;
+                }
+                if (r->batch_events++ == 0)
+                        r->batch_started_ms = bp_runner_now_ms();
+                t->active = true;
+                err       = apply_record(r, t, rkm, input);
+                if (!err)
+                        t->next[input] = rkm->offset + 1;
+                rd_kafka_message_destroy(rkm);
+                if (err)
+                        return err;
+        }
+        return BP_OK;
+}
+
+/* One stored freelancer, re-evaluated under new rules. */
+typedef struct reeval_s {
+        bp_runner_t *r;
+        bp_task_t   *t;
+        bp_cause_t   cause;
+        int64_t      at;
+        bp_err_t     err;
+} reeval_t;
+
+static int reevaluate_one(const char *freelancer_id, const void *val,
+                          size_t len, void *opaque) {
+        reeval_t        *re = opaque;
+        char             errstr[512];
+        bp_freelancer_t *fl      = NULL;
+        bool             changed = false;
+
+        (void)freelancer_id;
+        if (bp_codec_decode_state(re->r->codec, val, len, &fl, errstr,
+                                  sizeof(errstr))) {
+                bp_runner_set_fatal(re->r, "stored state of %s: %s",
+                                    freelancer_id, errstr);
+                re->err = BP_ERR_STATE;
+                return 1;
+        }
+        if (bp_state_map_put(re->t->cache, fl) != BP_OK) {
+                bp_freelancer_destroy(fl);
+                re->err = BP_ERR_NOMEM;
+                return 1;
+        }
+        if ((re->err = bp_engine_reevaluate(re->r->rules, fl, re->at,
+                                            &re->cause, &re->r->out, &changed)))
+                return 1;
+        if (changed && (re->err = bp_task_mark_dirty(re->t, fl)))
+                return 1;
+        re->err = bp_task_publish(re->r);
+        return re->err ? 1 : 0;
+}
+
+bp_err_t bp_task_reevaluate(bp_runner_t *r, bp_task_t *t) {
+        char     errstr[512];
+        reeval_t re;
+        bp_err_t err;
+
+        if ((err = bp_runner_begin(r)))
+                return err;
+        memset(&re, 0, sizeof(re));
+        re.r               = r;
+        re.t               = t;
+        re.at              = bp_runner_now_ms();
+        re.cause.event_id  = r->rules->version;
+        re.cause.topic     = "rules";
+        re.cause.partition = t->partition;
+        re.cause.offset    = -1;
+        t->active          = true;
+        if (r->batch_events++ == 0)
+                r->batch_started_ms = bp_runner_now_ms();
+        err = bp_store_foreach(r->store, t->partition, reevaluate_one, &re,
+                               errstr, sizeof(errstr));
+        if (re.err)
+                return re.err;
+        if (err) {
+                bp_runner_set_fatal(r, "re-evaluate partition %d: %s",
+                                    (int)t->partition, errstr);
+                return BP_ERR_STATE;
+        }
+        BP_LOG(BP_LOG_INFO, "rules_reevaluated",
+               "partition=%d rules_version=%s changed=%zu", (int)t->partition,
+               r->rules->version, t->dirty_cnt);
+        snprintf(t->rules_version, sizeof(t->rules_version), "%s",
+                 r->rules->version);
+        return BP_OK;
+}

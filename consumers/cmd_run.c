@@ -1,0 +1,154 @@
+/*
+ * cmd_run.c - `badgeproc run --config FILE [--set key=value ...]`.
+ *
+ * Builds the one immutable configuration (file, then --set overrides),
+ * maps it onto the runner, installs the signal handlers (they only set
+ * flags, as in kcat) and runs until SIGINT or SIGTERM. SIGHUP reloads the
+ * rules. Exit status: 0 after a clean stop, 1 on a fatal error (a fenced
+ * producer, a broken store), 2 on a usage or configuration error.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bp_config.h"
+#include "bp_log.h"
+#include "bp_runner.h"
+#include "commands.h"
+
+static volatile sig_atomic_t stop_flag;
+static volatile sig_atomic_t reload_flag;
+
+static void on_stop(int sig) {
+        (void)sig;
+        stop_flag = 1;
+}
+
+static void on_reload(int sig) {
+        (void)sig;
+        reload_flag = 1;
+}
+
+static void usage(FILE *out) {
+        fprintf(out,
+                "usage: badgeproc run [--config FILE] [--set key=value ...]\n"
+                "                     [--print-config]\n"
+                "Consumes the four input topics as a member of the consumer\n"
+                "group and publishes badge events (see README: config).\n"
+                "SIGTERM/SIGINT: finish the batch, commit, leave the group.\n"
+                "SIGHUP: reload the rules and re-evaluate if they changed.\n");
+}
+
+static void install_signals(void) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = on_stop;
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        sa.sa_handler = on_reload;
+        sigaction(SIGHUP, &sa, NULL);
+        signal(SIGPIPE, SIG_IGN);
+}
+
+/* The runner's view of the configuration; strings stay owned by conf. */
+static void runner_conf(const bp_config_t *conf, bp_kafka_kv_t *kv,
+                        bp_runner_conf_t *rc) {
+        size_t i;
+        bp_runner_conf_defaults(rc);
+        for (i = 0; i < conf->kafka_cnt; i++) {
+                kv[i].key   = conf->kafka[i].name;
+                kv[i].value = conf->kafka[i].value;
+        }
+        rc->kafka              = kv;
+        rc->kafka_cnt          = conf->kafka_cnt;
+        rc->group_id           = conf->group_id;
+        rc->transactional_id   = conf->transactional_id;
+        rc->topics[0]          = conf->topics.profile_updated;
+        rc->topics[1]          = conf->topics.contract_completed;
+        rc->topics[2]          = conf->topics.invitation_sent;
+        rc->topics[3]          = conf->topics.partner_decision;
+        rc->topic_badge_events = conf->topics.badge_events;
+        rc->topic_dlq          = conf->topics.dlq;
+        rc->topic_changelog    = conf->topics.changelog;
+        rc->rules_dir          = conf->rules_dir;
+        rc->state_dir          = conf->state_dir;
+        rc->registry_url       = conf->schema_registry_url;
+        rc->guarantee          = conf->guarantee == BP_CONFIG_EXACTLY_ONCE
+                                     ? BP_EXACTLY_ONCE
+                                     : BP_AT_LEAST_ONCE;
+        rc->commit_interval_ms = conf->commit_interval_ms;
+        rc->batch_max_events   = conf->batch_max_events;
+        if (conf->stats_interval_ms > 0)
+                rc->log_stats_interval_ms = conf->stats_interval_ms;
+}
+
+int cmd_run(int argc, char **argv) {
+        static const struct option opts[] = {
+            {"config", required_argument, NULL, 'c'},
+            {"set", required_argument, NULL, 's'},
+            {"print-config", no_argument, NULL, 'p'},
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0}};
+        const char      *path    = NULL;
+        const char     **sets    = calloc((size_t)argc + 1, sizeof(*sets));
+        size_t           set_cnt = 0;
+        int              print = 0, c, rc = 2;
+        char             errstr[512];
+        bp_config_t     *conf = NULL;
+        bp_kafka_kv_t   *kv   = NULL;
+        bp_runner_conf_t rconf;
+        bp_runner_t     *runner = NULL;
+
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "c:s:ph", opts, NULL)) != -1) {
+                switch (c) {
+                case 'c':
+                        path = optarg;
+                        break;
+                case 's':
+                        sets[set_cnt++] = optarg;
+                        break;
+                case 'p':
+                        print = 1;
+                        break;
+                case 'h':
+                        usage(stdout);
+                        rc = 0;
+                        goto out;
+                default:
+                        usage(stderr);
+                        goto out;
+                }
+        }
+        if (optind < argc) {
+                usage(stderr);
+                goto out;
+        }
+        if (bp_config_new(&conf, path, sets, set_cnt, errstr, sizeof(errstr))) {
+                fprintf(stderr, "badgeproc run: %s\n", errstr);
+                goto out;
+        }
+        if (print) {
+                bp_config_dump(conf, stdout);
+                rc = 0;
+                goto out;
+        }
+        bp_log_set_level(conf->log_level);
+        kv = calloc(conf->kafka_cnt + 1, sizeof(*kv));
+        runner_conf(conf, kv, &rconf);
+        install_signals();
+        if (!(runner = bp_runner_new(&rconf, errstr, sizeof(errstr)))) {
+                BP_LOG(BP_LOG_ERROR, "start_failed", "error=%s", errstr);
+                rc = 1;
+                goto out;
+        }
+        rc = bp_runner_run(runner, &stop_flag, &reload_flag) ? 1 : 0;
+out:
+        bp_runner_destroy(runner);
+        bp_config_destroy(conf);
+        free(kv);
+        free(sets);
+        return rc;
+}

@@ -1,0 +1,27 @@
+/*
+ * commands.h - the subcommands of the badgeproc binary.
+ *
+ * main.c dispatches `badgeproc NAME ARGS...` to the entry point of NAME
+ * through a table with one line per command; each command lives in its
+ * own cmd_NAME.c. An entry point receives argv with argv[0] = NAME, so it
+ * can parse its options with getopt_long as a program would, prints its
+ * own --help, and returns the process exit status below.
+ */
+#ifndef BP_COMMANDS_H
+#define BP_COMMANDS_H
+
+/* Exit statuses shared by every command. */
+#define BP_EXIT_OK 0       /* done, nothing to report */
+#define BP_EXIT_FATAL 1    /* stopped: bad rules, unreadable input, I/O */
+#define BP_EXIT_USAGE 2    /* wrong command line */
+#define BP_EXIT_REJECTED 3 /* done, but some input was rejected */
+
+/** `badgeproc replay`: applies a JSON Lines file of input events to an
+ *  in-memory state and prints the published badge events (cmd_replay.c). */
+int bp_cmd_replay(int argc, char **argv);
+
+/** `badgeproc decode`: prints each file's framed Avro record as a JSON
+ *  line, or the reason it is rejected (cmd_decode.c). */
+int bp_cmd_decode(int argc, char **argv);
+
+#endif
