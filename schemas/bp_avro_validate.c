@@ -281,11 +281,7 @@ static int bp_avro_entry(bp_avro_walk_t *w, uint32_t value, int64_t index) {
                                          .index = index});
                 return -1;
         }
-<<<<<<< HEAD
         if (bp_avro_value(w, value)) {
-=======
-        if (bp_avro_walk(w, value)) {
->>>>>>> main
                 bp_avro_trail_push(
                     w, (bp_avro_trail_t){.kind    = BP_AVRO_TRAIL_KEY,
                                          .key     = key,
@@ -372,12 +368,6 @@ bp_avro_leaf(bp_avro_walk_t *w, const bp_avro_op_t *op) {
         const uint8_t *data;
         int64_t        v;
 
-<<<<<<< HEAD
-=======
-        if (++w->steps > BP_AVRO_MAX_STEPS)
-                return bp_avro_fail(w, BP_ERR_TOO_LARGE, "more than %d values",
-                                    BP_AVRO_MAX_STEPS);
->>>>>>> main
         switch ((bp_avro_kind_t)op->kind) {
         case BP_AVRO_NULL:
                 return 0;
