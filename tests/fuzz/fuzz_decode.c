@@ -1,16 +1,22 @@
 /*
  * fuzz_decode.c - libFuzzer target over the path every Kafka record value
  * takes: Confluent frame, bounded validation against the writer schema,
- * then avro-c's decode of what the validator let through.
+ * then decoding.
  *
- * Input: byte 0 picks the schema (one of the test schemas of
- * bp_test_avro.h, which cover the input events and every Avro type,
- * recursion included); the rest is the framed record value. Besides the
- * sanitizers' findings, the target aborts when the validator accepts a
- * body that avro-c cannot read exactly: that is a hole in the validator,
- * whatever avro-c then does with it. Run it with -rss_limit_mb=256
- * (scripts/fuzz.sh), so that an accepted body that makes avro-c allocate
- * wildly is a finding too.
+ * Byte 0 of an input picks one of two paths; the rest is the framed
+ * record value.
+ *  - The codec's own path, as the runtime and `badgeproc decode` use it:
+ *    bp_codec_decode_event for each of the four input topics, and the
+ *    badge and FreelancerState decoders, with the writer schema found by
+ *    id in the local schema map (schemas/schema-map.txt: current and old
+ *    versions), so resolution runs too.
+ *  - A soundness oracle for the validator: the test schemas of
+ *    bp_test_avro.h (every Avro type, recursion included) validated and,
+ *    when accepted, read by avro-c's own reader; the target aborts unless
+ *    avro-c reads the body cleanly and exactly, since anything else is a
+ *    hole in the validator.
+ * Run it with -rss_limit_mb=256 (scripts/fuzz.sh), so that an accepted
+ * body that makes a decoder allocate wildly is a finding too.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -20,8 +26,13 @@
 #include <avro.h>
 
 #include "bp_avro_validate.h"
+#include "bp_codec.h"
 #include "bp_frame.h"
 #include "bp_test_avro.h"
+
+/* Paths after the test schemas: 4 input events, badge events, state. */
+#define BP_FUZZ_CODEC_PATHS 6
+#define BP_FUZZ_PATHS (BP_TS_COUNT + BP_FUZZ_CODEC_PATHS)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -38,6 +49,23 @@ typedef struct bp_fuzz_schema_s {
 
 static bp_fuzz_schema_t bp_fuzz[BP_TS_COUNT];
 static avro_reader_t    bp_fuzz_reader;
+static bp_codec_t      *bp_fuzz_codec;
+
+/* The local schema map: BP_SCHEMA_MAP in the environment, else the
+ * source tree's (set by tests/fuzz/CMakeLists.txt). */
+static bp_codec_t *bp_fuzz_codec_new(void) {
+        bp_codec_conf_t conf = {.schema_map = getenv("BP_SCHEMA_MAP")};
+        bp_codec_t     *codec;
+        char            err[512];
+
+        if (!conf.schema_map)
+                conf.schema_map = BP_FUZZ_SCHEMA_MAP;
+        if (!(codec = bp_codec_new(&conf, err, sizeof(err)))) {
+                fprintf(stderr, "fuzz_decode: codec: %s\n", err);
+                abort();
+        }
+        return codec;
+}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
         char err[256];
@@ -60,7 +88,27 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
                 }
         }
         bp_fuzz_reader = avro_reader_memory("", 0);
+        bp_fuzz_codec  = bp_fuzz_codec_new();
         return 0;
+}
+
+/* The codec's decode of path p (0..3 the input event types, 4 a badge
+ * event, 5 a state record). Rejections are fine; crashes are not. */
+static void bp_fuzz_codec_decode(int p, const uint8_t *data, size_t size) {
+        bp_event_t       ev;
+        bp_badge_event_t badge;
+        bp_freelancer_t *fl = NULL;
+        char             err[512];
+
+        if (p < 4)
+                bp_codec_decode_event(bp_fuzz_codec, (bp_event_type_t)p, data,
+                                      size, &ev, err, sizeof(err));
+        else if (p == 4)
+                bp_codec_decode_badge(bp_fuzz_codec, data, size, &badge, err,
+                                      sizeof(err));
+        else if (bp_codec_decode_state(bp_fuzz_codec, data, size, &fl, err,
+                                       sizeof(err)) == BP_OK)
+                bp_freelancer_destroy(fl);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -74,7 +122,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
         if (size < 1)
                 return 0;
-        f = &bp_fuzz[data[0] % BP_TS_COUNT];
+        if (data[0] % BP_FUZZ_PATHS >= BP_TS_COUNT) {
+                bp_fuzz_codec_decode(data[0] % BP_FUZZ_PATHS - BP_TS_COUNT,
+                                     data + 1, size - 1);
+                return 0;
+        }
+        f = &bp_fuzz[data[0] % BP_FUZZ_PATHS];
         if (bp_frame_parse(data + 1, size - 1, &id, &body, &body_len, err,
                            sizeof(err)) != BP_OK)
                 return 0;
