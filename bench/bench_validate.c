@@ -23,7 +23,7 @@
 #include "bp_frame.h"
 
 #define RUNS 7
-#define N    5000000
+#define N 5000000
 
 /* The framed record bench_codec encodes; the body starts at byte 5. */
 static const uint8_t bp_bench_record[] = {
@@ -97,8 +97,7 @@ int main(void) {
                "%6.1f ns\n",
                bp_bench_run(plan, bp_bench_hostile, sizeof(bp_bench_hostile),
                             BP_ERR_INVALID));
-        printf("(median of %d runs of %d validations, one thread)\n", RUNS,
-               N);
+        printf("(median of %d runs of %d validations, one thread)\n", RUNS, N);
         bp_avro_plan_destroy(plan);
         avro_schema_decref(schema);
         return 0;

@@ -77,6 +77,21 @@ static int bp_avro_varint_slow(bp_avro_walk_t *w, uint64_t *out) {
         uint64_t v = 0;
         int      i;
 
+        /* With 10 bytes in hand no byte needs a bounds check: the common
+         * multi-byte varints (timestamps, lengths) end within 9. */
+        if (bp_avro_left(w) >= 10) {
+                for (i = 0; i < 9; i++) {
+                        uint8_t b = w->p[i];
+
+                        v |= (uint64_t)(b & 0x7f) << (7 * i);
+                        if (!(b & 0x80)) {
+                                w->p += i + 1;
+                                *out = v;
+                                return 0;
+                        }
+                }
+                v = 0;
+        }
         for (i = 0; i < 10; i++) {
                 uint8_t b;
 
@@ -200,8 +215,8 @@ static int bp_avro_need(bp_avro_walk_t *w, const char *what, size_t n) {
 }
 
 /* Reads an enum or union index and checks it against n choices. */
-static int bp_avro_index(bp_avro_walk_t *w, const char *what, int64_t n,
-                         int64_t *index) {
+__attribute__((always_inline)) static inline int
+bp_avro_index(bp_avro_walk_t *w, const char *what, int64_t n, int64_t *index) {
         if (bp_avro_long(w, index))
                 return -1;
         if (*index < 0 || *index >= n)
@@ -212,8 +227,10 @@ static int bp_avro_index(bp_avro_walk_t *w, const char *what, int64_t n,
         return 0;
 }
 
-static int        bp_avro_walk(bp_avro_walk_t *w, uint32_t at);
-static inline int bp_avro_value(bp_avro_walk_t *w, uint32_t at);
+static int bp_avro_walk(bp_avro_walk_t *w, uint32_t at);
+__attribute__((always_inline)) static inline int
+                  bp_avro_value(bp_avro_walk_t *w, uint32_t at);
+static inline int bp_avro_step(bp_avro_walk_t *w, uint64_t n);
 
 static int bp_avro_enter(bp_avro_walk_t *w) {
         if (++w->depth > BP_AVRO_MAX_DEPTH)
@@ -227,7 +244,7 @@ static int bp_avro_enter(bp_avro_walk_t *w) {
 static int bp_avro_record(bp_avro_walk_t *w, const bp_avro_op_t *op) {
         uint32_t first = op->child, i;
 
-        if (bp_avro_enter(w))
+        if (bp_avro_enter(w) || bp_avro_step(w, (uint64_t)op->n))
                 return -1;
         for (i = 0; i < (uint32_t)op->n; i++) {
                 if (bp_avro_value(w, first + i)) {
@@ -334,7 +351,8 @@ static int bp_avro_blocks(bp_avro_walk_t *w, const bp_avro_op_t *op) {
                         return -1;
                 if (count == 0)
                         break;
-                if (bp_avro_count(w, coll, count, item_min))
+                if (bp_avro_count(w, coll, count, item_min) ||
+                    bp_avro_step(w, (uint64_t)count))
                         return -1;
                 start = w->p;
                 for (k = 0; k < count; k++, index++) {
@@ -414,36 +432,42 @@ bp_avro_leaf(bp_avro_walk_t *w, const bp_avro_op_t *op) {
         }
 }
 
-/* Counts one more value against BP_AVRO_MAX_STEPS. */
-static inline int bp_avro_step(bp_avro_walk_t *w) {
-        if (++w->steps > BP_AVRO_MAX_STEPS)
+/* Counts n more values against BP_AVRO_MAX_STEPS. Leaves are counted in
+ * bulk by the record or block that holds them, not one by one. */
+static inline int bp_avro_step(bp_avro_walk_t *w, uint64_t n) {
+        if ((w->steps += n) > BP_AVRO_MAX_STEPS)
                 return bp_avro_fail(w, BP_ERR_TOO_LARGE, "more than %d values",
                                     BP_AVRO_MAX_STEPS);
         return 0;
 }
 
-/* Walks one value of op `at`, advancing w->p past it: leaves in line,
- * the rest through bp_avro_walk. */
-static inline int bp_avro_value(bp_avro_walk_t *w, uint32_t at) {
-        const bp_avro_op_t *op = &w->ops[at];
-
-        if (op->kind < BP_AVRO_RECORD)
-                return bp_avro_step(w) ? -1 : bp_avro_leaf(w, op);
-        return bp_avro_walk(w, at);
-}
-
-/* Walks one record, array, map or union value of op `at`. */
-static int bp_avro_walk(bp_avro_walk_t *w, uint32_t at) {
+/* Walks one value of op `at`, advancing w->p past it. Unions (a branch
+ * is never a union itself) and leaves are done in line, since optional
+ * fields and primitives are most of a record; records, arrays and maps go
+ * through bp_avro_walk. */
+__attribute__((always_inline)) static inline int
+bp_avro_value(bp_avro_walk_t *w, uint32_t at) {
         const bp_avro_op_t *op = &w->ops[at];
         int64_t             v;
 
-        if (bp_avro_step(w))
-                return -1;
-        switch ((bp_avro_kind_t)op->kind) {
-        case BP_AVRO_UNION:
+        if (op->kind == BP_AVRO_UNION) {
                 if (bp_avro_index(w, "union", op->n, &v))
                         return -1;
-                return bp_avro_value(w, op->child + (uint32_t)v);
+                at = op->child + (uint32_t)v;
+                op = &w->ops[at];
+        }
+        if (op->kind < BP_AVRO_RECORD)
+                return bp_avro_leaf(w, op);
+        return bp_avro_walk(w, at);
+}
+
+/* Walks one record, array or map value of op `at`. */
+static int bp_avro_walk(bp_avro_walk_t *w, uint32_t at) {
+        const bp_avro_op_t *op = &w->ops[at];
+
+        if (bp_avro_step(w, 1))
+                return -1;
+        switch ((bp_avro_kind_t)op->kind) {
         case BP_AVRO_RECORD:
                 return bp_avro_record(w, op);
         case BP_AVRO_ARRAY:
