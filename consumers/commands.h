@@ -16,12 +16,32 @@
 #define BP_EXIT_USAGE 2    /* wrong command line */
 #define BP_EXIT_REJECTED 3 /* done, but some input was rejected */
 
+/** `badgeproc run`: the service, a consumer group member that publishes
+ *  badge events with exactly-once transactions (cmd_run.c). */
+int bp_cmd_run(int argc, char **argv);
+
 /** `badgeproc replay`: applies a JSON Lines file of input events to an
  *  in-memory state and prints the published badge events (cmd_replay.c). */
 int bp_cmd_replay(int argc, char **argv);
 
+/** `badgeproc gen`: writes a seeded stream of input events as JSON Lines
+ *  (cmd_gen.c). */
+int bp_cmd_gen(int argc, char **argv);
+
 /** `badgeproc decode`: prints each file's framed Avro record as a JSON
  *  line, or the reason it is rejected (cmd_decode.c). */
 int bp_cmd_decode(int argc, char **argv);
+
+/** `badgeproc mock-cluster`: runs librdkafka's mock Kafka cluster on
+ *  loopback until SIGINT/SIGTERM (cmd_mock_cluster.c). */
+int bp_cmd_mock_cluster(int argc, char **argv);
+
+/** `badgeproc produce`: encodes JSON Lines input events and produces them
+ *  to their input topics (cmd_produce.c). */
+int bp_cmd_produce(int argc, char **argv);
+
+/** `badgeproc consume`: prints a topic's records as JSON lines
+ *  (cmd_consume.c). */
+int bp_cmd_consume(int argc, char **argv);
 
 #endif

@@ -22,10 +22,19 @@ typedef struct bp_command_s {
 } bp_command_t;
 
 static const bp_command_t bp_commands[] = {
+    {"run", bp_cmd_run,
+     "consume the input topics and publish badge events (the service)"},
     {"replay", bp_cmd_replay,
      "apply a JSON Lines file of events, print the badge events"},
+    {"gen", bp_cmd_gen,
+     "write a seeded stream of realistic input events as JSON lines"},
     {"decode", bp_cmd_decode,
      "print framed Avro records as JSON lines, or why they are rejected"},
+    {"mock-cluster", bp_cmd_mock_cluster,
+     "run a mock Kafka cluster on loopback until SIGINT/SIGTERM"},
+    {"produce", bp_cmd_produce,
+     "produce a JSON Lines file of input events to their Kafka topics"},
+    {"consume", bp_cmd_consume, "print a Kafka topic's records as JSON lines"},
 };
 
 #define BP_COMMAND_CNT (sizeof(bp_commands) / sizeof(bp_commands[0]))

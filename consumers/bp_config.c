@@ -1,0 +1,455 @@
+/*
+ * bp_config.c - keys, defaults and typed values (see bp_config.h).
+ *
+ * One table, bp_config_keys[], is the single source of every key's name, type,
+ * range, default and help text: parsing, the dump and the Markdown
+ * reference all walk it, so the README cannot drift from the code. The
+ * text syntax lives in bp_config_file.c; this file decides what the
+ * entries mean. Every string the public struct points to is copied into
+ * memory the configuration owns (the owned[] list), so the entries read
+ * from the file can be freed as soon as the struct is built.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bp_config.h"
+#include "bp_config_file.h"
+#include "bp_config_priv.h"
+
+#define F(field) offsetof(bp_config_t, field)
+
+const bp_config_keydef_t bp_config_keys[BP_CONFIG_KEY_CNT] = {
+    {"rules.dir", BP_CONFIG_PATH, "rules/", 0, 0, F(rules_dir),
+     "Directory of the partner rules files."},
+    {"schemas.dir", BP_CONFIG_PATH, "schemas/", 0, 0, F(schemas_dir),
+     "Directory of the Avro schemas (`.avsc`), used to resolve schema ids "
+     "when `schema.registry.url` is unset."},
+    {"state.dir", BP_CONFIG_PATH, "state/", 0, 0, F(state_dir),
+     "Directory of the LMDB state store. Keep it on a persistent volume: "
+     "it makes restarts restore only what changed since the last batch."},
+    {"state.max.size.mb", BP_CONFIG_INT, "65536", 16, 16777216,
+     F(state_max_size_mb),
+     "Largest size the state store may reach (the LMDB map size), in MiB. "
+     "It reserves address space, not memory or disk; raise it when the "
+     "store reports it is full."},
+    {"topics.profile_updated", BP_CONFIG_TOPIC, "profile-updated", 0, 0,
+     F(topics.profile_updated), "Input topic of ProfileUpdated events."},
+    {"topics.contract_completed", BP_CONFIG_TOPIC, "contract-completed", 0, 0,
+     F(topics.contract_completed), "Input topic of ContractCompleted events."},
+    {"topics.invitation_sent", BP_CONFIG_TOPIC, "invitation-sent", 0, 0,
+     F(topics.invitation_sent), "Input topic of InvitationSent events."},
+    {"topics.partner_decision", BP_CONFIG_TOPIC, "partner-decision", 0, 0,
+     F(topics.partner_decision), "Input topic of PartnerDecision events."},
+    {"topics.badge_events", BP_CONFIG_TOPIC, "badge-events", 0, 0,
+     F(topics.badge_events),
+     "Output topic of BadgeGranted and BadgeRevoked events."},
+    {"topics.dlq", BP_CONFIG_TOPIC, "badge-dlq", 0, 0, F(topics.dlq),
+     "Dead-letter topic: input records that cannot be processed, with "
+     "`dlq.*` headers saying why."},
+    {"topics.changelog", BP_CONFIG_TOPIC, "badge-state-changelog", 0, 0,
+     F(topics.changelog),
+     "Changelog topic of the state store (compacted), read on restore."},
+    {"processing.guarantee", BP_CONFIG_GUARANTEE, "exactly_once", 0, 0,
+     F(guarantee), "`exactly_once` (Kafka transactions) or `at_least_once`."},
+    {"commit.interval.ms", BP_CONFIG_INT, "100", 1, 60000,
+     F(commit_interval_ms),
+     "Longest time a batch stays open before it is committed, in ms."},
+    {"batch.max.events", BP_CONFIG_INT, "10000", 1, 1000000,
+     F(batch_max_events), "Most input records in one batch (one transaction)."},
+    {"instance.id", BP_CONFIG_ID, NULL, 0, 0, F(instance_id),
+     "Stable name of this instance (letters, digits, `.`, `_`, `-`; at "
+     "most 64). The transactional id is `<kafka.group.id>-<instance.id>`, "
+     "so it must be unique in the group and the same across restarts."},
+    {"schema.registry.url", BP_CONFIG_URL, "", 0, 0, F(schema_registry_url),
+     "Confluent schema registry URL. Unset: schema ids are resolved from "
+     "`schemas.dir`."},
+    {"metrics.listen", BP_CONFIG_LISTEN, "127.0.0.1:9464", 0, 0,
+     F(metrics_host),
+     "Address of the HTTP server for `/metrics`, `/healthz` and `/readyz` "
+     "(`host:port` or `[v6]:port`). Empty or `off` disables it; port 0 "
+     "takes any free port."},
+    {"stats.interval.ms", BP_CONFIG_INT, "5000", 0, 3600000,
+     F(stats_interval_ms),
+     "How often librdkafka statistics (consumer lag) are refreshed and a "
+     "throughput line is logged, in ms. 0 disables both."},
+    {"log.level", BP_CONFIG_LEVEL, "info", 0, 0, F(log_level),
+     "`error`, `warn`, `info` or `debug`."},
+    {"decision.log", BP_CONFIG_OPTIONAL, "", 0, 0, F(decision_log),
+     "File that receives one JSON line per badge decision, with its "
+     "reasons (an audit trail). Unset: off."},
+};
+
+#undef F
+
+#define MSG_SIZE 256
+
+_Static_assert(sizeof(bp_config_keys) / sizeof(bp_config_keys[0]) ==
+                   BP_CONFIG_KEY_CNT,
+               "BP_CONFIG_KEY_CNT must match the table");
+
+/* Copies s[0..len) into memory the configuration owns. */
+const char *bp_config_keep(bp_config_priv_t *priv, const char *s, size_t len) {
+        char *copy;
+        if (priv->owned_cnt == priv->owned_cap) {
+                size_t cap   = priv->owned_cap ? priv->owned_cap * 2 : 32;
+                char **owned = realloc(priv->owned, cap * sizeof(*owned));
+                if (!owned)
+                        return NULL;
+                priv->owned     = owned;
+                priv->owned_cap = cap;
+        }
+        copy = strndup(s, len);
+        if (copy)
+                priv->owned[priv->owned_cnt++] = copy;
+        return copy;
+}
+
+const char *bp_config_keep_str(bp_config_priv_t *priv, const char *s) {
+        return bp_config_keep(priv, s, strlen(s));
+}
+
+/* "file:line: key" or "--set key": the place an entry came from. */
+static void where(char *buf, size_t size, const char *name,
+                  const bp_config_entry_t *e) {
+        if (e->line > 0)
+                snprintf(buf, size, "%s:%d: %s", name, e->line, e->key);
+        else
+                snprintf(buf, size, "--set %s", e->key);
+}
+
+/* Levenshtein distance, for "did you mean"; large for long strings. */
+static size_t edit_distance(const char *a, const char *b) {
+        size_t row[65], la = strlen(a), lb = strlen(b), i, j;
+
+        if (la > 64 || lb > 64)
+                return SIZE_MAX;
+        for (j = 0; j <= lb; j++)
+                row[j] = j;
+        for (i = 1; i <= la; i++) {
+                size_t diag = row[0];
+                row[0]      = i;
+                for (j = 1; j <= lb; j++) {
+                        size_t up   = row[j];
+                        size_t best = diag + (a[i - 1] != b[j - 1]);
+                        if (up + 1 < best)
+                                best = up + 1;
+                        if (row[j - 1] + 1 < best)
+                                best = row[j - 1] + 1;
+                        row[j] = best;
+                        diag   = up;
+                }
+        }
+        return row[lb];
+}
+
+static long key_find(const char *name) {
+        size_t i;
+        for (i = 0; i < BP_CONFIG_KEY_CNT; i++)
+                if (strcmp(bp_config_keys[i].name, name) == 0)
+                        return (long)i;
+        return -1;
+}
+
+/* True when librdkafka knows name: the likely mistake is a missing
+ * "kafka." prefix. Setting it on a scratch configuration is the one way
+ * to ask, since unset properties cannot be read back. */
+static bool is_kafka_property(const char *name) {
+        rd_kafka_conf_t *kconf = rd_kafka_conf_new();
+        char             errstr[256];
+        bool             known;
+
+        if (!kconf)
+                return false;
+        known = rd_kafka_conf_set(kconf, name, "", errstr, sizeof(errstr)) !=
+                RD_KAFKA_CONF_UNKNOWN;
+        rd_kafka_conf_destroy(kconf);
+        return known;
+}
+
+static bp_err_t unknown_key(const char *name, const bp_config_entry_t *e,
+                            char *errstr, size_t errstr_size) {
+        char        place[MSG_SIZE], hint[MSG_SIZE] = "";
+        size_t      i;
+        const char *best   = NULL;
+        size_t      best_d = 3; /* suggest only near misses */
+
+        for (i = 0; i < BP_CONFIG_KEY_CNT; i++) {
+                size_t d = edit_distance(e->key, bp_config_keys[i].name);
+                if (d < best_d) {
+                        best_d = d;
+                        best   = bp_config_keys[i].name;
+                }
+        }
+        if (best)
+                snprintf(hint, sizeof(hint), " (did you mean \"%s\"?)", best);
+        else if (is_kafka_property(e->key))
+                snprintf(hint, sizeof(hint), " (did you mean \"kafka.%s\"?)",
+                         e->key);
+        if (e->line > 0)
+                snprintf(place, sizeof(place), "%s:%d", name, e->line);
+        else
+                snprintf(place, sizeof(place), "--set %s", e->key);
+        return bp_config_errf(errstr, errstr_size, "%s: unknown key \"%s\"%s",
+                              place, e->key, hint);
+}
+
+/* Adds or (for an override) replaces a librdkafka property. */
+static bp_err_t kafka_put(bp_config_priv_t *priv, const char *name,
+                          const char *value, const char *place) {
+        bp_config_kafka_t *kafka;
+        const char       **kafka_where;
+        size_t             i;
+
+        for (i = 0; i < priv->kafka_cnt; i++)
+                if (strcmp(priv->kafka[i].key, name) == 0)
+                        break;
+        if (i == priv->kafka_cnt && priv->kafka_cnt == priv->kafka_cap) {
+                size_t cap = priv->kafka_cap ? priv->kafka_cap * 2 : 16;
+                kafka      = realloc(priv->kafka, cap * sizeof(*kafka));
+                if (kafka)
+                        priv->kafka = kafka;
+                kafka_where = realloc(priv->kafka_where, cap * sizeof(char *));
+                if (kafka_where)
+                        priv->kafka_where = kafka_where;
+                if (!kafka || !kafka_where)
+                        return BP_ERR_NOMEM;
+                priv->kafka_cap = cap;
+        }
+        priv->kafka[i].key   = bp_config_keep_str(priv, name);
+        priv->kafka[i].value = bp_config_keep_str(priv, value);
+        priv->kafka_where[i] = bp_config_keep_str(priv, place);
+        if (!priv->kafka[i].key || !priv->kafka[i].value ||
+            !priv->kafka_where[i])
+                return BP_ERR_NOMEM;
+        if (i == priv->kafka_cnt)
+                priv->kafka_cnt++;
+        return BP_OK;
+}
+
+/* Checks a kafka.* entry for the properties the service sets itself. */
+static bp_err_t kafka_entry(bp_config_priv_t *priv, const bp_config_entry_t *e,
+                            const char *place, char *errstr,
+                            size_t errstr_size) {
+        const char *name = e->key + BP_CONFIG_KAFKA_PREFIX_LEN;
+
+        if (!*name)
+                return bp_config_errf(
+                    errstr, errstr_size,
+                    "%s: missing librdkafka property after \"kafka.\"", place);
+        if (strcmp(name, "transactional.id") == 0)
+                return bp_config_errf(
+                    errstr, errstr_size,
+                    "%s: set instance.id instead: the transactional "
+                    "id is <kafka.group.id>-<instance.id>",
+                    place);
+        if (strcmp(name, "statistics.interval.ms") == 0)
+                return bp_config_errf(errstr, errstr_size,
+                                      "%s: set stats.interval.ms instead",
+                                      place);
+        if (strcmp(name, "group.id") == 0 && !*e->value)
+                return bp_config_errf(errstr, errstr_size,
+                                      "%s: must not be empty", place);
+        return kafka_put(priv, name, e->value, place);
+}
+
+static void default_instance_id(char *buf, size_t size) {
+        char   host[256];
+        size_t i;
+
+        if (gethostname(host, sizeof(host)) != 0)
+                host[0] = '\0';
+        host[sizeof(host) - 1] = '\0';
+        /* A host name is stable per pod or machine; characters an id may
+         * not hold become '-'. */
+        for (i = 0; host[i] && i < BP_CONFIG_INSTANCE_ID_MAX && i + 1 < size;
+             i++) {
+                char c = host[i];
+                buf[i] =
+                    ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                     (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-')
+                        ? c
+                        : '-';
+        }
+        buf[i] = '\0';
+        if (i == 0)
+                snprintf(buf, size, "%s", BP_CONFIG_DEFAULT_GROUP_ID);
+}
+
+/* Gives every key its effective value: the last entry for it (--set
+ * entries follow the file's), else the default. */
+static bp_err_t resolve(bp_config_priv_t *priv, const char *name,
+                        const bp_config_entries_t *entries, char *errstr,
+                        size_t errstr_size) {
+        const bp_config_entry_t *src[BP_CONFIG_KEY_CNT] = {0};
+        char                     place[MSG_SIZE], msg[MSG_SIZE];
+        char                     host_id[BP_CONFIG_INSTANCE_ID_MAX + 1];
+        size_t                   i;
+        bp_err_t                 err;
+
+        for (i = 0; i < entries->cnt; i++) {
+                const bp_config_entry_t *e = &entries->v[i];
+                long                     k;
+                where(place, sizeof(place), name, e);
+                if (strncmp(e->key, BP_CONFIG_KAFKA_PREFIX,
+                            BP_CONFIG_KAFKA_PREFIX_LEN) == 0) {
+                        err = kafka_entry(priv, e, place, errstr, errstr_size);
+                        if (err)
+                                return err;
+                        continue;
+                }
+                k = key_find(e->key);
+                if (k < 0)
+                        return unknown_key(name, e, errstr, errstr_size);
+                src[k] = e;
+        }
+        default_instance_id(host_id, sizeof(host_id));
+        for (i = 0; i < BP_CONFIG_KEY_CNT; i++) {
+                const char *text =
+                    src[i] ? src[i]->value : bp_config_keys[i].def;
+                err = bp_config_value_apply(priv, &bp_config_keys[i],
+                                            text ? text : host_id, msg,
+                                            sizeof(msg));
+                if (err == BP_OK)
+                        continue;
+                if (err != BP_ERR_CONFIG)
+                        return err;
+                if (src[i])
+                        where(place, sizeof(place), name, src[i]);
+                else
+                        snprintf(place, sizeof(place), "default %s",
+                                 bp_config_keys[i].name);
+                return bp_config_errf(errstr, errstr_size, "%s: %s", place,
+                                      msg);
+        }
+        return BP_OK;
+}
+
+/* Fills the fields computed from others: group id and transactional id. */
+static bp_err_t derive(bp_config_priv_t *priv) {
+        size_t   i, len;
+        char    *tid;
+        bp_err_t err;
+
+        for (i = 0; i < priv->kafka_cnt; i++)
+                if (strcmp(priv->kafka[i].key, "group.id") == 0)
+                        break;
+        if (i == priv->kafka_cnt) {
+                err = kafka_put(priv, "group.id", BP_CONFIG_DEFAULT_GROUP_ID,
+                                "default kafka.group.id");
+                if (err)
+                        return err;
+        }
+        priv->pub.group_id  = priv->kafka[i].value;
+        priv->pub.kafka     = priv->kafka;
+        priv->pub.kafka_cnt = priv->kafka_cnt;
+        len = strlen(priv->pub.group_id) + strlen(priv->pub.instance_id) + 2;
+        tid = malloc(len);
+        if (!tid)
+                return BP_ERR_NOMEM;
+        snprintf(tid, len, "%s-%s", priv->pub.group_id, priv->pub.instance_id);
+        priv->pub.transactional_id = bp_config_keep_str(priv, tid);
+        free(tid);
+        return priv->pub.transactional_id ? BP_OK : BP_ERR_NOMEM;
+}
+
+bp_err_t bp_config_read(bp_config_t **confp, const char *name, FILE *fp,
+                        const char *const *sets, size_t set_cnt, char *errstr,
+                        size_t errstr_size) {
+        bp_config_entries_t entries = {0};
+        bp_config_priv_t   *priv    = NULL;
+        bp_err_t            err     = BP_OK;
+
+        *confp = NULL;
+        if (errstr_size > 0)
+                errstr[0] = '\0';
+        if (!name)
+                name = "config";
+        if (fp)
+                err = bp_config_file_read(name, fp, &entries, errstr,
+                                          errstr_size);
+        if (!err)
+                err = bp_config_sets_read(sets, set_cnt, &entries, errstr,
+                                          errstr_size);
+        if (err)
+                goto out;
+        priv = calloc(1, sizeof(*priv));
+        if (!priv) {
+                err = BP_ERR_NOMEM;
+                goto out;
+        }
+        err = resolve(priv, name, &entries, errstr, errstr_size);
+        if (!err)
+                err = derive(priv);
+        if (!err) {
+                *confp = &priv->pub;
+                priv   = NULL;
+        }
+out:
+        if (err == BP_ERR_NOMEM && errstr_size > 0)
+                snprintf(errstr, errstr_size, "%s: out of memory", name);
+        bp_config_destroy(priv ? &priv->pub : NULL);
+        bp_config_entries_free(&entries);
+        return err;
+}
+
+bp_err_t bp_config_new(bp_config_t **confp, const char *path,
+                       const char *const *sets, size_t set_cnt, char *errstr,
+                       size_t errstr_size) {
+        FILE    *fp = NULL;
+        bp_err_t err;
+
+        if (path) {
+                fp = fopen(path, "r");
+                if (!fp) {
+                        *confp = NULL;
+                        bp_config_errf(errstr, errstr_size,
+                                       "%s: cannot open: %s", path,
+                                       strerror(errno));
+                        return BP_ERR_IO;
+                }
+        }
+        err =
+            bp_config_read(confp, path, fp, sets, set_cnt, errstr, errstr_size);
+        if (fp)
+                fclose(fp);
+        return err;
+}
+
+void bp_config_destroy(bp_config_t *conf) {
+        bp_config_priv_t *priv = (bp_config_priv_t *)conf;
+        size_t            i;
+
+        if (!conf)
+                return;
+        for (i = 0; i < priv->owned_cnt; i++)
+                free(priv->owned[i]);
+        free(priv->owned);
+        free(priv->kafka);
+        free(priv->kafka_where);
+        free(priv);
+}
+
+bp_err_t bp_config_kafka_apply(const bp_config_t *conf, rd_kafka_conf_t *kconf,
+                               char *errstr, size_t errstr_size) {
+        const bp_config_priv_t *priv = (const bp_config_priv_t *)conf;
+        char                    reason[512];
+        size_t                  i;
+
+        for (i = 0; i < conf->kafka_cnt; i++) {
+                const bp_config_kafka_t *k = &conf->kafka[i];
+                if (rd_kafka_conf_set(kconf, k->key, k->value, reason,
+                                      sizeof(reason)) == RD_KAFKA_CONF_OK)
+                        continue;
+                /* librdkafka's reason may quote the value. */
+                if (bp_config_is_secret(k->key))
+                        snprintf(reason, sizeof(reason),
+                                 "invalid value (not shown: secret)");
+                return bp_config_errf(errstr, errstr_size, "%s: %s",
+                                      priv->kafka_where[i], reason);
+        }
+        return BP_OK;
+}

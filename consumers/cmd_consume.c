@@ -1,0 +1,400 @@
+/*
+ * cmd_consume.c - `badgeproc consume`: a topic's records as JSON lines.
+ *
+ * Operators and tests look at topics with it: badge events and input
+ * events come out in the JSON Lines form of EVENTS.md (exactly what
+ * `replay` reads and writes), dead letters with their dlq.* headers and
+ * the original value, and anything else as an "undecodable" line with the
+ * codec's reason (bp_record_print.h has the shapes).
+ *
+ * It reads with assign(), not as a member of a consumer group: there is no
+ * group join to wait for and nothing is committed. --exit-at-end takes each
+ * partition's high watermark at start and stops once every partition has
+ * reached it (or reported its end), so records produced later are not
+ * waited for.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bp_cli.h"
+#include "bp_codec.h"
+#include "bp_kafka.h"
+#include "bp_record_print.h"
+#include "commands.h"
+
+#define CMD "consume"
+/* Output is handed to write() once it reaches this size, or when the topic
+ * goes quiet. */
+#define BP_CONSUME_FLUSH (64 * 1024)
+/* Bound on each metadata and watermark request. */
+#define BP_CONSUME_TMO_MS 10000
+
+static const char consume_help[] =
+    "usage: badgeproc consume --brokers LIST --topic TOPIC [--from-beginning]\n"
+    "                         [--exit-at-end] [--max N] [--with-kafka]\n"
+    "                         [--schema-map FILE | --registry URL]\n"
+    "                         [-X key=value]...\n"
+    "\n"
+    "Prints the records of TOPIC (every partition) as JSON lines on\n"
+    "standard output:\n"
+    "  - input and badge events: the EVENTS.md line, as `replay` reads and\n"
+    "    writes it (with --with-kafka, plus a \"kafka\" object);\n"
+    "  - dead letters: {\"type\":\"dead-letter\",\"dlq.error\",\"dlq.topic\",\n"
+    "    \"dlq.partition\",\"dlq.offset\",\"headers\",\"value_base64\",\n"
+    "    \"kafka\"};\n"
+    "  - FreelancerState records: {\"type\":\"freelancer-state\",...};\n"
+    "  - anything else: {\"type\":\"undecodable\",\"error\":REASON,...}.\n"
+    "\"kafka\" is {\"topic\",\"partition\",\"offset\",\"timestamp\",\"key\"}.\n"
+    "Records of different partitions are interleaved in no set order.\n"
+    "\n"
+    "options:\n"
+    "  -b, --brokers LIST      bootstrap servers (host:port,...)\n"
+    "  -t, --topic TOPIC       the topic to read\n"
+    "  -B, --from-beginning    start at the oldest record (default: only\n"
+    "                          records produced from now on)\n"
+    "  -e, --exit-at-end       stop once every partition has reached the end\n"
+    "                          it had at start\n"
+    "  -n, --max N             stop after N records\n"
+    "  -k, --with-kafka        add the \"kafka\" object to event lines too\n"
+    "  -m, --schema-map FILE   local schema id map (default\n"
+    "                          schemas/schema-map.txt)\n"
+    "  -r, --registry URL      look schema ids up in this schema registry\n"
+    "  -X key=value            a librdkafka property (repeatable), e.g.\n"
+    "                          -X security.protocol=SASL_SSL\n"
+    "  -h, --help              this text\n"
+    "\n"
+    "exit status: 0 done (or stopped by SIGINT/SIGTERM), 3 done but some\n"
+    "records were undecodable, 1 fatal (unknown topic, Kafka error, failed\n"
+    "write), 2 usage\n";
+
+typedef struct bp_consume_opts_s {
+        bp_cli_kafka_t kafka;
+        const char    *topic;
+        bool           from_beginning, exit_at_end, with_kafka;
+        long           max; /* 0: no limit */
+} bp_consume_opts_t;
+
+typedef struct bp_consume_s {
+        const bp_consume_opts_t *o;
+        rd_kafka_t              *rk;
+        bp_codec_t              *codec;
+        bp_record_printer_t     *printer;
+        bp_buf_t                 out;
+        int                      partition_cnt;
+        int64_t                 *end;  /* high watermark at start */
+        bool                    *done; /* partition reached its end */
+        int                      done_cnt;
+        uint64_t                 records, undecodable;
+} bp_consume_t;
+
+static int usage(void) {
+        fputs("usage: badgeproc consume --brokers LIST --topic TOPIC "
+              "[--from-beginning] [--exit-at-end] [--max N] ...\n"
+              "(`badgeproc consume --help` says more)\n",
+              stderr);
+        return BP_EXIT_USAGE;
+}
+
+/* Handles one option; returns -1 to go on, else the exit status. */
+static int parse_opt(int c, bp_consume_opts_t *o) {
+        int taken = bp_cli_kafka_opt(CMD, &o->kafka, c, optarg);
+
+        if (taken)
+                return taken > 0 ? -1 : usage();
+        switch (c) {
+        case 't':
+                o->topic = optarg;
+                break;
+        case 'B':
+                o->from_beginning = true;
+                break;
+        case 'e':
+                o->exit_at_end = true;
+                break;
+        case 'k':
+                o->with_kafka = true;
+                break;
+        case 'n':
+                return bp_cli_int(CMD, "max", optarg, 1, LONG_MAX, &o->max)
+                           ? usage()
+                           : -1;
+        case 'h':
+                fputs(consume_help, stdout);
+                return BP_EXIT_OK;
+        default:
+                return usage(); /* getopt has said what was wrong */
+        }
+        return -1;
+}
+
+/* Fills o from argv. Returns -1 to go on, else the exit status. */
+static int parse_args(int argc, char **argv, bp_consume_opts_t *o) {
+        static const struct option longopts[] = {
+            BP_CLI_KAFKA_LONGOPTS,
+            {"topic", required_argument, NULL, 't'},
+            {"from-beginning", no_argument, NULL, 'B'},
+            {"exit-at-end", no_argument, NULL, 'e'},
+            {"max", required_argument, NULL, 'n'},
+            {"with-kafka", no_argument, NULL, 'k'},
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0}};
+        char errstr[512];
+        int  c, rc;
+
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "t:Ben:kh" BP_CLI_KAFKA_SHORTOPTS,
+                                longopts, NULL)) != -1)
+                if ((rc = parse_opt(c, o)) >= 0)
+                        return rc;
+        if (optind < argc) {
+                fprintf(stderr, CMD ": unexpected argument \"%s\"\n",
+                        argv[optind]);
+                return usage();
+        }
+        if (!o->kafka.brokers || !o->topic) {
+                fputs(CMD ": --brokers and --topic are required\n", stderr);
+                return usage();
+        }
+        if (bp_kafka_topic_check(o->topic, errstr, sizeof(errstr))) {
+                fprintf(stderr, CMD ": --topic: %s\n", errstr);
+                return usage();
+        }
+        return -1;
+}
+
+/* Logs a fatal error and returns BP_EXIT_FATAL: the one way out on error. */
+static int fatal(const char *what, const char *errstr) {
+        bp_cli_fatal(CMD, what, errstr);
+        return BP_EXIT_FATAL;
+}
+
+/* Writes the buffered output to stdout. 0, or -1 with errno set. */
+static int flush_out(bp_consume_t *cs) {
+        size_t  off = 0;
+        ssize_t n;
+
+        while (off < cs->out.len) {
+                n = write(STDOUT_FILENO, cs->out.data + off, cs->out.len - off);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -1;
+                off += (size_t)n;
+        }
+        bp_buf_reset(&cs->out);
+        return 0;
+}
+
+/* Creates the consumer. Its group id is never joined (assign() only), but
+ * librdkafka wants one for a consumer. */
+static int open_consumer(bp_consume_t *cs) {
+        char             group[64], errstr[512];
+        bp_kafka_kv_t    kv[] = {{"group.id", group},
+                                 {"enable.auto.commit", "false"},
+                                 {"enable.auto.offset.store", "false"},
+                                 {"enable.partition.eof", "true"},
+                                 {"client.id", "badgeproc-consume"}};
+        rd_kafka_conf_t *conf;
+
+        snprintf(group, sizeof(group), "badgeproc-consume-%ld", (long)getpid());
+        conf = bp_cli_kafka_conf(&cs->o->kafka, kv, sizeof(kv) / sizeof(kv[0]),
+                                 errstr, sizeof(errstr));
+        if (!conf)
+                return fatal("bad configuration", errstr);
+        cs->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
+        if (!cs->rk) {
+                rd_kafka_conf_destroy(conf);
+                return fatal("cannot create consumer", errstr);
+        }
+        return BP_EXIT_OK;
+}
+
+/* Marks partition p as having reached its end. */
+static void mark_done(bp_consume_t *cs, int32_t p) {
+        if (p < 0 || p >= cs->partition_cnt || cs->done[p])
+                return;
+        cs->done[p] = true;
+        cs->done_cnt++;
+}
+
+/* With --exit-at-end: each partition's end now; a partition with nothing
+ * to read from the start position is done already. */
+static int read_ends(bp_consume_t *cs) {
+        rd_kafka_resp_err_t err;
+        int64_t             lo, hi;
+        char                errstr[512];
+        int                 p;
+
+        for (p = 0; p < cs->partition_cnt; p++) {
+                err = rd_kafka_query_watermark_offsets(
+                    cs->rk, cs->o->topic, p, &lo, &hi, BP_CONSUME_TMO_MS);
+                if (err) {
+                        snprintf(errstr, sizeof(errstr), "partition %d: %s", p,
+                                 rd_kafka_err2str(err));
+                        return fatal("cannot read watermarks", errstr);
+                }
+                cs->end[p] = hi;
+                if (!cs->o->from_beginning || lo >= hi)
+                        mark_done(cs, p);
+        }
+        return BP_EXIT_OK;
+}
+
+/* Looks the topic up (without creating it), reads the ends if needed and
+ * assigns every partition at the start position. */
+static int assign_all(bp_consume_t *cs) {
+        rd_kafka_topic_partition_list_t *parts;
+        rd_kafka_resp_err_t              err;
+        char                             errstr[512];
+        int                              p, rc;
+
+        if (bp_kafka_partition_count(cs->rk, cs->o->topic, BP_CONSUME_TMO_MS,
+                                     &cs->partition_cnt, errstr,
+                                     sizeof(errstr)))
+                return fatal("cannot read topic", errstr);
+        cs->end  = calloc((size_t)cs->partition_cnt, sizeof(*cs->end));
+        cs->done = calloc((size_t)cs->partition_cnt, sizeof(*cs->done));
+        if (!cs->end || !cs->done)
+                return fatal("out of memory", "");
+        if (cs->o->exit_at_end && (rc = read_ends(cs)) != BP_EXIT_OK)
+                return rc;
+        parts = rd_kafka_topic_partition_list_new(cs->partition_cnt);
+        for (p = 0; p < cs->partition_cnt; p++)
+                rd_kafka_topic_partition_list_add(parts, cs->o->topic, p)
+                    ->offset = cs->o->from_beginning ? RD_KAFKA_OFFSET_BEGINNING
+                                                     : RD_KAFKA_OFFSET_END;
+        err = rd_kafka_assign(cs->rk, parts);
+        rd_kafka_topic_partition_list_destroy(parts);
+        if (err)
+                return fatal("cannot assign partitions", rd_kafka_err2str(err));
+        return BP_EXIT_OK;
+}
+
+/* Handles an error event. Returns BP_EXIT_OK to go on, else the exit
+ * status. */
+static int on_error(bp_consume_t *cs, const rd_kafka_message_t *rkm) {
+        char fatal_msg[512], q[600];
+
+        if (rkm->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                mark_done(cs, rkm->partition);
+                return BP_EXIT_OK;
+        }
+        if (rkm->err == RD_KAFKA_RESP_ERR__FATAL) {
+                rd_kafka_fatal_error(cs->rk, fatal_msg, sizeof(fatal_msg));
+                return fatal("kafka fatal error", fatal_msg);
+        }
+        if (bp_kafka_err_class(rkm->err) == BP_KAFKA_FATAL)
+                return fatal("kafka error", rd_kafka_message_errstr(rkm));
+        /* Brokers away, leaders moving: librdkafka retries by itself. */
+        bp_cli_log("warn", CMD, "msg=\"kafka error\" error=%s",
+                   bp_cli_quote(rd_kafka_message_errstr(rkm), q, sizeof(q)));
+        return BP_EXIT_OK;
+}
+
+/* Prints one record. Returns BP_EXIT_OK to go on, else the exit status. */
+static int on_record(bp_consume_t *cs, const rd_kafka_message_t *rkm) {
+        bp_record_shape_t shape;
+
+        if (bp_record_printer_write(cs->printer, rkm, &cs->out, &shape))
+                return fatal("out of memory", "");
+        cs->records++;
+        if (shape == BP_RECORD_UNDECODABLE)
+                cs->undecodable++;
+        if (cs->o->exit_at_end && rkm->partition >= 0 &&
+            rkm->partition < cs->partition_cnt &&
+            rkm->offset + 1 >= cs->end[rkm->partition])
+                mark_done(cs, rkm->partition);
+        if (cs->out.len >= BP_CONSUME_FLUSH && flush_out(cs) < 0)
+                return fatal("cannot write output", strerror(errno));
+        return BP_EXIT_OK;
+}
+
+static bool finished(const bp_consume_t *cs) {
+        return bp_cli_stopping() ||
+               (cs->o->exit_at_end && cs->done_cnt == cs->partition_cnt) ||
+               (cs->o->max && cs->records >= (uint64_t)cs->o->max);
+}
+
+static int consume_loop(bp_consume_t *cs) {
+        rd_kafka_message_t *rkm;
+        int                 rc = BP_EXIT_OK;
+
+        while (rc == BP_EXIT_OK && !finished(cs)) {
+                rkm = rd_kafka_consumer_poll(cs->rk, 200);
+                if (!rkm) {
+                        /* Quiet: show what we have. */
+                        if (flush_out(cs) < 0)
+                                rc = fatal("cannot write output",
+                                           strerror(errno));
+                        continue;
+                }
+                rc = rkm->err ? on_error(cs, rkm) : on_record(cs, rkm);
+                rd_kafka_message_destroy(rkm);
+        }
+        if (rc == BP_EXIT_OK && flush_out(cs) < 0)
+                rc = fatal("cannot write output", strerror(errno));
+        return rc;
+}
+
+static int open_all(bp_consume_t *cs) {
+        bp_codec_conf_t cconf = {0};
+        char            errstr[512];
+        int             rc;
+
+        cconf.schema_map   = cs->o->kafka.schema_map;
+        cconf.registry_url = cs->o->kafka.registry;
+        cs->codec          = bp_codec_new(&cconf, errstr, sizeof(errstr));
+        if (!cs->codec)
+                return fatal("cannot load schemas", errstr);
+        cs->printer = bp_record_printer_new(cs->codec, cs->o->with_kafka);
+        if (!cs->printer)
+                return fatal("out of memory", "");
+        if ((rc = open_consumer(cs)) != BP_EXIT_OK)
+                return rc;
+        return assign_all(cs);
+}
+
+static void close_all(bp_consume_t *cs) {
+        if (cs->rk) {
+                rd_kafka_consumer_close(cs->rk);
+                rd_kafka_destroy(cs->rk);
+                rd_kafka_wait_destroyed(5000);
+        }
+        bp_record_printer_destroy(cs->printer);
+        bp_codec_destroy(cs->codec);
+        bp_buf_free(&cs->out);
+        free(cs->end);
+        free(cs->done);
+}
+
+int bp_cmd_consume(int argc, char **argv) {
+        bp_consume_opts_t o  = {0};
+        bp_consume_t      cs = {.o = &o};
+        int               rc;
+
+        rc = parse_args(argc, argv, &o);
+        if (rc >= 0)
+                goto out;
+        if (bp_cli_stop_on_signals() < 0) {
+                rc = fatal("sigaction", strerror(errno));
+                goto out;
+        }
+        rc = open_all(&cs);
+        if (rc == BP_EXIT_OK)
+                rc = consume_loop(&cs);
+        bp_cli_log("info", CMD,
+                   "msg=done topic=%s records=%" PRIu64 " undecodable=%" PRIu64,
+                   o.topic, cs.records, cs.undecodable);
+        if (rc == BP_EXIT_OK && cs.undecodable)
+                rc = BP_EXIT_REJECTED;
+out:
+        close_all(&cs);
+        bp_cli_kafka_free(&o.kafka);
+        return rc;
+}

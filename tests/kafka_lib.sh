@@ -1,0 +1,58 @@
+# kafka_lib.sh - shell helpers of the Kafka tool tests (sourced, not run).
+#
+# mc_start ARGS...  starts `$BP_BIN mock-cluster ARGS` in the background
+#                   and sets $bootstrap from its first stdout line (waits
+#                   at most 10 s);
+# mc_stop           sends SIGTERM and expects exit status 0 within 10 s;
+# fail MESSAGE      prints MESSAGE and the cluster's log, exits 1.
+# A trap kills the cluster and removes $work however the test ends.
+set -euo pipefail
+
+: "${BP_BIN:?BP_BIN must name the badgeproc binary}"
+: "${BP_SRC:?BP_SRC must name the source tree}"
+command -v kcat >/dev/null || { echo "FAIL: kcat is not installed" >&2; exit 1; }
+
+work=$(mktemp -d)
+mc_pid=""
+bootstrap=""
+schema_map="$BP_SRC/schemas/schema-map.txt"
+
+cleanup() {
+        if [ -n "$mc_pid" ]; then kill -KILL "$mc_pid" 2>/dev/null || true; fi
+        rm -rf "$work"
+}
+trap cleanup EXIT
+
+fail() {
+        echo "FAIL: $*" >&2
+        if [ -s "$work/mc.err" ]; then sed 's/^/  mock-cluster: /' "$work/mc.err" >&2; fi
+        exit 1
+}
+
+mc_start() {
+        "$BP_BIN" mock-cluster "$@" >"$work/mc.out" 2>"$work/mc.err" &
+        mc_pid=$!
+        for _ in $(seq 100); do
+                [ -s "$work/mc.out" ] && break
+                kill -0 "$mc_pid" 2>/dev/null || fail "mock-cluster exited at start"
+                sleep 0.1
+        done
+        bootstrap=$(head -n 1 "$work/mc.out")
+        [ -n "$bootstrap" ] || fail "mock-cluster printed no bootstrap line in 10 s"
+}
+
+mc_stop() {
+        local rc
+        kill -TERM "$mc_pid"
+        for _ in $(seq 100); do
+                kill -0 "$mc_pid" 2>/dev/null || break
+                sleep 0.1
+        done
+        kill -0 "$mc_pid" 2>/dev/null && fail "mock-cluster still running 10 s after SIGTERM"
+        set +e
+        wait "$mc_pid"
+        rc=$?
+        set -e
+        mc_pid=""
+        [ "$rc" -eq 0 ] || fail "mock-cluster exit status $rc after SIGTERM"
+}
