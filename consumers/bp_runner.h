@@ -28,6 +28,7 @@
 
 #include "bp_error.h"
 #include "bp_kafka.h"
+#include "bp_metrics.h"
 
 typedef enum bp_guarantee_e {
         BP_EXACTLY_ONCE = 0,
@@ -54,6 +55,12 @@ typedef struct bp_runner_conf_s {
         int                  batch_max_events;
         int                  merge_queue_max; /* records queued per input */
         int                  log_stats_interval_ms;
+        /* Read gauges (consumer lag, state size) every N ms; 0: off. */
+        int stats_interval_ms;
+        /* Where to count (NULL: no metrics) and the HTTP server whose
+         * /healthz and /readyz the loop drives (NULL: none). Borrowed. */
+        bp_metrics_t        *metrics;
+        bp_metrics_server_t *server;
 } bp_runner_conf_t;
 
 /** Fills conf with the defaults of DESIGN.md's operating contract. */

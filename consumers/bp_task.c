@@ -139,6 +139,7 @@ bp_err_t bp_task_publish(bp_runner_t *r) {
                     r, r->conf.topic_badge_events, RD_KAFKA_PARTITION_UA,
                     ev->freelancer_id, strlen(ev->freelancer_id), r->buf.data,
                     r->buf.len, NULL, NULL);
+                bp_runner_metrics_badge(r->metrics, ev->partner_id, ev->kind);
                 if (ev->kind == BP_BADGE_GRANTED)
                         r->stats.granted++;
                 else
@@ -151,7 +152,7 @@ bp_err_t bp_task_publish(bp_runner_t *r) {
 /* Sends rkm to the dead-letter topic with its key, value and headers plus
  * the dlq.* headers saying what was wrong and where it came from. */
 static bp_err_t dead_letter(bp_runner_t *r, const rd_kafka_message_t *rkm,
-                            const char *reason) {
+                            int input, const char *reason) {
         rd_kafka_headers_t *src = NULL, *hdrs;
         char                num[32];
 
@@ -172,6 +173,7 @@ static bp_err_t dead_letter(bp_runner_t *r, const rd_kafka_message_t *rkm,
                rd_kafka_topic_name(rkm->rkt), (int)rkm->partition,
                (long long)rkm->offset, reason);
         r->stats.dead_lettered++;
+        bp_runner_metrics_dead_lettered(r->metrics, input);
         return bp_runner_produce(r, r->conf.topic_dlq, RD_KAFKA_PARTITION_UA,
                                  rkm->key, rkm->key_len, rkm->payload, rkm->len,
                                  hdrs, NULL);
@@ -204,9 +206,9 @@ static bp_err_t apply_record(bp_runner_t *r, bp_task_t *t,
                 return BP_ERR_IO;
         }
         if (err)
-                return dead_letter(r, rkm, errstr);
+                return dead_letter(r, rkm, input, errstr);
         if (!key_matches(rkm, ev.freelancer_id))
-                return dead_letter(r, rkm,
+                return dead_letter(r, rkm, input,
                                    "record key is not the event's "
                                    "freelancer_id");
         if (!(fl = bp_task_state(r, t, ev.freelancer_id, errstr,
