@@ -244,24 +244,14 @@ static char *slurp(const char *path) {
         return s;
 }
 
-static void test_decision_log(void **state) {
-        bp_rules_t        *rules = bp_rules_new_default();
-        bp_freelancer_t   *fl    = bp_freelancer_new("f1");
-        bp_badge_events_t  out;
-        bp_decision_log_t *log;
-        bp_event_t         ev;
-        char               path[] = "/tmp/bp_decision_log_XXXXXX", errstr[256];
-        char              *text, *second;
-        int                fd = mkstemp(path);
+/* Invites, profiles and selects f1 at acme (a grant), logs it, then
+ * removes f1 by the platform (a revocation) and logs that. */
+static void grant_then_remove(const bp_rules_t *rules, bp_freelancer_t *fl,
+                              bp_decision_log_t *log) {
+        bp_badge_events_t out;
+        bp_event_t        ev;
 
-        (void)state;
-        assert_true(fd >= 0);
-        close(fd);
-        assert_non_null(rules);
-        assert_non_null(fl);
         assert_int_equal(bp_badge_events_init(&out), BP_OK);
-        log = bp_decision_log_open(path, errstr, sizeof(errstr));
-        assert_non_null(log);
         memset(&ev, 0, sizeof(ev));
         ev.type                       = BP_EV_INVITATION_SENT;
         ev.event_id                   = "e1";
@@ -292,6 +282,25 @@ static void test_decision_log(void **state) {
         assert_int_equal(bp_decision_log_append(log, rules, fl, &out), BP_OK);
         /* Off is a no-op. */
         assert_int_equal(bp_decision_log_append(NULL, rules, fl, &out), BP_OK);
+        bp_badge_events_destroy(&out);
+}
+
+static void test_decision_log(void **state) {
+        bp_rules_t        *rules = bp_rules_new_default();
+        bp_freelancer_t   *fl    = bp_freelancer_new("f1");
+        bp_decision_log_t *log;
+        char               path[] = "/tmp/bp_decision_log_XXXXXX", errstr[256];
+        char              *text, *second;
+        int                fd = mkstemp(path);
+
+        (void)state;
+        assert_true(fd >= 0);
+        close(fd);
+        assert_non_null(rules);
+        assert_non_null(fl);
+        log = bp_decision_log_open(path, errstr, sizeof(errstr));
+        assert_non_null(log);
+        grant_then_remove(rules, fl, log);
         assert_int_equal(bp_decision_log_close(log), BP_OK);
         text = slurp(path);
         unlink(path);
@@ -314,8 +323,12 @@ static void test_decision_log(void **state) {
                                        "\"topic\":\"t\",\"partition\":0,"
                                        "\"offset\":4000}"));
         assert_string_equal(strchr(second + 1, '\n'), "\n");
+        /* A log that cannot be opened says which file and why. */
+        assert_null(bp_decision_log_open("/nonexistent/dir/log", errstr,
+                                         sizeof(errstr)));
+        assert_string_equal(errstr, "decision log /nonexistent/dir/log: No "
+                                    "such file or directory");
         free(text);
-        bp_badge_events_destroy(&out);
         bp_freelancer_destroy(fl);
         bp_rules_destroy(rules);
 }
