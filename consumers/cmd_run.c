@@ -70,6 +70,7 @@ static void runner_conf(const bp_config_t *conf, bp_runner_conf_t *rc) {
         rc->rules_dir          = conf->rules_dir;
         rc->state_dir          = conf->state_dir;
         rc->registry_url       = conf->schema_registry_url;
+        rc->decision_log       = conf->decision_log;
         rc->guarantee          = conf->guarantee == BP_CONFIG_EXACTLY_ONCE
                                      ? BP_EXACTLY_ONCE
                                      : BP_AT_LEAST_ONCE;
