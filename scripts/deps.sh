@@ -8,7 +8,7 @@ packages=(
   build-essential cmake pkg-config clang clang-format libclang-rt-14-dev
   librdkafka-dev libavro-dev libcmocka-dev liblmdb-dev lmdb-utils
   libyaml-dev libjansson-dev libcurl4-openssl-dev libmicrohttpd-dev
-  kcat valgrind python3 python3-avro python3-confluent-kafka python3-yaml
+  kcat jq valgrind python3 python3-avro python3-confluent-kafka python3-yaml
 )
 
 missing=()
