@@ -11,6 +11,12 @@ packages=(
   kcat jq valgrind python3 python3-avro python3-confluent-kafka python3-yaml
 )
 
+# `deps.sh --list` prints the packages, for .ci/run to install in one go.
+if [ "${1:-}" = "--list" ]; then
+  printf '%s\n' "${packages[@]}"
+  exit 0
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
