@@ -357,6 +357,9 @@ bp_err_t bp_runner_commit(bp_runner_t *r) {
                 if (r->tasks[p] && r->tasks[p]->active)
                         bp_task_after_commit(r->tasks[p], r->cache_max);
         r->stats.batches++;
+        /* At least once: a batch redone after an abort logs its decisions
+         * again; each line carries the deterministic event_id. */
+        bp_decision_log_flush(r->dlog);
         bp_runner_metrics_transaction(
             r->metrics, 1, (double)(bp_runner_now_ms() - t0) / 1000.0);
         /* kafka_ms: changelog, offsets and the transaction's commit (or
@@ -739,6 +742,30 @@ static bp_err_t subscribe(bp_runner_t *r, char *errstr, size_t errstr_size) {
         return BP_OK;
 }
 
+/* The schemas of what this instance writes get their ids now, under the
+ * configured topic names: in registry mode they are registered (a registry
+ * that refuses them stops start-up rather than the first batch), in local
+ * mode they are looked up in the schema map. */
+static bp_err_t register_schemas(bp_runner_t *r, char *errstr,
+                                 size_t errstr_size) {
+        const struct {
+                bp_record_kind_t kind;
+                const char      *topic;
+        } out[] = {
+            {BP_REC_BADGE_GRANTED, r->conf.topic_badge_events},
+            {BP_REC_BADGE_REVOKED, r->conf.topic_badge_events},
+            {BP_REC_FREELANCER_STATE, r->conf.topic_changelog},
+        };
+        size_t   i;
+        bp_err_t err;
+        for (i = 0; i < sizeof(out) / sizeof(*out); i++)
+                if ((err =
+                         bp_codec_register(r->codec, out[i].kind, out[i].topic,
+                                           NULL, errstr, errstr_size)))
+                        return err;
+        return BP_OK;
+}
+
 bp_runner_t *bp_runner_new(const bp_runner_conf_t *conf, char *errstr,
                            size_t errstr_size) {
         bp_runner_t    *r          = calloc(1, sizeof(*r));
@@ -763,10 +790,15 @@ bp_runner_t *bp_runner_new(const bp_runner_conf_t *conf, char *errstr,
         codec_conf.registry_url = conf->registry_url;
         if (!(r->codec = bp_codec_new(&codec_conf, errstr, errstr_size)))
                 goto fail;
+        if (conf->decision_log &&
+            !(r->dlog = bp_decision_log_open(conf->decision_log, errstr,
+                                             errstr_size)))
+                goto fail;
         if (!(r->store =
                   bp_store_open(conf->state_dir, NULL, errstr, errstr_size)))
                 goto fail;
-        if (open_clients(r, errstr, errstr_size) ||
+        if (register_schemas(r, errstr, errstr_size) ||
+            open_clients(r, errstr, errstr_size) ||
             check_topics(r, errstr, errstr_size) ||
             subscribe(r, errstr, errstr_size))
                 goto fail;
@@ -795,5 +827,6 @@ void bp_runner_destroy(bp_runner_t *r) {
         bp_badge_events_destroy(&r->out);
         bp_buf_free(&r->buf);
         bp_runner_metrics_destroy(r->metrics);
+        bp_decision_log_close(r->dlog);
         free(r);
 }
