@@ -768,8 +768,9 @@ static bp_err_t register_schemas(bp_runner_t *r, char *errstr,
 
 bp_runner_t *bp_runner_new(const bp_runner_conf_t *conf, char *errstr,
                            size_t errstr_size) {
-        bp_runner_t    *r          = calloc(1, sizeof(*r));
-        bp_codec_conf_t codec_conf = {0};
+        bp_runner_t       *r          = calloc(1, sizeof(*r));
+        bp_codec_conf_t    codec_conf = {0};
+        bp_store_options_t store_opts = {0};
 
         if (!r) {
                 snprintf(errstr, errstr_size, "out of memory");
@@ -794,8 +795,9 @@ bp_runner_t *bp_runner_new(const bp_runner_conf_t *conf, char *errstr,
             !(r->dlog = bp_decision_log_open(conf->decision_log, errstr,
                                              errstr_size)))
                 goto fail;
-        if (!(r->store =
-                  bp_store_open(conf->state_dir, NULL, errstr, errstr_size)))
+        store_opts.map_size = conf->state_map_size;
+        if (!(r->store = bp_store_open(conf->state_dir, &store_opts, errstr,
+                                       errstr_size)))
                 goto fail;
         if (register_schemas(r, errstr, errstr_size) ||
             open_clients(r, errstr, errstr_size) ||

@@ -48,9 +48,10 @@ typedef struct bp_runner_conf_s {
         const char          *topic_changelog;
         const char          *rules_dir;
         const char          *state_dir;
-        const char          *schema_map;   /* NULL: the default */
-        const char          *registry_url; /* NULL: local schema map */
-        const char          *decision_log; /* NULL: no decision log */
+        size_t               state_map_size; /* bytes; 0: the default */
+        const char          *schema_map;     /* NULL: the default */
+        const char          *registry_url;   /* NULL: local schema map */
+        const char          *decision_log;   /* NULL: no decision log */
         bp_guarantee_t       guarantee;
         int                  commit_interval_ms;
         int                  batch_max_events;

@@ -69,6 +69,7 @@ static void runner_conf(const bp_config_t *conf, bp_runner_conf_t *rc) {
         rc->topic_changelog    = conf->topics.changelog;
         rc->rules_dir          = conf->rules_dir;
         rc->state_dir          = conf->state_dir;
+        rc->state_map_size     = (size_t)conf->state_max_size_mb << 20;
         rc->registry_url       = conf->schema_registry_url;
         rc->decision_log       = conf->decision_log;
         rc->guarantee          = conf->guarantee == BP_CONFIG_EXACTLY_ONCE
