@@ -160,18 +160,21 @@ static bp_err_t produce_changelog(bp_runner_t *r, bp_task_t *t) {
         size_t          i, len;
         bp_err_t        err;
 
+        /* Encoded once into state_enc, kept for store_batch (step 4). */
         for (i = 0; i < t->dirty_cnt; i++) {
                 const bp_freelancer_t *fl = t->dirty[i];
-                bp_buf_reset(&r->buf);
-                if ((err = bp_codec_encode_state(r->codec, fl, &r->buf, errstr,
-                                                 sizeof(errstr)))) {
+                t->dirty_enc[i]           = r->state_enc.len;
+                if ((err = bp_codec_encode_state(r->codec, fl, &r->state_enc,
+                                                 errstr, sizeof(errstr)))) {
                         bp_runner_set_fatal(r, "encode state: %s", errstr);
                         return err;
                 }
+                t->dirty_enc[i + 1] = r->state_enc.len;
                 if ((err = bp_runner_produce(
                          r, r->conf.topic_changelog, t->partition,
                          fl->freelancer_id, strlen(fl->freelancer_id),
-                         r->buf.data, r->buf.len, NULL, NULL)))
+                         r->state_enc.data + t->dirty_enc[i],
+                         r->state_enc.len - t->dirty_enc[i], NULL, NULL)))
                         return err;
         }
         bp_checkpoint_init(&cp);
@@ -290,17 +293,13 @@ static bp_err_t store_batch(bp_runner_t *r) {
                 size_t          i;
                 if (!t || !t->active)
                         continue;
-                for (i = 0; i < t->dirty_cnt && !err; i++) {
-                        const bp_freelancer_t *fl = t->dirty[i];
-                        bp_buf_reset(&r->buf);
-                        err = bp_codec_encode_state(r->codec, fl, &r->buf,
-                                                    errstr, sizeof(errstr));
-                        if (!err)
-                                err = bp_store_batch_put(
-                                    b, t->partition, fl->freelancer_id,
-                                    r->buf.data, r->buf.len, errstr,
-                                    sizeof(errstr));
-                }
+                /* The records produce_changelog encoded for this batch. */
+                for (i = 0; i < t->dirty_cnt && !err; i++)
+                        err = bp_store_batch_put(
+                            b, t->partition, t->dirty[i]->freelancer_id,
+                            r->state_enc.data + t->dirty_enc[i],
+                            t->dirty_enc[i + 1] - t->dirty_enc[i], errstr,
+                            sizeof(errstr));
                 bp_checkpoint_init(&cp);
                 memcpy(cp.input_offsets, t->next, sizeof(cp.input_offsets));
                 cp.changelog_offset = t->changelog_next;
@@ -326,6 +325,7 @@ bp_err_t bp_runner_commit(bp_runner_t *r) {
 
         if (r->batch_events == 0)
                 return BP_OK;
+        bp_buf_reset(&r->state_enc);
         for (p = 0; p < r->partition_cnt && !r->abort_needed; p++)
                 if (r->tasks[p] && r->tasks[p]->active && ++tasks &&
                     produce_changelog(r, r->tasks[p]) != BP_OK)
@@ -828,6 +828,7 @@ void bp_runner_destroy(bp_runner_t *r) {
         bp_rules_destroy(r->rules);
         bp_badge_events_destroy(&r->out);
         bp_buf_free(&r->buf);
+        bp_buf_free(&r->state_enc);
         bp_runner_metrics_destroy(r->metrics);
         bp_decision_log_close(r->dlog);
         free(r);

@@ -40,12 +40,20 @@ typedef struct bp_task_s {
         int64_t fetched[BP_MERGE_INPUTS];
         bool    paused[BP_MERGE_INPUTS];
         /* States touched by the batch in flight, loaded from the store on
-         * first touch; dirty lists the ones the batch changed. */
-        bp_state_map_t   *cache;
-        bp_freelancer_t **dirty;
-        size_t            dirty_cnt;
-        size_t            dirty_cap;
-        bool              active; /* the batch in flight touched it */
+         * first touch; dirty lists the ones the batch changed, in order,
+         * and dirty_set (open addressing over the same pointers,
+         * dirty_set_cap slots, a power of two) answers "already listed?"
+         * in O(1). At commit, dirty_enc[i] .. dirty_enc[i + 1] are the
+         * bytes of dirty[i]'s encoded record in the runner's state_enc,
+         * encoded once for both the changelog and the store. */
+        bp_state_map_t         *cache;
+        bp_freelancer_t       **dirty;
+        size_t                  dirty_cnt;
+        size_t                  dirty_cap;
+        const bp_freelancer_t **dirty_set;
+        size_t                  dirty_set_cap;
+        size_t                 *dirty_enc;
+        bool                    active; /* the batch in flight touched it */
         /* Next changelog offset after this task's last __offsets record,
          * learnt from its delivery report; -1 while unknown. */
         int64_t changelog_next;
@@ -68,6 +76,7 @@ struct bp_runner_s {
         int64_t           batch_started_ms;
         bp_badge_events_t out;
         bp_buf_t          buf;
+        bp_buf_t          state_enc; /* the batch's encoded states */
         bp_runner_stats_t stats;
         /* Set from delivery reports and error callbacks (librdkafka's
          * threads call them only through rd_kafka_poll on this thread). */

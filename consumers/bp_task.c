@@ -9,6 +9,7 @@
  * fault: the batch is rewound and retried rather than dead-lettered.
  */
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,16 +46,26 @@ void bp_task_destroy(bp_task_t *t) {
         bp_merge_destroy(t->merge, message_free);
         bp_state_map_destroy(t->cache);
         free(t->dirty);
+        free(t->dirty_set);
+        free(t->dirty_enc);
         free(t);
+}
+
+/* Empties the dirty list and its set (the set only where it was used). */
+static void clear_dirty(bp_task_t *t) {
+        if (t->dirty_cnt > 0)
+                memset(t->dirty_set, 0,
+                       t->dirty_set_cap * sizeof(*t->dirty_set));
+        t->dirty_cnt = 0;
 }
 
 /* Forgets the states of the batch: they are reloaded from the store,
  * which holds exactly what the last commit left. */
 static void drop_cache(bp_task_t *t) {
         bp_state_map_destroy(t->cache);
-        t->cache     = bp_state_map_new();
-        t->dirty_cnt = 0;
-        t->active    = false;
+        t->cache  = bp_state_map_new();
+        t->active = false;
+        clear_dirty(t);
 }
 
 void bp_task_rewind(bp_task_t *t) {
@@ -66,8 +77,8 @@ void bp_task_rewind(bp_task_t *t) {
 
 void bp_task_after_commit(bp_task_t *t, size_t cache_max) {
         memcpy(t->committed, t->next, sizeof(t->committed));
-        t->dirty_cnt = 0;
-        t->active    = false;
+        t->active = false;
+        clear_dirty(t);
         /* The cached states are exactly what was committed, so they stay
          * valid for the next batch, up to a bound on memory. */
         if (bp_state_map_count(t->cache) > cache_max)
@@ -102,21 +113,55 @@ bp_freelancer_t *bp_task_state(bp_runner_t *r, bp_task_t *t,
         return fl;
 }
 
+/* Slot of pointer p in a table of mask + 1 slots (Fibonacci hashing:
+ * allocations are aligned, so the low bits alone would cluster). */
+static size_t ptr_slot(const void *p, size_t mask) {
+        uint64_t h = (uint64_t)(uintptr_t)p * 0x9E3779B97F4A7C15ULL;
+        return (size_t)(h >> 32) & mask;
+}
+
+/* Doubles the dirty set (at least 512 slots) and re-inserts the list. */
+static bp_err_t grow_dirty_set(bp_task_t *t) {
+        size_t cap = t->dirty_set_cap ? t->dirty_set_cap * 2 : 512;
+        const bp_freelancer_t **set = calloc(cap, sizeof(*set));
+        size_t                  i, j;
+        if (!set)
+                return BP_ERR_NOMEM;
+        for (i = 0; i < t->dirty_cnt; i++) {
+                for (j = ptr_slot(t->dirty[i], cap - 1); set[j];
+                     j = (j + 1) & (cap - 1))
+                        ;
+                set[j] = t->dirty[i];
+        }
+        free(t->dirty_set);
+        t->dirty_set     = set;
+        t->dirty_set_cap = cap;
+        return BP_OK;
+}
+
 bp_err_t bp_task_mark_dirty(bp_task_t *t, bp_freelancer_t *fl) {
         size_t i;
-        /* Batches touch few states many times: a linear scan of the dirty
-         * list from the end finds repeats fast enough. */
-        for (i = t->dirty_cnt; i > 0; i--)
-                if (t->dirty[i - 1] == fl)
+
+        /* At most half full, so that probes stay short. */
+        if (2 * (t->dirty_cnt + 1) > t->dirty_set_cap && grow_dirty_set(t))
+                return BP_ERR_NOMEM;
+        for (i = ptr_slot(fl, t->dirty_set_cap - 1); t->dirty_set[i];
+             i = (i + 1) & (t->dirty_set_cap - 1))
+                if (t->dirty_set[i] == fl)
                         return BP_OK;
         if (t->dirty_cnt == t->dirty_cap) {
                 size_t            cap = t->dirty_cap ? t->dirty_cap * 2 : 256;
                 bp_freelancer_t **d   = realloc(t->dirty, cap * sizeof(*d));
+                size_t           *e;
                 if (!d)
                         return BP_ERR_NOMEM;
-                t->dirty     = d;
+                t->dirty = d;
+                if (!(e = realloc(t->dirty_enc, (cap + 1) * sizeof(*e))))
+                        return BP_ERR_NOMEM;
+                t->dirty_enc = e;
                 t->dirty_cap = cap;
         }
+        t->dirty_set[i]          = fl;
         t->dirty[t->dirty_cnt++] = fl;
         return BP_OK;
 }
