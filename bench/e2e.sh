@@ -61,15 +61,7 @@ inputs=(profile-updated contract-completed invitation-sent partner-decision)
 [ -x "$bp" ] || scripts/build.sh "$build"
 command -v kcat >/dev/null || { echo "e2e: kcat is not installed" >&2; exit 1; }
 
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-        local p
-        for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
-        rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+. bench/bench_lib.sh
 
 # Every topic any step uses, created up front with P partitions (a topic
 # the mock creates on first use gets 4, and the changelog must match the
@@ -83,13 +75,7 @@ for m in eos alo python; do
         for t in "${inputs[@]}"; do topics+=("lat-$m.$t"); done
         topics+=("lat-$m-badges" "lat-$m-changelog")
 done
-"$bp" mock-cluster --brokers 1 --partitions "$partitions" \
-        --topics "$(IFS=,; echo "${topics[*]}")" >"$tmp/mc.out" 2>"$tmp/mc.err" &
-mc_pid=$!
-pids+=("$mc_pid")
-for _ in $(seq 100); do [ -s "$tmp/mc.out" ] && break; sleep 0.1; done
-bootstrap=$(head -n 1 "$tmp/mc.out")
-[ -n "$bootstrap" ] || { cat "$tmp/mc.err" >&2; exit 1; }
+start_cluster --partitions "$partitions" --topics "$(IFS=,; echo "${topics[*]}")"
 
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -r)"
 echo "== load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
