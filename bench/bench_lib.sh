@@ -9,7 +9,9 @@ tmp=$(mktemp -d)
 pids=()
 bench_cleanup() {
         local p
-        for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+        for p in "${pids[@]}"; do
+                { kill -KILL "$p" && wait "$p"; } 2>/dev/null || true
+        done
         rm -rf "$tmp"
 }
 trap bench_cleanup EXIT
