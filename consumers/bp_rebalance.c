@@ -135,6 +135,9 @@ static void revoke(bp_runner_t *r, rd_kafka_t *rk,
                 bp_runner_abort(r);
         else
                 bp_runner_commit(r);
+        /* A revoked task's queued states go to the store before it goes:
+         * the partition may come back here (warm start) or elsewhere. */
+        bp_runner_store_flush(r);
         for (i = 0; i < parts->cnt; i++) {
                 int32_t    p = parts->elems[i].partition;
                 bp_task_t *t =

@@ -260,6 +260,10 @@ void bp_runner_abort(bp_runner_t *r) {
         if (r->in_txn && r->conf.guarantee == BP_EXACTLY_ONCE &&
             txn_call(r, "abort_transaction", abort_txn) != BP_KAFKA_OK)
                 return; /* fatal: the loop stops */
+        /* The queued batches were committed: store them before the tasks
+         * reload their states from the store. */
+        if (bp_runner_store_flush(r))
+                return; /* fatal: the loop stops */
         for (p = 0; p < r->partition_cnt; p++) {
                 if (!r->tasks[p])
                         continue;
@@ -276,46 +280,19 @@ void bp_runner_abort(bp_runner_t *r) {
                (unsigned long long)r->stats.aborted);
 }
 
-/* Step 4 of the protocol: the committed batch's states and checkpoints,
- * in one LMDB transaction. */
-static bp_err_t store_batch(bp_runner_t *r) {
-        char              errstr[512];
-        bp_store_batch_t *b =
-            bp_store_batch_begin(r->store, errstr, sizeof(errstr));
-        int      p;
-        bp_err_t err = BP_OK;
-
-        if (!b)
-                goto fail;
-        for (p = 0; p < r->partition_cnt && !err; p++) {
-                bp_task_t      *t = r->tasks[p];
-                bp_checkpoint_t cp;
-                size_t          i;
-                if (!t || !t->active)
-                        continue;
-                /* The records produce_changelog encoded for this batch. */
-                for (i = 0; i < t->dirty_cnt && !err; i++)
-                        err = bp_store_batch_put(
-                            b, t->partition, t->dirty[i]->freelancer_id,
-                            r->state_enc.data + t->dirty_enc[i],
-                            t->dirty_enc[i + 1] - t->dirty_enc[i], errstr,
-                            sizeof(errstr));
-                bp_checkpoint_init(&cp);
-                memcpy(cp.input_offsets, t->next, sizeof(cp.input_offsets));
-                cp.changelog_offset = t->changelog_next;
-                snprintf(cp.rules_version, sizeof(cp.rules_version), "%s",
-                         t->rules_version);
-                if (!err)
-                        err = bp_store_batch_set_checkpoint(
-                            b, t->partition, &cp, errstr, sizeof(errstr));
-        }
-        if (err)
-                bp_store_batch_abort(b);
-        else if (!bp_store_batch_commit(b, errstr, sizeof(errstr)))
-                return BP_OK; /* commit frees the batch, failed or not */
-fail:
-        bp_runner_set_fatal(r, "state store: %s", errstr);
-        return BP_ERR_STATE;
+/* Is a store flush due after this commit: its period is over, the queue
+ * is large, or a task is about to drop its cache (its states must be in
+ * the store before it reloads them from there)? */
+static bool flush_due(const bp_runner_t *r) {
+        int p;
+        if (bp_runner_now_ms() - r->last_flush_ms >= BP_STORE_FLUSH_MS ||
+            r->pending.len >= BP_STORE_PENDING_MAX)
+                return true;
+        for (p = 0; p < r->partition_cnt; p++)
+                if (r->tasks[p] && r->tasks[p]->active &&
+                    bp_state_map_count(r->tasks[p]->cache) > r->cache_max)
+                        return true;
+        return false;
 }
 
 bp_err_t bp_runner_commit(bp_runner_t *r) {
@@ -351,7 +328,9 @@ bp_err_t bp_runner_commit(bp_runner_t *r) {
         }
         r->in_txn = false;
         t_txn     = bp_runner_now_ms();
-        if (store_batch(r))
+        /* Step 4, batched over commits (bp_runner_store.c). */
+        if (bp_runner_store_queue(r) ||
+            (flush_due(r) && bp_runner_store_flush(r)))
                 return BP_ERR_STATE;
         for (p = 0; p < r->partition_cnt; p++)
                 if (r->tasks[p] && r->tasks[p]->active)
@@ -562,6 +541,9 @@ static bp_err_t turn(bp_runner_t *r) {
                 r->conf.commit_interval_ms &&
             (err = bp_runner_commit(r)))
                 return err;
+        if (bp_runner_now_ms() - r->last_flush_ms >= BP_STORE_FLUSH_MS &&
+            (err = bp_runner_store_flush(r)))
+                return err;
         log_stats(r);
         if (r->conf.metrics && r->conf.stats_interval_ms > 0 &&
             bp_runner_now_ms() - r->last_gauges_ms >=
@@ -594,6 +576,8 @@ bp_err_t bp_runner_run(bp_runner_t *r, volatile sig_atomic_t *stop,
         }
         if (!err)
                 err = bp_runner_commit(r);
+        if (!err)
+                err = bp_runner_store_flush(r);
         /* Leaving the group revokes the partitions; the rebalance callback
          * commits (nothing left) and drops the tasks. */
         if (!r->fatal)
@@ -829,6 +813,8 @@ void bp_runner_destroy(bp_runner_t *r) {
         bp_badge_events_destroy(&r->out);
         bp_buf_free(&r->buf);
         bp_buf_free(&r->state_enc);
+        bp_buf_free(&r->pending);
+        free(r->pending_recs);
         bp_runner_metrics_destroy(r->metrics);
         bp_decision_log_close(r->dlog);
         free(r);

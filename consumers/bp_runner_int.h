@@ -27,6 +27,23 @@
 /** Key of the changelog record that closes a batch of a task. */
 #define BP_OFFSETS_KEY "__offsets"
 
+/** Longest time a committed batch waits for the state store
+ *  (bp_runner_store.c): one LMDB transaction per this period, not per
+ *  Kafka transaction. */
+#define BP_STORE_FLUSH_MS 1000
+
+/** Bytes of queued states past which the store is flushed early. */
+#define BP_STORE_PENDING_MAX ((size_t)32 << 20)
+
+/** A state record committed to Kafka and not yet to the store: its id
+ *  (NUL-terminated) and value are bytes of bp_runner_t.pending. */
+typedef struct bp_pending_rec_s {
+        int32_t partition;
+        size_t  id_off;
+        size_t  val_off;
+        size_t  val_len;
+} bp_pending_rec_t;
+
 /** Partition p of the four input topics, and its state. */
 typedef struct bp_task_s {
         int32_t     partition;
@@ -58,6 +75,10 @@ typedef struct bp_task_s {
          * learnt from its delivery report; -1 while unknown. */
         int64_t changelog_next;
         bool    needs_reevaluation; /* rules changed since the last run */
+        /* A committed batch awaits the store; pending_cp is the
+         * checkpoint of the last such batch (bp_runner_store.c). */
+        bool            store_pending;
+        bp_checkpoint_t pending_cp;
         /* rules_version the stored state was evaluated under. */
         char rules_version[BP_CHECKPOINT_RULES_VERSION_SIZE];
 } bp_task_t;
@@ -77,18 +98,24 @@ struct bp_runner_s {
         bp_badge_events_t out;
         bp_buf_t          buf;
         bp_buf_t          state_enc; /* the batch's encoded states */
+        /* Committed batches not yet in the store (bp_runner_store.c). */
+        bp_buf_t          pending;
+        bp_pending_rec_t *pending_recs;
+        size_t            pending_cnt;
+        size_t            pending_cap;
+        int64_t           last_flush_ms;
         bp_runner_stats_t stats;
         /* Set from delivery reports and error callbacks (librdkafka's
          * threads call them only through rd_kafka_poll on this thread). */
-        bool   abort_needed;
-        bool   fatal;
-        char   fatal_reason[512];
-        size_t cache_max; /* states kept across batches per task */
+        bool                 abort_needed;
+        bool                 fatal;
+        char                 fatal_reason[512];
         bp_runner_metrics_t *metrics;
-        bp_decision_log_t   *dlog;           /* NULL: off */
-        int64_t              last_gauges_ms; /* metrics gauges last read */
-        int64_t              last_stats_ms;
-        uint64_t             last_stats_applied;
+        bp_decision_log_t   *dlog; /* NULL: off */
+        size_t   cache_max;        /* states kept across batches per task */
+        int64_t  last_gauges_ms;   /* metrics gauges last read */
+        int64_t  last_stats_ms;
+        uint64_t last_stats_applied;
 };
 
 /* bp_runner.c */
@@ -114,6 +141,16 @@ bp_err_t bp_runner_produce(bp_runner_t *r, const char *topic, int32_t partition,
 /** Logs error (when not NULL) as a warning naming the call, and destroys
  *  it: for calls whose failure is reported but not acted on. */
 void bp_runner_log_error(const char *call, rd_kafka_error_t *error);
+
+/* bp_runner_store.c */
+/** Queues the states and checkpoints of the batch just committed to
+ *  Kafka for the next store flush. BP_ERR_STATE (fatal) on ENOMEM. */
+bp_err_t bp_runner_store_queue(bp_runner_t *r);
+/** Writes everything queued, and the checkpoints, in one LMDB
+ *  transaction. Call before anything reads the store for a state a task
+ *  may have cached (cache drop, rewind, revoke, re-evaluation) and at
+ *  stop. BP_ERR_STATE (fatal, set on r) on failure. */
+bp_err_t bp_runner_store_flush(bp_runner_t *r);
 
 /* bp_runner_tuning.c */
 /** Sets the librdkafka defaults this workload wants on conf, for the

@@ -348,7 +348,8 @@ bp_err_t bp_task_reevaluate(bp_runner_t *r, bp_task_t *t) {
         reeval_t re;
         bp_err_t err;
 
-        if ((err = bp_runner_begin(r)))
+        /* It reads every state from the store: queued ones first. */
+        if ((err = bp_runner_store_flush(r)) || (err = bp_runner_begin(r)))
                 return err;
         memset(&re, 0, sizeof(re));
         re.r               = r;
