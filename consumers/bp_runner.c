@@ -773,7 +773,8 @@ bp_runner_t *bp_runner_new(const bp_runner_conf_t *conf, char *errstr,
                 goto fail;
         codec_conf.schema_map   = conf->schema_map;
         codec_conf.registry_url = conf->registry_url;
-        if (!(r->codec = bp_codec_new(&codec_conf, errstr, errstr_size)))
+        if (!(r->codec = bp_codec_new(&codec_conf, errstr, errstr_size)) ||
+            !(r->state_codec = bp_codec_new(&codec_conf, errstr, errstr_size)))
                 goto fail;
         if (conf->decision_log &&
             !(r->dlog = bp_decision_log_open(conf->decision_log, errstr,
@@ -809,6 +810,7 @@ void bp_runner_destroy(bp_runner_t *r) {
         free(r->tasks);
         bp_store_close(r->store);
         bp_codec_destroy(r->codec);
+        bp_codec_destroy(r->state_codec);
         bp_rules_destroy(r->rules);
         bp_badge_events_destroy(&r->out);
         bp_buf_free(&r->buf);

@@ -84,10 +84,17 @@ typedef struct bp_task_s {
 } bp_task_t;
 
 struct bp_runner_s {
-        bp_runner_conf_t  conf;
-        rd_kafka_t       *consumer;
-        rd_kafka_t       *producer;
-        bp_codec_t       *codec;
+        bp_runner_conf_t conf;
+        rd_kafka_t      *consumer;
+        rd_kafka_t      *producer;
+        bp_codec_t      *codec;
+        /* Decodes stored states only. A decoded event's strings are
+         * borrowed from its codec until that codec's next decode, and a
+         * state is loaded (and decoded) between decoding an event and
+         * applying it: with one codec the state's decode overwrote the
+         * event's strings (cause.event_id of published badge events came
+         * out as garbage after a restart or a cache miss). */
+        bp_codec_t       *state_codec;
         bp_store_t       *store;
         bp_rules_t       *rules;
         bp_task_t       **tasks; /* by partition, NULL if not assigned */

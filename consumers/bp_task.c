@@ -101,8 +101,8 @@ bp_freelancer_t *bp_task_state(bp_runner_t *r, bp_task_t *t,
                 return bp_state_map_get(t->cache, freelancer_id);
         if (err)
                 return NULL;
-        err =
-            bp_codec_decode_state(r->codec, val, len, &fl, errstr, errstr_size);
+        err = bp_codec_decode_state(r->state_codec, val, len, &fl, errstr,
+                                    errstr_size);
         bp_store_get_done(r->store);
         if (err)
                 return NULL;
@@ -319,7 +319,7 @@ static int reevaluate_one(const char *freelancer_id, const void *val,
         bool             changed = false;
 
         (void)freelancer_id;
-        if (bp_codec_decode_state(re->r->codec, val, len, &fl, errstr,
+        if (bp_codec_decode_state(re->r->state_codec, val, len, &fl, errstr,
                                   sizeof(errstr))) {
                 bp_runner_set_fatal(re->r, "stored state of %s: %s",
                                     freelancer_id, errstr);
