@@ -47,9 +47,8 @@ bp_err_t bp_runner_store_queue(bp_runner_t *r) {
                         size_t           len = t->dirty_enc[i + 1] - off;
                         bp_pending_rec_t rec;
                         if (r->pending_cnt == r->pending_cap) {
-                                size_t cap = r->pending_cap
-                                                 ? r->pending_cap * 2
-                                                 : 4096;
+                                size_t cap =
+                                    r->pending_cap ? r->pending_cap * 2 : 4096;
                                 bp_pending_rec_t *recs = realloc(
                                     r->pending_recs, cap * sizeof(*recs));
                                 if (!recs)
@@ -103,11 +102,11 @@ bp_err_t bp_runner_store_flush(bp_runner_t *r) {
         /* In commit order: a state queued twice ends with its later value. */
         for (i = 0; i < r->pending_cnt && !err; i++) {
                 const bp_pending_rec_t *rec = &r->pending_recs[i];
-                err = bp_store_batch_put(
-                    b, rec->partition,
-                    (const char *)r->pending.data + rec->id_off,
-                    r->pending.data + rec->val_off, rec->val_len, errstr,
-                    sizeof(errstr));
+                err = bp_store_batch_put(b, rec->partition,
+                                         (const char *)r->pending.data +
+                                             rec->id_off,
+                                         r->pending.data + rec->val_off,
+                                         rec->val_len, errstr, sizeof(errstr));
         }
         for (p = 0; p < r->partition_cnt && !err; p++) {
                 bp_task_t *t = r->tasks[p];
