@@ -61,6 +61,7 @@ typedef struct bp_config_s {
         bp_config_guarantee_t guarantee;           /* processing.guarantee */
         int                   commit_interval_ms;  /* commit.interval.ms */
         int                   batch_max_events;    /* batch.max.events */
+        int                   state_cache_max;     /* state.cache.max */
         int                   stats_interval_ms;   /* 0: off */
         int                   state_max_size_mb;   /* state.max.size.mb */
         const char           *schema_registry_url; /* NULL: local map */

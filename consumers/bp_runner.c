@@ -51,6 +51,7 @@ void bp_runner_conf_defaults(bp_runner_conf_t *c) {
          * messages and their fetch buffers: most of the memory. */
         c->merge_queue_max       = 2048;
         c->log_stats_interval_ms = 10000;
+        c->state_cache_max       = 50000;
 }
 
 void bp_runner_set_fatal(bp_runner_t *r, const char *fmt, ...) {
@@ -280,17 +281,28 @@ void bp_runner_abort(bp_runner_t *r) {
                (unsigned long long)r->stats.aborted);
 }
 
+/* The states each task may keep between batches: state.cache.max shared
+ * evenly by the assigned tasks, so that memory does not grow with the
+ * number of partitions an instance is given. */
+static size_t task_cache_max(const bp_runner_t *r) {
+        int p, tasks = 0;
+        for (p = 0; p < r->partition_cnt; p++)
+                tasks += r->tasks[p] != NULL;
+        return r->conf.state_cache_max / (size_t)(tasks ? tasks : 1);
+}
+
 /* Is a store flush due after this commit: its period is over, the queue
  * is large, or a task is about to drop its cache (its states must be in
  * the store before it reloads them from there)? */
 static bool flush_due(const bp_runner_t *r) {
-        int p;
+        size_t cache_max = task_cache_max(r);
+        int    p;
         if (bp_runner_now_ms() - r->last_flush_ms >= BP_STORE_FLUSH_MS ||
             r->pending.len >= BP_STORE_PENDING_MAX)
                 return true;
         for (p = 0; p < r->partition_cnt; p++)
                 if (r->tasks[p] && r->tasks[p]->active &&
-                    bp_state_map_count(r->tasks[p]->cache) > r->cache_max)
+                    bp_state_map_count(r->tasks[p]->cache) > cache_max)
                         return true;
         return false;
 }
@@ -334,7 +346,7 @@ bp_err_t bp_runner_commit(bp_runner_t *r) {
                 return BP_ERR_STATE;
         for (p = 0; p < r->partition_cnt; p++)
                 if (r->tasks[p] && r->tasks[p]->active)
-                        bp_task_after_commit(r->tasks[p], r->cache_max);
+                        bp_task_after_commit(r->tasks[p], task_cache_max(r));
         r->stats.batches++;
         /* At least once: a batch redone after an abort logs its decisions
          * again; each line carries the deterministic event_id. */
@@ -760,8 +772,7 @@ bp_runner_t *bp_runner_new(const bp_runner_conf_t *conf, char *errstr,
                 snprintf(errstr, errstr_size, "out of memory");
                 return NULL;
         }
-        r->conf      = *conf;
-        r->cache_max = 100000;
+        r->conf = *conf;
         if (bp_badge_events_init(&r->out) != BP_OK ||
             !(r->metrics =
                   bp_runner_metrics_new(conf->metrics, conf->topics))) {

@@ -55,8 +55,10 @@ typedef struct bp_runner_conf_s {
         bp_guarantee_t       guarantee;
         int                  commit_interval_ms;
         int                  batch_max_events;
-        int                  merge_queue_max; /* records queued per input */
-        int                  log_stats_interval_ms;
+        /* States cached between batches over all tasks (bp_task.c). */
+        size_t state_cache_max;
+        int    merge_queue_max; /* records queued per input */
+        int    log_stats_interval_ms;
         /* Read gauges (consumer lag, state size) every N ms; 0: off. */
         int stats_interval_ms;
         /* Where to count (NULL: no metrics) and the HTTP server whose

@@ -33,7 +33,7 @@
 #define BP_STORE_FLUSH_MS 1000
 
 /** Bytes of queued states past which the store is flushed early. */
-#define BP_STORE_PENDING_MAX ((size_t)32 << 20)
+#define BP_STORE_PENDING_MAX ((size_t)16 << 20)
 
 /** A state record committed to Kafka and not yet to the store: its id
  *  (NUL-terminated) and value are bytes of bp_runner_t.pending. */
@@ -118,11 +118,10 @@ struct bp_runner_s {
         bool                 fatal;
         char                 fatal_reason[512];
         bp_runner_metrics_t *metrics;
-        bp_decision_log_t   *dlog; /* NULL: off */
-        size_t   cache_max;        /* states kept across batches per task */
-        int64_t  last_gauges_ms;   /* metrics gauges last read */
-        int64_t  last_stats_ms;
-        uint64_t last_stats_applied;
+        bp_decision_log_t   *dlog;           /* NULL: off */
+        int64_t              last_gauges_ms; /* metrics gauges last read */
+        int64_t              last_stats_ms;
+        uint64_t             last_stats_applied;
 };
 
 /* bp_runner.c */

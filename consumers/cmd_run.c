@@ -77,6 +77,7 @@ static void runner_conf(const bp_config_t *conf, bp_runner_conf_t *rc) {
                                      : BP_AT_LEAST_ONCE;
         rc->commit_interval_ms = conf->commit_interval_ms;
         rc->batch_max_events   = conf->batch_max_events;
+        rc->state_cache_max    = (size_t)conf->state_cache_max;
         if (conf->stats_interval_ms > 0)
                 rc->log_stats_interval_ms = conf->stats_interval_ms;
         rc->stats_interval_ms = conf->stats_interval_ms;
