@@ -5,6 +5,11 @@
 # and $tmp removed, however the script ends.
 # start_cluster ARGS... starts `$bp mock-cluster --brokers 1 ARGS` and sets
 #                       $bootstrap (waits at most 10 s).
+# watch_service PID LOG N waits until LOG (badgeproc or python_service.py,
+#                       see e2e_stats.py) shows N committed input events,
+#                       sampling PID's RssAnon; sets peak_anon_kb and hwm_kb
+#                       (VmHWM), then stops PID with SIGTERM.
+PY=/usr/bin/python3 # Debian's, which has confluent_kafka and avro
 tmp=$(mktemp -d)
 pids=()
 bench_cleanup() {
@@ -24,3 +29,19 @@ start_cluster() {
         bootstrap=$(head -n 1 "$tmp/mc.out")
         [ -n "$bootstrap" ] || { cat "$tmp/mc.err" >&2; exit 1; }
 }
+
+watch_service() {
+        local pid=$1 log=$2 want=$3 deadline=$((SECONDS + 600)) kb
+        peak_anon_kb=0
+        while ! $PY bench/e2e_stats.py done "$log" "$want"; do
+                kill -0 "$pid" 2>/dev/null || { tail -5 "$log" >&2; return 1; }
+                [ $SECONDS -lt $deadline ] || { echo "e2e: timeout" >&2; return 1; }
+                kb=$(awk '/^RssAnon:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+                [ "${kb:-0}" -gt "$peak_anon_kb" ] && peak_anon_kb=$kb
+                sleep 0.2
+        done
+        hwm_kb=$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status")
+        kill -TERM "$pid"
+        wait "$pid" || true
+}
+

@@ -54,7 +54,6 @@ while getopts "b:n:f:p:r:R:s:xCL" opt; do
         *) sed -n '2,/^set -e/p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
         esac
 done
-PY=/usr/bin/python3 # Debian's, which has confluent_kafka and avro
 bp=$build/badgeproc
 rules=tests/data/rules-gen
 inputs=(profile-updated contract-completed invitation-sent partner-decision)
@@ -88,23 +87,6 @@ echo "== $events events, $freelancers freelancers, 5 partners, $partitions parti
 topic_count() {
         kcat -C -b "$bootstrap" -t "$1" -o -1 -e -q -f '%o\n' 2>/dev/null |
                 awk '{s += $1 + 1} END {print s + 0}'
-}
-
-# Waits for LOG to show EVENTS committed input events while PID lives,
-# sampling RssAnon; sets peak_anon_kb and hwm_kb, then stops PID.
-watch_service() {
-        local pid=$1 log=$2 want=$3 deadline=$((SECONDS + 600)) kb
-        peak_anon_kb=0
-        while ! $PY bench/e2e_stats.py done "$log" "$want"; do
-                kill -0 "$pid" 2>/dev/null || { tail -5 "$log" >&2; return 1; }
-                [ $SECONDS -lt $deadline ] || { echo "e2e: timeout" >&2; return 1; }
-                kb=$(awk '/^RssAnon:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
-                [ "${kb:-0}" -gt "$peak_anon_kb" ] && peak_anon_kb=$kb
-                sleep 0.2
-        done
-        hwm_kb=$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status")
-        kill -TERM "$pid"
-        wait "$pid" || true
 }
 
 # badgeproc run with the round's own group, state, changelog and outputs;
