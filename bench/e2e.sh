@@ -33,13 +33,15 @@
 # Usage: bench/e2e.sh [-b build-dir] [-n events] [-f freelancers]
 #                     [-p partitions] [-r rounds] [-R rate] [-s seconds]
 #                     [-x] (skip python) [-C] (skip callgrind)
-#                     [-L] (skip latency)
+#                     [-L] (skip latency) [-S key=value] (a --set for
+#                     every badgeproc run, repeatable)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build=build events=1000000 freelancers=100000 partitions=12 rounds=3
 rate=10000 seconds=30 with_python=1 with_callgrind=1 with_latency=1
-while getopts "b:n:f:p:r:R:s:xCL" opt; do
+run_sets=()
+while getopts "b:n:f:p:r:R:s:xCLS:" opt; do
         case $opt in
         b) build=$OPTARG ;;
         n) events=$OPTARG ;;
@@ -51,6 +53,7 @@ while getopts "b:n:f:p:r:R:s:xCL" opt; do
         x) with_python=0 ;;
         C) with_callgrind=0 ;;
         L) with_latency=0 ;;
+        S) run_sets+=(--set "$OPTARG") ;;
         *) sed -n '2,/^set -e/p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
         esac
 done
@@ -101,7 +104,8 @@ start_badgeproc() {
                 --set rules.dir="$rules" --set state.dir="$tmp/state-$tag" \
                 --set processing.guarantee="$guarantee" \
                 --set metrics.listen=off --set log.level=debug \
-                --set stats.interval.ms=60000 "$@" 2>"$tmp/$tag.log" &
+                --set stats.interval.ms=60000 "${run_sets[@]}" "$@" \
+                2>"$tmp/$tag.log" &
         svc_pid=$!
         pids+=("$svc_pid")
 }

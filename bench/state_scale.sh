@@ -15,14 +15,17 @@
 # VmHWM (which does count mapped store pages), and data.mdb per freelancer
 # as generated and after the run.
 #
-# Usage: bench/state_scale.sh [-b build-dir] [-n events] [SIZES...]
+# Usage: bench/state_scale.sh [-b build-dir] [-n events] [-S key=value]...
+#        [SIZES...]   (-S: a --set for badgeproc run, repeatable)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=build events=1000000
-while getopts "b:n:" opt; do
+run_sets=()
+while getopts "b:n:S:" opt; do
         case $opt in
         b) build=$OPTARG ;;
         n) events=$OPTARG ;;
+        S) run_sets+=(--set "$OPTARG") ;;
         *) sed -n '2,/^set -e/p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
         esac
 done
@@ -58,7 +61,8 @@ for s in "${sizes[@]}"; do
                 --set topics.badge_events="s$s-badges" \
                 --set topics.changelog="s$s-changelog" --set topics.dlq="s$s-dlq" \
                 --set metrics.listen=off --set log.level=debug \
-                --set stats.interval.ms=60000 2>"$tmp/run-$s.log" &
+                --set stats.interval.ms=60000 "${run_sets[@]}" \
+                2>"$tmp/run-$s.log" &
         pid=$!
         pids+=("$pid")
         watch_service "$pid" "$tmp/run-$s.log" "$events"
