@@ -146,44 +146,6 @@ bp_err_t bp_runner_begin(bp_runner_t *r) {
         return BP_OK;
 }
 
-/* The __offsets record and the changed states of one task, to the
- * changelog partition of the same number, inside the transaction. */
-static bp_err_t produce_changelog(bp_runner_t *r, bp_task_t *t) {
-        char            errstr[512];
-        uint8_t         cpbuf[BP_CHECKPOINT_ENCODED_MAX];
-        bp_checkpoint_t cp;
-        size_t          i, len;
-        bp_err_t        err;
-
-        for (i = 0; i < t->dirty_cnt; i++) {
-                const bp_freelancer_t *fl = t->dirty[i];
-                bp_buf_reset(&r->buf);
-                if ((err = bp_codec_encode_state(r->codec, fl, &r->buf, errstr,
-                                                 sizeof(errstr)))) {
-                        bp_runner_set_fatal(r, "encode state: %s", errstr);
-                        return err;
-                }
-                if ((err = bp_runner_produce(
-                         r, r->conf.topic_changelog, t->partition,
-                         fl->freelancer_id, strlen(fl->freelancer_id),
-                         r->buf.data, r->buf.len, NULL, NULL)))
-                        return err;
-        }
-        bp_checkpoint_init(&cp);
-        memcpy(cp.input_offsets, t->next, sizeof(cp.input_offsets));
-        snprintf(cp.rules_version, sizeof(cp.rules_version), "%s",
-                 t->rules_version);
-        if ((err = bp_checkpoint_encode(&cp, cpbuf, sizeof(cpbuf), &len, errstr,
-                                        sizeof(errstr)))) {
-                bp_runner_set_fatal(r, "encode offsets: %s", errstr);
-                return err;
-        }
-        t->changelog_next = -1;
-        return bp_runner_produce(r, r->conf.topic_changelog, t->partition,
-                                 BP_OFFSETS_KEY, strlen(BP_OFFSETS_KEY), cpbuf,
-                                 len, NULL, t);
-}
-
 /* The input offsets of the active tasks, for send_offsets_to_transaction
  * (they let the group see progress; recovery does not depend on them). */
 static rd_kafka_topic_partition_list_t *batch_offsets(bp_runner_t *r) {
@@ -253,7 +215,9 @@ void bp_runner_abort(bp_runner_t *r) {
             txn_call(r, "abort_transaction", abort_txn) != BP_KAFKA_OK)
                 return; /* fatal: the loop stops */
         for (p = 0; p < r->partition_cnt; p++) {
-                if (!r->tasks[p])
+                /* A restoring task has nothing in flight, and its inputs
+                 * wait for the restore's offsets. */
+                if (!r->tasks[p] || r->tasks[p]->restore)
                         continue;
                 bp_task_rewind(r->tasks[p]);
                 bp_rebalance_seek_committed(r, r->tasks[p]);
@@ -321,10 +285,8 @@ bp_err_t bp_runner_commit(bp_runner_t *r) {
 
         if (r->batch_events == 0)
                 return BP_OK;
-        for (p = 0; p < r->partition_cnt && !r->abort_needed; p++)
-                if (r->tasks[p] && r->tasks[p]->active && ++tasks &&
-                    produce_changelog(r, r->tasks[p]) != BP_OK)
-                        break;
+        if (!r->abort_needed)
+                bp_changelog_produce(r, &tasks);
         if (r->fatal)
                 return BP_ERR_KAFKA;
         if (r->conf.guarantee == BP_EXACTLY_ONCE) {
@@ -378,6 +340,10 @@ static void route(bp_runner_t *r, rd_kafka_message_t *rkm) {
         if (input >= 0 && rkm->partition >= 0 &&
             rkm->partition < r->partition_cnt)
                 t = r->tasks[rkm->partition];
+        /* Fetched before the restore's seek: stale, dropped (the seek
+         * brings what is needed again). */
+        if (t && t->restore)
+                goto drop;
         if (rkm->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
                 if (t)
                         bp_merge_set_eof(t->merge, input);
@@ -431,7 +397,7 @@ static void update_gauges(bp_runner_t *r) {
                 bp_runner_metrics_state_entries(r->metrics, st.entries);
         for (p = 0; p < r->partition_cnt; p++) {
                 bp_task_t *t = r->tasks[p];
-                for (i = 0; t && i < BP_MERGE_INPUTS; i++) {
+                for (i = 0; t && !t->restore && i < BP_MERGE_INPUTS; i++) {
                         if (rd_kafka_get_watermark_offsets(
                                 r->consumer, r->conf.topics[i], p, &lo, &hi) ||
                             hi < 0)
@@ -490,7 +456,8 @@ static bp_err_t reload_rules(bp_runner_t *r) {
         bp_rules_destroy(r->rules);
         r->rules = rules;
         for (p = 0; p < r->partition_cnt; p++) {
-                if (!r->tasks[p])
+                /* A restoring task compares versions when it ends. */
+                if (!r->tasks[p] || r->tasks[p]->restore)
                         continue;
                 if ((err = bp_task_reevaluate(r, r->tasks[p])) ||
                     (err = bp_runner_commit(r)))
@@ -507,7 +474,10 @@ static bp_err_t turn(bp_runner_t *r) {
         bp_err_t            err;
 
         bp_metrics_server_heartbeat(r->conf.server);
-        rkm = rd_kafka_consumer_poll(r->consumer, POLL_MS);
+        if ((err = bp_restore_step(r)))
+                return err;
+        /* While restores run, their slices are the wait. */
+        rkm = rd_kafka_consumer_poll(r->consumer, r->restoring ? 0 : POLL_MS);
         while (rkm) {
                 route(r, rkm);
                 if (++n >= 10000)
@@ -516,7 +486,7 @@ static bp_err_t turn(bp_runner_t *r) {
         }
         for (p = 0; p < r->partition_cnt && !r->fatal; p++) {
                 bp_task_t *t = r->tasks[p];
-                if (!t)
+                if (!t || t->restore)
                         continue;
                 if (t->needs_reevaluation) {
                         /* Alone in its batch, on states fresh from the
@@ -771,8 +741,12 @@ void bp_runner_destroy(bp_runner_t *r) {
                 rd_kafka_flush(r->producer, 5000);
                 rd_kafka_destroy(r->producer);
         }
-        for (p = 0; p < r->partition_cnt && r->tasks; p++)
+        for (p = 0; p < r->partition_cnt && r->tasks; p++) {
+                if (r->tasks[p])
+                        bp_restore_cancel(r, r->tasks[p]);
                 bp_task_destroy(r->tasks[p]);
+        }
+        bp_restore_close(r);
         free(r->tasks);
         bp_store_close(r->store);
         bp_codec_destroy(r->codec);

@@ -186,6 +186,33 @@ static bool key_matches(const rd_kafka_message_t *rkm, const char *id) {
                memcmp(rkm->key, id, len) == 0;
 }
 
+/* The state of ev's freelancer. ev borrows its strings from the codec
+ * until its next decode, and loading a state from the store is one: so
+ * when the state is not cached, it is loaded first and the event decoded
+ * again (it decoded once already, so it does again). NULL on a fatal
+ * error, set on r. */
+static bp_freelancer_t *event_state(bp_runner_t *r, bp_task_t *t,
+                                    const rd_kafka_message_t *rkm, int input,
+                                    bp_event_t *ev) {
+        char             errstr[512], id[BP_ID_MAX + 1];
+        bp_freelancer_t *fl = bp_state_map_find(t->cache, ev->freelancer_id);
+
+        if (fl)
+                return fl;
+        snprintf(id, sizeof(id), "%s", ev->freelancer_id);
+        if (!(fl = bp_task_state(r, t, id, errstr, sizeof(errstr)))) {
+                bp_runner_set_fatal(r, "load state of %s: %s", id, errstr);
+                return NULL;
+        }
+        if (bp_codec_decode_event(r->codec, (bp_event_type_t)input,
+                                  rkm->payload, rkm->len, ev, errstr,
+                                  sizeof(errstr))) {
+                bp_runner_set_fatal(r, "decode again: %s", errstr);
+                return NULL;
+        }
+        return fl;
+}
+
 /* Applies one decoded record. Returns BP_ERR_IO when the record must be
  * retried later (the batch is rewound), other errors are fatal. */
 static bp_err_t apply_record(bp_runner_t *r, bp_task_t *t,
@@ -211,12 +238,8 @@ static bp_err_t apply_record(bp_runner_t *r, bp_task_t *t,
                 return dead_letter(r, rkm, input,
                                    "record key is not the event's "
                                    "freelancer_id");
-        if (!(fl = bp_task_state(r, t, ev.freelancer_id, errstr,
-                                 sizeof(errstr)))) {
-                bp_runner_set_fatal(r, "load state of %s: %s", ev.freelancer_id,
-                                    errstr);
+        if (!(fl = event_state(r, t, rkm, input, &ev)))
                 return BP_ERR_STATE;
-        }
         cause.event_id  = ev.event_id;
         cause.topic     = rd_kafka_topic_name(rkm->rkt);
         cause.partition = rkm->partition;

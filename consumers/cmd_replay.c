@@ -37,6 +37,7 @@
 
 static const char replay_help[] =
     "usage: badgeproc replay [--rules DIR] --input FILE [--quiet]\n"
+    "                        [--state-out FILE]\n"
     "\n"
     "Applies the input events of FILE (JSON Lines, EVENTS.md; `-` reads\n"
     "standard input) in file order to an empty in-memory state, and writes\n"
@@ -51,6 +52,10 @@ static const char replay_help[] =
     "                     requirements\n"
     "  -i, --input FILE   the events to replay, or - for standard input\n"
     "  -q, --quiet        no key=value log lines on standard error\n"
+    "  -s, --state-out FILE\n"
+    "                     at the end, write every freelancer's state to\n"
+    "                     FILE, one JSON line each (the form of `badgeproc\n"
+    "                     state dump`, in no particular order)\n"
     "  -h, --help         this text\n"
     "\n"
     "Blank lines are ignored, and so are fields an event type does not\n"
@@ -73,6 +78,7 @@ static const char replay_help[] =
 typedef struct bp_replay_opts_s {
         const char *rules_dir; /* NULL: platform defaults */
         const char *input;
+        const char *state_out; /* NULL: none */
         int         quiet;
 } bp_replay_opts_t;
 
@@ -132,13 +138,14 @@ static int parse_args(int argc, char **argv, bp_replay_opts_t *o) {
             {"rules", required_argument, NULL, 'r'},
             {"input", required_argument, NULL, 'i'},
             {"quiet", no_argument, NULL, 'q'},
+            {"state-out", required_argument, NULL, 's'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0}};
         int c;
 
         memset(o, 0, sizeof(*o));
         optind = 1;
-        while ((c = getopt_long(argc, argv, "r:i:qh", longopts, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "r:i:qs:h", longopts, NULL)) != -1) {
                 switch (c) {
                 case 'r':
                         o->rules_dir = optarg;
@@ -148,6 +155,9 @@ static int parse_args(int argc, char **argv, bp_replay_opts_t *o) {
                         break;
                 case 'q':
                         o->quiet = 1;
+                        break;
+                case 's':
+                        o->state_out = optarg;
                         break;
                 case 'h':
                         fputs(replay_help, stdout);
@@ -319,6 +329,30 @@ static int replay_run(bp_replay_t *rp) {
         return BP_EXIT_OK;
 }
 
+static int state_line(bp_freelancer_t *fl, void *opaque) {
+        return bp_jsonl_write_state(opaque, fl) == BP_OK ? 0 : 1;
+}
+
+/* --state-out: the final state of every freelancer, as `state dump`
+ * prints the runtime's, so that the two can be compared. */
+static int write_states(bp_replay_t *rp) {
+        bp_buf_t buf = {0};
+        FILE    *f;
+        int      rc = BP_EXIT_OK;
+
+        if (bp_state_map_foreach(rp->map, state_line, &buf))
+                rc = fatal("cannot write state", NULL, NULL, NULL);
+        else if (!(f = fopen(rp->opts->state_out, "w")))
+                rc = fatal("cannot open state output", "state_out",
+                           rp->opts->state_out, strerror(errno));
+        else if ((buf.len && fwrite(buf.data, buf.len, 1, f) != 1) |
+                 (fclose(f) != 0))
+                rc = fatal("cannot write state output", "state_out",
+                           rp->opts->state_out, strerror(errno));
+        bp_buf_free(&buf);
+        return rc;
+}
+
 static double seconds_since(const struct timespec *t0) {
         struct timespec t1;
 
@@ -350,6 +384,8 @@ int bp_cmd_replay(int argc, char **argv) {
         rc = open_all(&rp);
         if (rc == BP_EXIT_OK)
                 rc = replay_run(&rp);
+        if (rc == BP_EXIT_OK && opts.state_out)
+                rc = write_states(&rp);
         if (rc == BP_EXIT_OK) {
                 if (!opts.quiet)
                         log_done(&rp, seconds_since(&t0));

@@ -44,4 +44,8 @@ int bp_cmd_produce(int argc, char **argv);
  *  (cmd_consume.c). */
 int bp_cmd_consume(int argc, char **argv);
 
+/** `badgeproc state`: prints what the state store holds, read-only
+ *  (cmd_state.c). */
+int bp_cmd_state(int argc, char **argv);
+
 #endif

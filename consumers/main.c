@@ -35,6 +35,8 @@ static const bp_command_t bp_commands[] = {
     {"produce", bp_cmd_produce,
      "produce a JSON Lines file of input events to their Kafka topics"},
     {"consume", bp_cmd_consume, "print a Kafka topic's records as JSON lines"},
+    {"state", bp_cmd_state,
+     "print the state store's freelancers or checkpoints (read-only)"},
 };
 
 #define BP_COMMAND_CNT (sizeof(bp_commands) / sizeof(bp_commands[0]))
