@@ -89,36 +89,15 @@ static void add_inputs(bp_runner_t *r, bp_task_t *t,
 }
 
 /* Starts fetching the inputs in fresh (those of tasks that just became
- * ready). Cooperative: added to the assignment. Eager, which can only
- * replace the assignment: every ready task's inputs are assigned again,
- * each from where it had got, and resumed (flow control pauses them
- * again if need be). A restoring task's inputs are never assigned, so no
- * record of it can be fetched before its restore names the offsets. */
+ * ready), under the cooperative protocol: added to the assignment. (Under
+ * the eager one, restores run to the end inside the rebalance callback,
+ * which then assigns every task's inputs at once: see assign().) A
+ * restoring task's inputs are never assigned, so no record of it can be
+ * fetched before its restore names the offsets. */
 static void assign_inputs(bp_runner_t *r,
                           rd_kafka_topic_partition_list_t *fresh) {
-        rd_kafka_topic_partition_list_t *all;
-        rd_kafka_resp_err_t              err;
-        int                              p, i;
-
-        if (cooperative(r->consumer)) {
-                bp_runner_log_error("incremental_assign",
-                                    rd_kafka_incremental_assign(r->consumer,
-                                                                fresh));
-                return;
-        }
-        all = rd_kafka_topic_partition_list_new(r->partition_cnt *
-                                                BP_MERGE_INPUTS);
-        for (p = 0; p < r->partition_cnt; p++)
-                if (r->tasks[p] && !r->tasks[p]->restore)
-                        add_inputs(r, r->tasks[p], all);
-        if ((err = rd_kafka_assign(r->consumer, all)))
-                bp_runner_set_fatal(r, "assign: %s", rd_kafka_err2str(err));
-        if (all->cnt > 0)
-                rd_kafka_resume_partitions(r->consumer, all);
-        for (p = 0; p < r->partition_cnt; p++)
-                for (i = 0; r->tasks[p] && i < BP_MERGE_INPUTS; i++)
-                        r->tasks[p]->paused[i] = false;
-        rd_kafka_topic_partition_list_destroy(all);
+        bp_runner_log_error("incremental_assign",
+                            rd_kafka_incremental_assign(r->consumer, fresh));
 }
 
 static void log_ready(bp_runner_t *r, bp_task_t *t) {
@@ -133,12 +112,14 @@ static void log_ready(bp_runner_t *r, bp_task_t *t) {
 }
 
 void bp_rebalance_task_ready(bp_runner_t *r, bp_task_t *t) {
-        rd_kafka_topic_partition_list_t *fresh =
-            rd_kafka_topic_partition_list_new(BP_MERGE_INPUTS);
+        rd_kafka_topic_partition_list_t *fresh;
+        log_ready(r, t);
+        if (!cooperative(r->consumer))
+                return; /* assign() assigns it with the others */
+        fresh = rd_kafka_topic_partition_list_new(BP_MERGE_INPUTS);
         add_inputs(r, t, fresh);
         assign_inputs(r, fresh);
         rd_kafka_topic_partition_list_destroy(fresh);
-        log_ready(r, t);
 }
 
 /* Waits until no transaction of another instance holds uncommitted input
@@ -187,9 +168,30 @@ static bp_task_t *new_task(bp_runner_t *r, int32_t p) {
         return t;
 }
 
-/* Each new partition becomes a task whose restore starts. The inputs of
- * those with nothing to restore start at once; the others wait for their
- * restore (bp_restore.c), while the tasks already running go on. */
+/* Eager protocol: every partition was revoked, so nothing runs while the
+ * group rebalances anyway; the restores go to their end here, and every
+ * task's inputs are assigned at once (replacing an eager assignment is
+ * costly: one per restored task would stall the group). */
+static void assign_eager(bp_runner_t *r) {
+        rd_kafka_topic_partition_list_t *all = rd_kafka_topic_partition_list_new(
+            r->partition_cnt * BP_MERGE_INPUTS);
+        rd_kafka_resp_err_t err;
+        int                 p;
+
+        while (r->restoring > 0 && !r->fatal)
+                bp_restore_step(r);
+        for (p = 0; p < r->partition_cnt; p++)
+                if (r->tasks[p] && !r->tasks[p]->restore)
+                        add_inputs(r, r->tasks[p], all);
+        if ((err = rd_kafka_assign(r->consumer, all)))
+                bp_runner_set_fatal(r, "assign: %s", rd_kafka_err2str(err));
+        rd_kafka_topic_partition_list_destroy(all);
+}
+
+/* Each new partition becomes a task whose restore starts. Cooperative:
+ * the inputs of those with nothing to restore start at once, the others
+ * wait for their restore (bp_restore.c) while the tasks already running
+ * go on. */
 static void assign(bp_runner_t *r, rd_kafka_topic_partition_list_t *parts) {
         rd_kafka_topic_partition_list_t *fresh =
             rd_kafka_topic_partition_list_new(parts->cnt * BP_MERGE_INPUTS);
@@ -209,12 +211,16 @@ static void assign(bp_runner_t *r, rd_kafka_topic_partition_list_t *parts) {
                         log_ready(r, t);
                 }
         }
+        if (cooperative(r->consumer))
+                /* Called even when fresh is empty: the group waits for
+                 * it. */
+                assign_inputs(r, fresh);
+        else
+                assign_eager(r);
+        rd_kafka_topic_partition_list_destroy(fresh);
         /* Ready (/readyz) once no restore is left (bp_restore_step). */
         bp_metrics_server_set_ready(r->conf.server,
                                     !r->fatal && r->restoring == 0);
-        /* Called even when fresh is empty: the group waits for it. */
-        assign_inputs(r, fresh);
-        rd_kafka_topic_partition_list_destroy(fresh);
 }
 
 static void revoke(bp_runner_t *r, rd_kafka_t *rk,

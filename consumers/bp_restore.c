@@ -36,7 +36,7 @@
 
 #define WATERMARK_TIMEOUT_MS 10000
 /* Longest time one slice keeps the loop from the ready tasks. */
-#define SLICE_MS 100
+#define SLICE_MS 50
 /* How often a slice looks at the clock, in records. */
 #define SLICE_CHECK 512
 /* A restore that receives nothing this long has failed. */
@@ -225,7 +225,7 @@ bp_err_t bp_restore_start(bp_runner_t *r, bp_task_t *t, char *errstr,
                "partition=%d from=%lld to=%lld full=%s", (int)t->partition,
                (long long)rs->start, (long long)rs->end,
                rs->cp.changelog_offset < 0 ? "true" : "false");
-        reassign(r);
+        r->restore_reassign = true;
         return BP_OK;
 }
 
@@ -237,7 +237,7 @@ void bp_restore_cancel(bp_runner_t *r, bp_task_t *t) {
         restore_free(t->restore);
         t->restore = NULL;
         r->restoring--;
-        reassign(r);
+        r->restore_reassign = true;
 }
 
 /* Puts one committed batch's states into the slice's LMDB transaction
@@ -333,23 +333,42 @@ static bp_err_t commit_slice(bp_runner_t *r, bp_store_batch_t *b,
         return bp_store_batch_commit(b, errstr, errstr_size);
 }
 
-/* Reads for at most one slice: until nothing more is ready, or the time
- * is up. */
+/* True when every restore has read to the end. */
+static bool all_done(const bp_runner_t *r) {
+        int p;
+        for (p = 0; p < r->partition_cnt; p++)
+                if (r->tasks[p] && r->tasks[p]->restore &&
+                    !r->tasks[p]->restore->done)
+                        return false;
+        return true;
+}
+
+/* Reads for one slice of time, or until every restore reached its end:
+ * the slice is one durable LMDB commit, so it is not cut short when the
+ * fetcher is momentarily behind (a commit per handful of records is what
+ * makes restores slow). */
 static bp_err_t read_slice(bp_runner_t *r, char *errstr, size_t errstr_size) {
         int64_t           deadline = bp_runner_now_ms() + SLICE_MS;
         bp_store_batch_t *b        = NULL;
         bp_err_t          err      = BP_OK;
         unsigned          n        = 0;
+        bool              idle     = true;
 
         while (!err) {
                 rd_kafka_message_t *rkm =
-                    rd_kafka_consumer_poll(r->restore_rk, n == 0 ? 10 : 0);
-                if (!rkm)
-                        break;
-                err = take(r, &rkm, &b, errstr, errstr_size);
-                if (rkm)
-                        rd_kafka_message_destroy(rkm);
-                if (++n % SLICE_CHECK == 0 && bp_runner_now_ms() >= deadline)
+                    rd_kafka_consumer_poll(r->restore_rk, idle ? 5 : 0);
+                if (rkm) {
+                        idle = false;
+                        err  = take(r, &rkm, &b, errstr, errstr_size);
+                        if (rkm)
+                                rd_kafka_message_destroy(rkm);
+                        if (++n % SLICE_CHECK == 0 &&
+                            bp_runner_now_ms() >= deadline)
+                                break;
+                        continue;
+                }
+                idle = true;
+                if (bp_runner_now_ms() >= deadline || all_done(r))
                         break;
         }
         if (err) {
@@ -393,7 +412,7 @@ static bp_err_t finish_done(bp_runner_t *r, char *errstr, size_t errstr_size) {
                 finished++;
         }
         if (finished)
-                reassign(r);
+                r->restore_reassign = true;
         if (stalled) {
                 snprintf(errstr, errstr_size,
                          "changelog: nothing received in %d ms", STALL_MS);
@@ -406,6 +425,13 @@ bp_err_t bp_restore_step(bp_runner_t *r) {
         char     errstr[512];
         bp_err_t err;
 
+        /* One assign for every change since the last step: librdkafka
+         * does not take many assigns in a row well (a partition stopped
+         * before it started trips an assertion in 2.0.2). */
+        if (r->restore_reassign) {
+                r->restore_reassign = false;
+                reassign(r);
+        }
         if (r->restoring == 0)
                 return BP_OK;
         if (r->restore_log_ms == 0) {

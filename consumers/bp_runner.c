@@ -59,6 +59,23 @@ void bp_runner_set_fatal(bp_runner_t *r, const char *fmt, ...) {
         BP_LOG(BP_LOG_ERROR, "fatal", "error=%s", r->fatal_reason);
 }
 
+/* Says, once, that another instance with our transactional.id took
+ * over: the one fatal error an operator must be able to tell at a glance
+ * (two instances given the same instance.id, or a zombie that came back
+ * after its replacement started). */
+static void check_fenced(bp_runner_t *r, rd_kafka_resp_err_t code) {
+        if (r->fenced || (code != RD_KAFKA_RESP_ERR__FENCED &&
+                          code != RD_KAFKA_RESP_ERR_PRODUCER_FENCED &&
+                          code != RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH))
+                return;
+        r->fenced = true;
+        BP_LOG(BP_LOG_ERROR, "fenced",
+               "transactional_id=%s error=%s action=stopping "
+               "reason=\"another instance with this transactional.id "
+               "(kafka.group.id-instance.id) started; this one must stop\"",
+               r->conf.transactional_id, rd_kafka_err2str(code));
+}
+
 /* Delivery reports: an __offsets record tells where the task's changelog
  * now ends; any failure makes the batch unsafe to commit. */
 static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm,
@@ -70,9 +87,11 @@ static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm,
                 BP_LOG(BP_LOG_WARN, "delivery_failed", "topic=%s error=%s",
                        rd_kafka_topic_name(rkm->rkt),
                        rd_kafka_err2str(rkm->err));
-                if (cls == BP_KAFKA_FATAL)
+                if (cls == BP_KAFKA_FATAL) {
+                        check_fenced(r, rkm->err);
                         bp_runner_set_fatal(r, "delivery: %s",
                                             rd_kafka_err2str(rkm->err));
+                }
                 r->abort_needed = true;
                 return;
         }
@@ -87,7 +106,7 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason,
         bp_runner_t *r = opaque;
         char         fatal[512];
         if (err == RD_KAFKA_RESP_ERR__FATAL) {
-                rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
+                check_fenced(r, rd_kafka_fatal_error(rk, fatal, sizeof(fatal)));
                 bp_runner_set_fatal(r, "%s: %s", rd_kafka_name(rk), fatal);
                 return;
         }
@@ -177,9 +196,11 @@ static bp_kafka_class_t txn_call(bp_runner_t *r, const char *what,
                 BP_LOG(BP_LOG_WARN, "txn_error", "call=%s class=%s error=%s",
                        what, bp_kafka_class_name(cls),
                        rd_kafka_error_string(error));
-                if (cls == BP_KAFKA_FATAL)
+                if (cls == BP_KAFKA_FATAL) {
+                        check_fenced(r, rd_kafka_error_code(error));
                         bp_runner_set_fatal(r, "%s: %s", what,
                                             rd_kafka_error_string(error));
+                }
                 rd_kafka_error_destroy(error);
                 if (cls != BP_KAFKA_RETRIABLE)
                         return cls;
@@ -596,6 +617,15 @@ static rd_kafka_conf_t *client_conf(bp_runner_t *r, int consumer, char *errstr,
         const bp_kafka_kv_t *kv;
         size_t               cnt, i;
 
+        /* Cooperative rebalancing by default (a kafka.* setting may choose
+         * another assignor): partitions that stay keep working while
+         * others move, and restores run beside them. */
+        if (consumer &&
+            bp_kafka_conf_set(conf, "partition.assignment.strategy",
+                              "cooperative-sticky", errstr, errstr_size)) {
+                rd_kafka_conf_destroy(conf);
+                return NULL;
+        }
         /* group.id is the consumer's; the producer would warn about it. */
         for (i = 0; i < r->conf.kafka_cnt; i++) {
                 if (!consumer && !strcmp(r->conf.kafka[i].key, "group.id"))

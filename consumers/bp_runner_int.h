@@ -79,6 +79,7 @@ struct bp_runner_s {
          * threads call them only through rd_kafka_poll on this thread). */
         bool   abort_needed;
         bool   fatal;
+        bool   fenced; /* the fatal error is that we were fenced */
         char   fatal_reason[512];
         size_t cache_max; /* states kept across batches per task */
         bp_runner_metrics_t *metrics;
@@ -88,7 +89,8 @@ struct bp_runner_s {
         /* Restores (bp_restore.c): one consumer reads the changelog
          * partitions of every task being restored. */
         rd_kafka_t *restore_rk;
-        int         restoring; /* tasks with a restore */
+        int         restoring;        /* tasks with a restore */
+        bool        restore_reassign; /* the restore set changed */
         int64_t     restore_log_ms;
         uint64_t    restore_log_records;
 };

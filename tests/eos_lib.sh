@@ -20,12 +20,13 @@
 # eos_kill NAME   SIGKILL, and reaps it;
 # eos_read TOPIC FILE
 #                 `badgeproc consume` of TOPIC from the beginning to its end;
-# eos_offsets_sum STATE_DIR
-#                 the sum of every partition's checkpointed input offsets:
+# eos_offsets_sum STATE_DIR...
+#                 per partition the furthest checkpoint among the stores,
+#                 its input offsets summed, then summed over partitions:
 #                 with the mock's contiguous offsets, the number of input
-#                 records whose effects the store holds;
+#                 records whose effects the stores hold;
 # eos_wait_offsets STATE_DIR... N SECONDS
-#                 waits until the stores' sums reach N (all input applied);
+#                 waits until that reaches N (all input applied);
 # eos_oracle INPUT EVENTS STATES
 #                 replays INPUT: badge events to EVENTS, states to STATES;
 # eos_judge GOT WANT
@@ -35,8 +36,9 @@
 #                 and per freelancer the first deliveries in the replay's
 #                 order. Prints the counts; sets $eos_dups;
 # eos_same_state WANT DIR...
-#                 `badgeproc state dump` of the stores equals WANT (a
-#                 replay's --state-out), as sets of lines.
+#                 `badgeproc state dump` of each partition, from the store
+#                 that got furthest in it, equals WANT (a replay's
+#                 --state-out), as sets of lines.
 . "$(dirname "${BASH_SOURCE[0]}")/kafka_lib.sh"
 command -v jq >/dev/null || { echo "FAIL: jq is not installed" >&2; exit 1; }
 
@@ -116,26 +118,44 @@ eos_kill() {
         wait "${eos_pid[$1]}" 2>/dev/null || true
 }
 
+# Every store's checkpoints, one JSON line each, with its directory.
+eos_checkpoints() {
+        local dir
+        for dir in "$@"; do
+                [ -e "$dir/data.mdb" ] || continue
+                "$BP_BIN" state offsets --state-dir "$dir" --schema-map "$schema_map" |
+                        jq -c --arg dir "$dir" '. + {dir: $dir}'
+        done
+}
+
 eos_offsets_sum() {
-        [ -e "$1/data.mdb" ] || { echo 0; return; }
-        "$BP_BIN" state offsets --state-dir "$1" --schema-map "$schema_map" |
-                jq -s '[.[].input_offsets[] | select(. > 0)] | add // 0'
+        eos_checkpoints "$@" | jq -s 'group_by(.partition) |
+                map(map([.input_offsets[] | select(. > 0)] | add // 0) | max) |
+                add // 0'
 }
 
 eos_wait_offsets() {
-        local args=("$@") n secs deadline sum dir
+        local args=("$@") n secs deadline sum
         secs=${args[-1]}
         n=${args[-2]}
         deadline=$((SECONDS + secs))
         while :; do
-                sum=0
-                for dir in "${args[@]:0:${#args[@]}-2}"; do
-                        sum=$((sum + $(eos_offsets_sum "$dir")))
-                done
+                sum=$(eos_offsets_sum "${args[@]:0:${#args[@]}-2}")
                 [ "$sum" -ge "$n" ] && return 0
                 [ "$SECONDS" -lt "$deadline" ] || fail "stores hold $sum of $n input records after $secs s"
                 sleep 0.2
         done
+}
+
+# Per partition, the state of the store that got furthest in it.
+eos_dump_latest() {
+        local p dir
+        eos_checkpoints "$@" | jq -rs 'group_by(.partition)[] |
+                max_by(.changelog_offset) | "\(.partition) \(.dir)"' |
+                while read -r p dir; do
+                        "$BP_BIN" state dump --partition "$p" --state-dir "$dir" \
+                                --schema-map "$schema_map" || fail "state dump of $dir failed"
+                done
 }
 
 eos_oracle() {
@@ -174,12 +194,9 @@ eos_judge() {
 }
 
 eos_same_state() {
-        local want=$1 dir
+        local want=$1
         shift
-        for dir in "$@"; do
-                "$BP_BIN" state dump --state-dir "$dir" --schema-map "$schema_map" ||
-                        fail "state dump of $dir failed"
-        done | sort >"$work/state.got"
+        eos_dump_latest "$@" | sort >"$work/state.got"
         sort "$want" >"$work/state.want"
         if ! cmp -s "$work/state.got" "$work/state.want"; then
                 diff "$work/state.want" "$work/state.got" | head -n 6 | cut -c1-300 >&2
