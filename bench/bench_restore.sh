@@ -47,7 +47,7 @@ restore_figures() {
         /event=restored / { last = ms; for (i = 1; i <= NF; i++)
                 if ($i ~ /^records=/) { split($i, kv, "="); n += kv[2] } }
         END { d = last - first; printf "%d records in %d ms: %.0f records/s\n",
-                n, d, d > 0 ? n * 1000 / d : 0 }'
+                n, d, (d > 0 ? n * 1000 / d : 0) }'
 }
 
 # delta NAME: starts x on its store, kills it mid-processing, restarts it

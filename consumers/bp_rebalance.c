@@ -94,7 +94,7 @@ static void add_inputs(bp_runner_t *r, bp_task_t *t,
  * which then assigns every task's inputs at once: see assign().) A
  * restoring task's inputs are never assigned, so no record of it can be
  * fetched before its restore names the offsets. */
-static void assign_inputs(bp_runner_t *r,
+static void assign_inputs(bp_runner_t                     *r,
                           rd_kafka_topic_partition_list_t *fresh) {
         bp_runner_log_error("incremental_assign",
                             rd_kafka_incremental_assign(r->consumer, fresh));
@@ -129,7 +129,8 @@ void bp_rebalance_task_ready(bp_runner_t *r, bp_task_t *t) {
  * batch still being committed thus lands in the changelog before the
  * restore reads it. A no-op on the mock cluster, which keeps no
  * transactional offsets. */
-static void wait_stable(bp_runner_t *r, rd_kafka_topic_partition_list_t *parts) {
+static void wait_stable(bp_runner_t                     *r,
+                        rd_kafka_topic_partition_list_t *parts) {
         rd_kafka_topic_partition_list_t *l =
             rd_kafka_topic_partition_list_new(parts->cnt * BP_MERGE_INPUTS);
         int64_t             t0 = bp_runner_now_ms();
@@ -173,8 +174,9 @@ static bp_task_t *new_task(bp_runner_t *r, int32_t p) {
  * task's inputs are assigned at once (replacing an eager assignment is
  * costly: one per restored task would stall the group). */
 static void assign_eager(bp_runner_t *r) {
-        rd_kafka_topic_partition_list_t *all = rd_kafka_topic_partition_list_new(
-            r->partition_cnt * BP_MERGE_INPUTS);
+        rd_kafka_topic_partition_list_t *all =
+            rd_kafka_topic_partition_list_new(r->partition_cnt *
+                                              BP_MERGE_INPUTS);
         rd_kafka_resp_err_t err;
         int                 p;
 

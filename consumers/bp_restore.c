@@ -51,9 +51,9 @@ typedef struct pending_s {
 } pending_t;
 
 struct bp_restore_s {
-        bp_checkpoint_t cp;    /* of the last batch applied */
-        bool            dirty; /* cp applied, not yet in the store */
-        bool            done;  /* the end of the changelog was reached */
+        bp_checkpoint_t cp;         /* of the last batch applied */
+        bool            dirty;      /* cp applied, not yet in the store */
+        bool            done;       /* the end of the changelog was reached */
         int64_t         start, end; /* range seen when the restore began */
         int64_t         pos;        /* next changelog offset expected */
         pending_t       pend;
@@ -244,8 +244,8 @@ void bp_restore_cancel(bp_runner_t *r, bp_task_t *t) {
  * and takes the checkpoint its __offsets record carries, pointing past
  * that record. */
 static bp_err_t apply_batch(bp_runner_t *r, bp_task_t *t, bp_store_batch_t *b,
-                            const rd_kafka_message_t *offsets_rec,
-                            char *errstr, size_t errstr_size) {
+                            const rd_kafka_message_t *offsets_rec, char *errstr,
+                            size_t errstr_size) {
         bp_restore_t *rs = t->restore;
         char          id[BP_ID_MAX + 1];
         size_t        i;
@@ -307,15 +307,16 @@ static bp_err_t take(bp_runner_t *r, rd_kafka_message_t **rkmp,
                 *rkmp = NULL;
                 return BP_OK;
         }
-        if (!*bp && !(*bp = bp_store_batch_begin(r->store, errstr, errstr_size)))
+        if (!*bp &&
+            !(*bp = bp_store_batch_begin(r->store, errstr, errstr_size)))
                 return BP_ERR_STATE;
         return apply_batch(r, t, *bp, rkm, errstr, errstr_size);
 }
 
 /* Ends the slice's LMDB transaction with the checkpoint of every task
  * that applied a batch in it. */
-static bp_err_t commit_slice(bp_runner_t *r, bp_store_batch_t *b,
-                             char *errstr, size_t errstr_size) {
+static bp_err_t commit_slice(bp_runner_t *r, bp_store_batch_t *b, char *errstr,
+                             size_t errstr_size) {
         int      p;
         bp_err_t err = BP_OK;
         for (p = 0; p < r->partition_cnt && !err; p++) {
@@ -402,9 +403,9 @@ static bp_err_t finish_done(bp_runner_t *r, char *errstr, size_t errstr_size) {
                 if (!t || !t->restore)
                         continue;
                 if (!t->restore->done) {
-                        stalled = stalled || bp_runner_now_ms() -
-                                                     t->restore->last_seen >
-                                                 STALL_MS;
+                        stalled = stalled ||
+                                  bp_runner_now_ms() - t->restore->last_seen >
+                                      STALL_MS;
                         continue;
                 }
                 finish(r, t);

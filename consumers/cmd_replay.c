@@ -145,7 +145,8 @@ static int parse_args(int argc, char **argv, bp_replay_opts_t *o) {
 
         memset(o, 0, sizeof(*o));
         optind = 1;
-        while ((c = getopt_long(argc, argv, "r:i:qs:h", longopts, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "r:i:qs:h", longopts, NULL)) !=
+               -1) {
                 switch (c) {
                 case 'r':
                         o->rules_dir = optarg;

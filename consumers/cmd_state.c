@@ -36,7 +36,8 @@ static const char state_help[] =
     "           --partition is given); exit status 4 when there is none\n"
     "  offsets  each partition's checkpoint as a JSON line: partition,\n"
     "           input_offsets (profile-updated, contract-completed,\n"
-    "           invitation-sent, partner-decision; -1: none), changelog_offset,\n"
+    "           invitation-sent, partner-decision; -1: none), "
+    "changelog_offset,\n"
     "           rules_version\n"
     "\n"
     "options:\n"
@@ -108,7 +109,8 @@ static int parse_args(int argc, char **argv, state_opts_t *o) {
         o->what = argv[optind++];
         if (strcmp(o->what, "get") == 0 && optind < argc)
                 o->freelancer_id = argv[optind++];
-        if (optind < argc || (strcmp(o->what, "get") == 0) != !!o->freelancer_id ||
+        if (optind < argc ||
+            (strcmp(o->what, "get") == 0) != !!o->freelancer_id ||
             (strcmp(o->what, "dump") && strcmp(o->what, "get") &&
              strcmp(o->what, "offsets")))
                 return usage();
@@ -143,11 +145,11 @@ static int dump_one(const char *freelancer_id, const void *val, size_t len,
 
 static void print_offsets(int32_t p, const bp_checkpoint_t *cp) {
         printf("{\"partition\":%" PRId32 ",\"input_offsets\":[%" PRId64
-               ",%" PRId64 ",%" PRId64 ",%" PRId64 "],\"changelog_offset\":%" PRId64
-               ",\"rules_version\":\"%s\"}\n",
+               ",%" PRId64 ",%" PRId64 ",%" PRId64
+               "],\"changelog_offset\":%" PRId64 ",\"rules_version\":\"%s\"}\n",
                p, cp->input_offsets[0], cp->input_offsets[1],
-               cp->input_offsets[2], cp->input_offsets[3],
-               cp->changelog_offset, cp->rules_version);
+               cp->input_offsets[2], cp->input_offsets[3], cp->changelog_offset,
+               cp->rules_version);
 }
 
 /* Runs the command on partition p. BP_OK, BP_ERR_NOT_FOUND (get: not in
@@ -212,9 +214,9 @@ static int run(bp_store_t *store, const state_opts_t *o, state_ctx_t *ctx) {
 }
 
 int bp_cmd_state(int argc, char **argv) {
-        state_opts_t       o    = {.state_dir = "state/", .partition = -1};
-        state_ctx_t        ctx  = {0};
-        bp_codec_conf_t    cc   = {0};
+        state_opts_t       o   = {.state_dir = "state/", .partition = -1};
+        state_ctx_t        ctx = {0};
+        bp_codec_conf_t    cc  = {0};
         bp_store_options_t so;
         bp_store_t        *store = NULL;
         int                rc;

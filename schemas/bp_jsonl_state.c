@@ -23,8 +23,7 @@ static bp_err_t put_time(bp_buf_t *buf, const char *sep, const char *name,
 }
 
 /* ,"name":"s" or ,"name":null */
-static bp_err_t put_opt_string(bp_buf_t *buf, const char *name,
-                               const char *s) {
+static bp_err_t put_opt_string(bp_buf_t *buf, const char *name, const char *s) {
         bp_err_t err = bp_buf_printf(buf, ",\"%s\":", name);
         if (err)
                 return err;
@@ -65,11 +64,11 @@ static bp_err_t put_profile(bp_buf_t *buf, const bp_freelancer_t *fl) {
             bp_visibility_name(p->visibility),
             bp_english_name(p->english_level));
         if (!err)
-                err = p->job_success_score == BP_JSS_NONE
-                          ? bp_buf_append_str(buf, ",\"job_success_score\":null")
-                          : bp_buf_printf(buf,
-                                          ",\"job_success_score\":%" PRId32,
-                                          p->job_success_score);
+                err =
+                    p->job_success_score == BP_JSS_NONE
+                        ? bp_buf_append_str(buf, ",\"job_success_score\":null")
+                        : bp_buf_printf(buf, ",\"job_success_score\":%" PRId32,
+                                        p->job_success_score);
         if (!err)
                 err = bp_buf_printf(buf, ",\"origin\":\"%s\"",
                                     bp_origin_name(p->origin));
@@ -93,7 +92,8 @@ static bp_err_t put_contracts(bp_buf_t *buf, const bp_freelancer_t *fl) {
                 const bp_skill_stat_t *s = &fl->skills[i];
                 if (!isfinite(s->feedback_sum))
                         return BP_ERR_INVALID;
-                err = bp_buf_append_str(buf, i ? ",{\"skill\":" : "{\"skill\":");
+                err =
+                    bp_buf_append_str(buf, i ? ",{\"skill\":" : "{\"skill\":");
                 if (!err)
                         err = bp_jsonl_put_string(buf, s->skill);
                 if (!err)
@@ -116,25 +116,25 @@ static bp_err_t put_partner(bp_buf_t *buf, const bp_partner_state_t *ps) {
         if (!err)
                 err = put_time(buf, ",", "invited_at", ps->invited_at);
         if (!err)
-                err = bp_buf_printf(buf,
-                                    ",\"decision\":\"%s\",\"decided_by\":\"%s\"",
-                                    bp_decision_name(ps->decision),
-                                    bp_decided_by_name(ps->decided_by));
+                err = bp_buf_printf(
+                    buf, ",\"decision\":\"%s\",\"decided_by\":\"%s\"",
+                    bp_decision_name(ps->decision),
+                    bp_decided_by_name(ps->decided_by));
         if (!err)
                 err = put_time(buf, ",", "decided_at", ps->decided_at);
         if (!err)
                 err = put_opt_string(buf, "decision_event_id",
                                      ps->decision_event_id);
         if (!err)
-                err = put_opt_string(buf, "decision_reason",
-                                     ps->decision_reason);
+                err =
+                    put_opt_string(buf, "decision_reason", ps->decision_reason);
         if (!err)
-                err = bp_buf_printf(buf,
-                                    ",\"held\":%s,\"basis\":\"%s\","
-                                    "\"badge_version\":%" PRId64 "}",
-                                    ps->held ? "true" : "false",
-                                    bp_basis_name(ps->basis),
-                                    ps->badge_version);
+                err =
+                    bp_buf_printf(buf,
+                                  ",\"held\":%s,\"basis\":\"%s\","
+                                  "\"badge_version\":%" PRId64 "}",
+                                  ps->held ? "true" : "false",
+                                  bp_basis_name(ps->basis), ps->badge_version);
         return err;
 }
 

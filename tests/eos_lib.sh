@@ -18,8 +18,9 @@
 #                 waits until NAME's log has a line matching REGEX;
 # eos_stop NAME   SIGTERM; expects exit status 0 within 30 s;
 # eos_kill NAME   SIGKILL, and reaps it;
-# eos_read TOPIC FILE
-#                 `badgeproc consume` of TOPIC from the beginning to its end;
+# eos_read TOPIC FILE [ARGS...]
+#                 `badgeproc consume` of TOPIC from the beginning to its
+#                 end, more consume options after;
 # eos_offsets_sum STATE_DIR...
 #                 per partition the furthest checkpoint among the stores,
 #                 its input offsets summed, then summed over partitions:
@@ -107,9 +108,11 @@ eos_stop() {
 }
 
 eos_read() {
-        timeout 60 "$BP_BIN" consume --brokers "$bootstrap" --topic "$1" \
+        local topic=$1 out=$2
+        shift 2
+        timeout 60 "$BP_BIN" consume --brokers "$bootstrap" --topic "$topic" \
                 --from-beginning --exit-at-end --schema-map "$schema_map" \
-                >"$2" 2>"$work/consume.log" ||
+                "$@" >"$out" 2>"$work/consume.log" ||
                 fail "consume $1 failed: $(cat "$work/consume.log")"
 }
 
