@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config clang clang-format libclang-rt-14-dev
-  librdkafka-dev libavro-dev libcmocka-dev liblmdb-dev lmdb-utils
+  librdkafka-dev libavro-dev libcmocka-dev liblmdb-dev lmdb-utils zlib1g-dev
   libyaml-dev libjansson-dev libcurl4-openssl-dev libmicrohttpd-dev
   kcat valgrind python3 python3-avro python3-confluent-kafka python3-yaml
 )
