@@ -40,7 +40,7 @@ typedef struct avro_input_s {
         bp_dump_reader_t *dump;
         /* container file */
         bp_ocf_reader_t   *ocf;
-        bp_schema_entry_t *file;                           /* its schema */
+        bp_schema_entry_t *file;                          /* its schema */
         bp_schema_entry_t *branches[BP_OCF_BRANCHES_MAX]; /* union only */
         size_t             branch_cnt;
         const uint8_t     *p, *end; /* the datums left in the block */
@@ -100,10 +100,9 @@ static int framed_next(bp_input_t *in, bp_event_t *ev, bp_cause_t *cause) {
                         err = BP_ERR_INVALID;
                 }
                 if (err == BP_OK)
-                        err = bp_codec_decode_event(a->codec,
-                                                    (bp_event_type_t)kind, rec,
-                                                    len, ev, errstr,
-                                                    sizeof(errstr));
+                        err = bp_codec_decode_event(
+                            a->codec, (bp_event_type_t)kind, rec, len, ev,
+                            errstr, sizeof(errstr));
                 if (is_fatal(err))
                         return bp_input_fatal(in, where, errstr);
                 if (err != BP_OK) {
@@ -137,7 +136,7 @@ static void block_leftovers(bp_input_t *in, avro_input_t *a) {
                          (size_t)(a->end - a->p));
                 bp_input_reject(in, where, errstr);
         }
-        a->p = a->end;
+        a->p    = a->end;
         a->left = 0;
 }
 
@@ -170,8 +169,8 @@ static bp_err_t ocf_datum(avro_input_t *a, bp_event_t *ev, char *errstr,
                 /* The walk has checked the index against the union;
                  * checking again costs nothing. */
                 q = body;
-                if (bp_avro_read_long(&q, body + used, &branch) ||
-                    branch < 0 || (size_t)branch >= a->branch_cnt) {
+                if (bp_avro_read_long(&q, body + used, &branch) || branch < 0 ||
+                    (size_t)branch >= a->branch_cnt) {
                         snprintf(errstr, errstr_size, "bad union index");
                         return BP_ERR_INVALID;
                 }
@@ -257,8 +256,7 @@ static int ocf_open(bp_input_t *in, avro_input_t *a) {
                 return event_schema(in, schema);
         if (avro_schema_union_size(schema) > BP_OCF_BRANCHES_MAX) {
                 snprintf(errstr, sizeof(errstr),
-                         "a union of more than %d types",
-                         BP_OCF_BRANCHES_MAX);
+                         "a union of more than %d types", BP_OCF_BRANCHES_MAX);
                 return bp_input_fatal(in, "header", errstr);
         }
         for (i = 0; i < avro_schema_union_size(schema); i++) {
@@ -275,8 +273,8 @@ static int ocf_open(bp_input_t *in, avro_input_t *a) {
 }
 
 int bp_input_avro_open(bp_input_t *in) {
-        const bp_source_opts_t *o = in->src->opts;
-        avro_input_t           *a = calloc(1, sizeof(*a));
+        const bp_source_opts_t *o     = in->src->opts;
+        avro_input_t           *a     = calloc(1, sizeof(*a));
         bp_codec_conf_t         cconf = {0};
         char                    errstr[600];
 

@@ -54,8 +54,7 @@ int bp_input_fatal(bp_input_t *in, const char *where, const char *msg) {
 
         snprintf(text, sizeof(text), "%s:%s: %s", in->path, where, msg);
         fprintf(stderr, "%s\n", text);
-        bp_tool_fatal(in->src->cmd, "unreadable input", "input", in->path,
-                      msg);
+        bp_tool_fatal(in->src->cmd, "unreadable input", "input", in->path, msg);
         return -1;
 }
 
@@ -115,8 +114,8 @@ static int jsonl_next(bp_input_t *in, bp_event_t *ev, bp_cause_t *cause) {
                 err = bp_jsonl_parser_parse(j->parser, line, len, ev, errstr,
                                             sizeof(errstr));
                 if (err == BP_ERR_NOMEM) {
-                        bp_tool_fatal(in->src->cmd, "out of memory", NULL,
-                                      NULL, NULL);
+                        bp_tool_fatal(in->src->cmd, "out of memory", NULL, NULL,
+                                      NULL);
                         return -1;
                 }
                 if (err != BP_OK) {
@@ -240,8 +239,8 @@ static int open_dir(files_source_t *fs, const char *dir, DIR *d) {
                         goto out;
                 }
                 if (!(names[cnt++] = strdup(path))) {
-                        bp_tool_fatal(fs->base.cmd, "out of memory", NULL,
-                                      NULL, NULL);
+                        bp_tool_fatal(fs->base.cmd, "out of memory", NULL, NULL,
+                                      NULL);
                         goto out;
                 }
         }

@@ -57,4 +57,9 @@ int bp_cmd_audit(int argc, char **argv);
  *  badges that would change (cmd_what_if.c). */
 int bp_cmd_what_if(int argc, char **argv);
 
+/** `badgeproc convert`: input events from JSON Lines, framed dumps, Avro
+ *  container files or the input topics to any of the three file forms
+ *  (cmd_convert.c). */
+int bp_cmd_convert(int argc, char **argv);
+
 #endif
