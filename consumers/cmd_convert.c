@@ -5,9 +5,9 @@
  * It reads through the history tools' source (bp_source.h), so it takes
  * every input they take (files of any form, merged, or the input topics)
  * with the same validation and the same rejection lines, and writes the
- * events in the form --output-format names: it is how users and tests make dumps and
- * container files out of JSON Lines (`gen | convert`), how Avro files are
- * printed as JSON Lines, and how a topic range is saved to a file.
+ * events in the form --output-format names: it is how users and tests make
+ * dumps and container files out of JSON Lines (`gen | convert`), how Avro files
+ * are printed as JSON Lines, and how a topic range is saved to a file.
  *
  * Container files are written with a union of the four event schemas
  * (each datum: the branch index, then the record), or with the one
@@ -72,7 +72,7 @@ static const char convert_help[] =
     "(unreadable input, failed write), 2 usage\n";
 
 typedef struct bp_convert_opts_s {
-        int              to; /* -1 until given */
+        int              to;   /* -1 until given */
         int              only; /* -1: every type */
         bool             quiet;
         bp_source_opts_t src;
@@ -106,12 +106,13 @@ static int parse_opt(int c, const char *arg, void *opaque) {
                                 o->to = i;
                 if (o->to >= 0)
                         return -1;
-                fprintf(stderr, CMD ": --output-format: expected jsonl, framed or avro\n");
+                fprintf(stderr, CMD
+                        ": --output-format: expected jsonl, framed or avro\n");
                 return usage();
         case OPT_ONLY:
                 for (i = 0; i < BP_EV__CNT; i++)
-                        if (strcmp(arg, bp_event_type_name(
-                                            (bp_event_type_t)i)) == 0)
+                        if (strcmp(arg,
+                                   bp_event_type_name((bp_event_type_t)i)) == 0)
                                 o->only = i;
                 if (o->only >= 0)
                         return -1;
@@ -200,8 +201,7 @@ static bp_err_t write_event(bp_convert_t *cv, const bp_event_t *ev,
                 if ((err = bp_codec_encode_event(cv->codec, ev, &cv->block,
                                                  errstr, errstr_size)))
                         return err;
-                return bp_dump_append(&cv->out, cv->block.data,
-                                      cv->block.len);
+                return bp_dump_append(&cv->out, cv->block.data, cv->block.len);
         default:
                 if (cv->o->only < 0 &&
                     bp_avro_write_long(&cv->block, ev->type) != BP_OK)
@@ -226,8 +226,8 @@ static int start(bp_convert_t *cv) {
         if (cv->o->to == TO_FRAMED) {
                 cconf.schema_map   = cv->o->src.kafka.schema_map;
                 cconf.registry_url = cv->o->src.kafka.registry;
-                if (!(cv->codec = bp_codec_new(&cconf, errstr,
-                                               sizeof(errstr)))) {
+                if (!(cv->codec =
+                          bp_codec_new(&cconf, errstr, sizeof(errstr)))) {
                         bp_tool_fatal(CMD, "cannot load schemas", NULL, NULL,
                                       errstr);
                         return -1;
@@ -285,8 +285,8 @@ wfail:
 }
 
 int bp_cmd_convert(int argc, char **argv) {
-        bp_convert_opts_t o  = {.to = -1, .only = -1};
-        bp_convert_t      cv = {.o = &o};
+        bp_convert_opts_t o   = {.to = -1, .only = -1};
+        bp_convert_t      cv  = {.o = &o};
         bp_source_t      *src = NULL;
         int               rc;
 
