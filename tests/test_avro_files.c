@@ -25,8 +25,9 @@
 #include "bp_ocf.h"
 #include "bp_test_avro.h"
 
-#define SCHEMA "{\"type\":\"record\",\"name\":\"R\",\"fields\":" \
-               "[{\"name\":\"s\",\"type\":\"string\"}]}"
+#define SCHEMA                                            \
+        "{\"type\":\"record\",\"name\":\"R\",\"fields\":" \
+        "[{\"name\":\"s\",\"type\":\"string\"}]}"
 
 /* A descriptor reading the bytes of b (a temporary file, removed). */
 static int fd_of(const bp_buf_t *b) {
@@ -100,8 +101,8 @@ static void test_dump(void **state) {
         put_len(&b, BP_DUMP_RECORD_MAX);
         bp_buf_append(&b, "0123456789", 10);
         assert_int_equal(read_dump(&b, &n, &off, errstr, &grew), BP_ERR_PARSE);
-        assert_string_equal(errstr,
-                            "truncated record: length 1048576, 10 bytes remain");
+        assert_string_equal(
+            errstr, "truncated record: length 1048576, 10 bytes remain");
         printf("heap growth reading a truncated 1 MiB record: %zu\n", grew);
         assert_true(grew < 256 * 1024);
 
@@ -131,7 +132,7 @@ static void ocf_header(bp_buf_t *b, const char *codec) {
  * code, errstr its reason, *datums the bytes of all blocks. */
 static int read_ocf(const bp_buf_t *b, bp_buf_t *datums, char *errstr,
                     size_t *grew) {
-        int              fd = fd_of(b), rc;
+        int              fd     = fd_of(b), rc;
         size_t           before = bp_test_heap_in_use(), len;
         bp_ocf_reader_t *r      = bp_ocf_reader_open(fd, errstr, 256);
         const uint8_t   *data;
@@ -142,8 +143,8 @@ static int read_ocf(const bp_buf_t *b, bp_buf_t *datums, char *errstr,
                 return -100;
         }
         bp_buf_reset(datums);
-        while ((rc = bp_ocf_reader_next(r, &data, &len, &count, errstr,
-                                        256)) == 1)
+        while ((rc = bp_ocf_reader_next(r, &data, &len, &count, errstr, 256)) ==
+               1)
                 bp_buf_append(datums, data, len);
         *grew = bp_test_heap_in_use() - before;
         bp_ocf_reader_destroy(r);
@@ -238,9 +239,8 @@ static size_t deflate_raw(const void *src, size_t len, uint8_t *out,
         z_stream z;
 
         memset(&z, 0, sizeof(z));
-        assert_int_equal(deflateInit2(&z, 6, Z_DEFLATED, -15, 8,
-                                      Z_DEFAULT_STRATEGY),
-                         Z_OK);
+        assert_int_equal(
+            deflateInit2(&z, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY), Z_OK);
         z.next_in   = (Bytef *)(uintptr_t)src;
         z.avail_in  = (uInt)len;
         z.next_out  = out;
@@ -252,7 +252,7 @@ static size_t deflate_raw(const void *src, size_t len, uint8_t *out,
 
 static void test_ocf_deflate(void **state) {
         static uint8_t zeros[BP_OCF_BLOCK_MAX + 1024];
-        uint8_t       *z   = malloc(1 << 20);
+        uint8_t       *z = malloc(1 << 20);
         bp_buf_t       b = {0}, d = {0};
         char           errstr[256];
         size_t         n, grew;
@@ -291,30 +291,33 @@ static void test_measure(void **state) {
         char            errstr[256];
 
         (void)state;
-        assert_int_equal(avro_schema_from_json_length(SCHEMA, strlen(SCHEMA),
-                                                      &schema),
-                         0);
+        assert_int_equal(
+            avro_schema_from_json_length(SCHEMA, strlen(SCHEMA), &schema), 0);
         plan = bp_avro_plan_new(schema, errstr, sizeof(errstr));
         assert_non_null(plan);
         assert_int_equal(bp_avro_plan_measure(plan, (const uint8_t *)"\4ab\2c",
                                               5, &used, errstr, 256),
                          BP_OK);
         assert_int_equal(used, 3);
-        assert_int_equal(bp_avro_plan_measure(plan, (const uint8_t *)"\x80\x80"
-                                                                     "\x80\x80"
-                                                                     "\x10",
+        assert_int_equal(bp_avro_plan_measure(plan,
+                                              (const uint8_t *)"\x80\x80"
+                                                               "\x80\x80"
+                                                               "\x10",
                                               5, &used, errstr, 256),
                          BP_ERR_INVALID);
-        assert_string_equal(errstr, "string length 2147483648 exceeds remaining "
-                                    "0 bytes at field s");
+        assert_string_equal(errstr,
+                            "string length 2147483648 exceeds remaining "
+                            "0 bytes at field s");
         bp_avro_plan_destroy(plan);
         avro_schema_decref(schema);
 }
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_dump),        cmocka_unit_test(test_ocf_header),
-            cmocka_unit_test(test_ocf_blocks),  cmocka_unit_test(test_ocf_deflate),
+            cmocka_unit_test(test_dump),
+            cmocka_unit_test(test_ocf_header),
+            cmocka_unit_test(test_ocf_blocks),
+            cmocka_unit_test(test_ocf_deflate),
             cmocka_unit_test(test_measure),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
