@@ -45,8 +45,8 @@ static bp_err_t topic_names(bp_evprod_t *ep, const bp_evprod_conf_t *conf,
                                      bp_event_type_name((bp_event_type_t)t));
                 if (n < 0 || (size_t)n >= sizeof(ep->topic[t]) ||
                     bp_kafka_topic_check(ep->topic[t], why, sizeof(why))) {
-                        snprintf(errstr, errstr_size,
-                                 "bad topic name \"%s\"", ep->topic[t]);
+                        snprintf(errstr, errstr_size, "bad topic name \"%s\"",
+                                 ep->topic[t]);
                         return BP_ERR_INVALID;
                 }
         }

@@ -22,12 +22,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "bp_engine.h"
 #include "bp_jsonl.h"
 #include "bp_line_reader.h"
+#include "bp_progress.h"
 #include "bp_rules.h"
 #include "bp_state_map.h"
 #include "commands.h"
@@ -85,9 +87,11 @@ typedef struct bp_replay_s {
         bp_badge_events_t       events;
         int                     events_ok; /* events was initialised */
         bp_buf_t                out;
+        bp_progress_t          *progress; /* NULL: stderr is no terminal */
         int                     fd;
         int                     own_fd; /* fd was opened here */
         uint64_t                lines, published, rejected;
+        uint64_t                bytes; /* of input read so far */
 } bp_replay_t;
 
 /* Writes s to stderr as a key=value value: bare when it is a plain word,
@@ -190,6 +194,15 @@ static int flush_out(bp_replay_t *rp) {
         return 0;
 }
 
+/* The size of a regular file, for the progress line's share and ETA; 0
+ * (unknown) for a pipe or a terminal. */
+static uint64_t input_size(int fd) {
+        struct stat st;
+
+        return fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size
+                                                          : 0;
+}
+
 static int open_all(bp_replay_t *rp) {
         char errstr[512];
 
@@ -214,9 +227,10 @@ static int open_all(bp_replay_t *rp) {
                                      rp->opts->input, strerror(errno));
                 rp->own_fd = 1;
         }
-        rp->map    = bp_state_map_new();
-        rp->parser = bp_jsonl_parser_new();
-        rp->reader = bp_line_reader_new(rp->fd, BP_LINE_MAX_DEFAULT);
+        rp->progress = bp_progress_new("replay", "lines", input_size(rp->fd));
+        rp->map      = bp_state_map_new();
+        rp->parser   = bp_jsonl_parser_new();
+        rp->reader   = bp_line_reader_new(rp->fd, BP_LINE_MAX_DEFAULT);
         if (!rp->map || !rp->parser || !rp->reader ||
             bp_badge_events_init(&rp->events) != BP_OK)
                 return fatal("out of memory", NULL, NULL, NULL);
@@ -225,6 +239,7 @@ static int open_all(bp_replay_t *rp) {
 }
 
 static void close_all(bp_replay_t *rp) {
+        bp_progress_destroy(rp->progress);
         if (rp->events_ok)
                 bp_badge_events_destroy(&rp->events);
         bp_line_reader_destroy(rp->reader);
@@ -246,6 +261,7 @@ static int is_blank(const char *line, size_t len) {
 }
 
 static void reject(bp_replay_t *rp, const char *msg) {
+        bp_progress_clear(rp->progress);
         rp->rejected++;
         fprintf(stderr, "line %" PRIu64 ": %s\n", rp->lines, msg);
 }
@@ -302,6 +318,8 @@ static int replay_run(bp_replay_t *rp) {
                         return fatal("cannot read input", "input",
                                      rp->opts->input, strerror(errno));
                 rp->lines = bp_line_reader_lineno(rp->reader);
+                rp->bytes += len + 1;
+                bp_progress_update(rp->progress, rp->lines, rp->bytes);
                 if (rc == BP_ERR_TOO_LARGE) {
                         snprintf(msg, sizeof(msg),
                                  "line of %zu bytes, longer than the limit "
@@ -316,6 +334,8 @@ static int replay_run(bp_replay_t *rp) {
         if (flush_out(rp) != 0)
                 return fatal("cannot write output", NULL, NULL,
                              strerror(errno));
+        /* The summary line that follows starts on a clean line. */
+        bp_progress_clear(rp->progress);
         return BP_EXIT_OK;
 }
 
