@@ -35,9 +35,8 @@ static void wait_due(bp_evprod_t *ep, uint64_t i, uint64_t rate, double start,
 
         while (!stopped(stop) && (ahead = due - now_s()) > 0.001) {
                 int ms = (int)(ahead * 1000);
-                bp_evprod_poll(ep, ms < BP_GEN_SEND_WAIT_MS
-                                       ? ms
-                                       : BP_GEN_SEND_WAIT_MS);
+                bp_evprod_poll(
+                    ep, ms < BP_GEN_SEND_WAIT_MS ? ms : BP_GEN_SEND_WAIT_MS);
         }
 }
 
@@ -62,11 +61,10 @@ bp_err_t bp_gen_send(bp_gen_t *gen, bp_evprod_t *ep, uint64_t count,
                                      sizeof(why));
                 if (err == BP_ERR_INVALID) {
                         result->rejected++;
-                        bp_cli_log("warn", cmd,
-                                   "msg=\"event refused\" event=%" PRIu64
-                                   " error=%s",
-                                   result->generated,
-                                   bp_cli_quote(why, q, sizeof(q)));
+                        bp_cli_log(
+                            "warn", cmd,
+                            "msg=\"event refused\" event=%" PRIu64 " error=%s",
+                            result->generated, bp_cli_quote(why, q, sizeof(q)));
                 } else if (err) {
                         if (stopped(stop))
                                 break;

@@ -26,13 +26,13 @@ struct bp_progress_s {
         const char *what;
         const char *unit;
         uint64_t    total;
-        double      start;     /* seconds, monotonic */
-        double      last_draw; /* seconds, monotonic */
-        double      last_look; /* last read of the clock */
-        uint64_t    calls;     /* updates so far */
+        double      start;      /* seconds, monotonic */
+        double      last_draw;  /* seconds, monotonic */
+        double      last_look;  /* last read of the clock */
+        uint64_t    calls;      /* updates so far */
         uint64_t    look_calls; /* calls at the last read of the clock */
         uint64_t    next_look;  /* read the clock at this many calls */
-        bool        drawn; /* a line is on the screen */
+        bool        drawn;      /* a line is on the screen */
 };
 
 static double now_s(void) {
@@ -50,14 +50,15 @@ bp_progress_t *bp_progress_new_fd(int fd, bool force, int interval_ms,
                 return NULL;
         if (!(p = calloc(1, sizeof(*p))))
                 return NULL;
-        p->fd          = fd;
-        p->interval_ms = interval_ms > 0 ? interval_ms : BP_PROGRESS_INTERVAL_MS;
-        p->what        = what;
-        p->unit        = unit;
-        p->total       = total;
-        p->start       = now_s();
-        p->last_draw   = p->start;
-        p->last_look   = p->start;
+        p->fd = fd;
+        p->interval_ms =
+            interval_ms > 0 ? interval_ms : BP_PROGRESS_INTERVAL_MS;
+        p->what      = what;
+        p->unit      = unit;
+        p->total     = total;
+        p->start     = now_s();
+        p->last_draw = p->start;
+        p->last_look = p->start;
         return p;
 }
 
@@ -68,9 +69,9 @@ bp_progress_t *bp_progress_new(const char *what, const char *unit,
 
 /* Writes n as decimal with thousands separators: 1,204,000. */
 static int thousands(char *buf, size_t size, uint64_t n) {
-        char   digits[24];
-        int    len = snprintf(digits, sizeof(digits), "%llu",
-                              (unsigned long long)n);
+        char digits[24];
+        int  len =
+            snprintf(digits, sizeof(digits), "%llu", (unsigned long long)n);
         size_t out = 0;
         int    i;
 
@@ -132,9 +133,9 @@ void bp_progress_update(bp_progress_t *p, uint64_t items, uint64_t work) {
                 return;
         t = now_s();
         /* Next look after about a quarter of the interval at this rate. */
-        per_s = t > p->last_look ? (double)(p->calls - p->look_calls) /
-                                       (t - p->last_look)
-                                 : 0;
+        per_s = t > p->last_look
+                    ? (double)(p->calls - p->look_calls) / (t - p->last_look)
+                    : 0;
         p->next_look =
             p->calls + 1 + (uint64_t)(per_s * p->interval_ms / 4000.0);
         p->look_calls = p->calls;
