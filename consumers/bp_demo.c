@@ -114,7 +114,8 @@ static int start_metrics(demo_t *d) {
                 return BP_EXIT_OK;
         port = colon ? strtol(colon + 1, &end, 10) : -1;
         if (!colon || colon == listen || !colon[1] || *end || port < 0 ||
-            port > 65535 || (size_t)(colon - listen) >= sizeof(d->metrics_host)) {
+            port > 65535 ||
+            (size_t)(colon - listen) >= sizeof(d->metrics_host)) {
                 fprintf(stderr,
                         "demo: --metrics-listen: expected HOST:PORT or off, "
                         "got \"%s\"\n",
@@ -123,8 +124,8 @@ static int start_metrics(demo_t *d) {
         }
         snprintf(d->metrics_host, sizeof(d->metrics_host), "%.*s",
                  (int)(colon - listen), listen);
-        if (bp_metrics_server_new(&d->server, d->metrics, d->metrics_host, (int)port,
-                                  30000, errstr, sizeof(errstr)))
+        if (bp_metrics_server_new(&d->server, d->metrics, d->metrics_host,
+                                  (int)port, 30000, errstr, sizeof(errstr)))
                 return fail("cannot serve metrics", errstr);
         return BP_EXIT_OK;
 }
@@ -140,8 +141,8 @@ static int start_runner(demo_t *d) {
         bp_runner_conf_t rc;
         char             errstr[512];
 
-        d->kafka[0] = (bp_kafka_kv_t){"bootstrap.servers",
-                                      bp_mock_bootstraps(d->mock)};
+        d->kafka[0] =
+            (bp_kafka_kv_t){"bootstrap.servers", bp_mock_bootstraps(d->mock)};
         d->kafka[1] = (bp_kafka_kv_t){"client.id", "badgeproc-demo"};
         bp_runner_conf_defaults(&rc);
         rc.kafka             = d->kafka;
@@ -163,9 +164,9 @@ static int start_runner(demo_t *d) {
 }
 
 static void *producer_main(void *arg) {
-        demo_t        *d = arg;
-        bp_cli_kafka_t k = {.brokers    = bp_mock_bootstraps(d->mock),
-                            .schema_map = d->o->schema_map};
+        demo_t                *d    = arg;
+        bp_cli_kafka_t         k    = {.brokers    = bp_mock_bootstraps(d->mock),
+                                       .schema_map = d->o->schema_map};
         const bp_evprod_conf_t conf = {
             .kafka = &k, .cmd = "demo", .tag_name = "event"};
         bp_evprod_t *ep;
@@ -195,15 +196,14 @@ static void *producer_main(void *arg) {
 }
 
 static int start_feed(demo_t *d) {
-        bp_demo_feed_conf_t conf = {
-            .brokers            = bp_mock_bootstraps(d->mock),
-            .schema_map         = d->o->schema_map,
-            .topic_badge_events = demo_topics[4],
-            .topic_dlq          = demo_topics[5],
-            .topic_changelog    = demo_topics[6],
-            .partition_cnt      = d->o->partitions,
-            .feed               = d->o->quiet ? NULL : stdout};
-        char errstr[512];
+        bp_demo_feed_conf_t conf = {.brokers    = bp_mock_bootstraps(d->mock),
+                                    .schema_map = d->o->schema_map,
+                                    .topic_badge_events = demo_topics[4],
+                                    .topic_dlq          = demo_topics[5],
+                                    .topic_changelog    = demo_topics[6],
+                                    .partition_cnt      = d->o->partitions,
+                                    .feed = d->o->quiet ? NULL : stdout};
+        char                errstr[512];
 
         if (d->o->output && !(d->output = fopen(d->o->output, "w")))
                 return fail(d->o->output, strerror(errno));
@@ -297,7 +297,8 @@ static void print_summary(const demo_t *d, const bp_runner_stats_t *st) {
 
         bp_demo_feed_counts(d->feed, &fc);
         printf("== summary\n");
-        printf("  events in       %8" PRIu64 "  (produced to %d input topics)\n",
+        printf("  events in       %8" PRIu64
+               "  (produced to %d input topics)\n",
                d->delivered.delivered, BP_EV__CNT);
         printf("  events applied  %8" PRIu64 "\n", st->applied);
         printf("  badges granted  %8" PRIu64 "\n", st->granted);

@@ -42,8 +42,8 @@ struct bp_demo_feed_s {
         bool target_set, outputs_known;
 };
 
-static rd_kafka_t *open_consumer(const bp_demo_feed_conf_t *conf,
-                                 char *errstr, size_t errstr_size) {
+static rd_kafka_t *open_consumer(const bp_demo_feed_conf_t *conf, char *errstr,
+                                 size_t errstr_size) {
         const bp_kafka_kv_t kv[] = {
             {"bootstrap.servers", conf->brokers},
             {"group.id", "badgeproc-demo-feed"}, /* required, never joined */
@@ -51,16 +51,14 @@ static rd_kafka_t *open_consumer(const bp_demo_feed_conf_t *conf,
             {"enable.partition.eof", "true"},
             {"isolation.level", "read_committed"},
             {"client.id", "badgeproc-demo-feed"}};
-        rd_kafka_conf_t *kconf =
-            bp_kafka_conf_new(kv, sizeof(kv) / sizeof(kv[0]), errstr,
-                              errstr_size);
+        rd_kafka_conf_t *kconf = bp_kafka_conf_new(
+            kv, sizeof(kv) / sizeof(kv[0]), errstr, errstr_size);
         rd_kafka_t *rk;
 
         if (!kconf)
                 return NULL;
         rd_kafka_conf_set_log_cb(kconf, bp_log_rdkafka);
-        if (!(rk = rd_kafka_new(RD_KAFKA_CONSUMER, kconf, errstr,
-                                errstr_size)))
+        if (!(rk = rd_kafka_new(RD_KAFKA_CONSUMER, kconf, errstr, errstr_size)))
                 rd_kafka_conf_destroy(kconf);
         return rk;
 }
@@ -89,7 +87,7 @@ static bp_err_t assign_all(bp_demo_feed_t *f, char *errstr,
 
 bp_demo_feed_t *bp_demo_feed_new(const bp_demo_feed_conf_t *conf, char *errstr,
                                  size_t errstr_size) {
-        bp_demo_feed_t *f = calloc(1, sizeof(*f));
+        bp_demo_feed_t *f     = calloc(1, sizeof(*f));
         bp_codec_conf_t cconf = {.schema_map = conf->schema_map};
         size_t          n     = (size_t)conf->partition_cnt;
         int             p;
@@ -106,8 +104,8 @@ bp_demo_feed_t *bp_demo_feed_new(const bp_demo_feed_conf_t *conf, char *errstr,
         f->input_end     = calloc(n, sizeof(*f->input_end));
         f->out_pos       = calloc(n, sizeof(*f->out_pos));
         f->out_end       = calloc(n, sizeof(*f->out_end));
-        if (!f->topics[0] || !f->topics[1] || !f->topics[2] ||
-            !f->committed || !f->input_end || !f->out_pos || !f->out_end)
+        if (!f->topics[0] || !f->topics[1] || !f->topics[2] || !f->committed ||
+            !f->input_end || !f->out_pos || !f->out_end)
                 goto nomem;
         for (p = 0; p < conf->partition_cnt; p++)
                 bp_checkpoint_init(&f->committed[p]);
@@ -171,8 +169,9 @@ static bp_err_t on_badge(bp_demo_feed_t *f, const rd_kafka_message_t *rkm) {
                                   sizeof(why))) {
                 f->counts.undecodable++;
                 if (f->feed)
-                        fprintf(f->feed, "? UNDECODABLE  partition %" PRId32
-                                         " offset %" PRId64 ": %s\n",
+                        fprintf(f->feed,
+                                "? UNDECODABLE  partition %" PRId32
+                                " offset %" PRId64 ": %s\n",
                                 rkm->partition, rkm->offset, why);
                 return BP_OK;
         }
@@ -245,7 +244,7 @@ static bp_err_t on_message(bp_demo_feed_t *f, const rd_kafka_message_t *rkm,
                 snprintf(errstr, errstr_size, "%s",
                          rd_kafka_message_errstr(rkm));
                 return rkm->err == RD_KAFKA_RESP_ERR__FATAL ? BP_ERR_KAFKA
-                                                             : BP_OK;
+                                                            : BP_OK;
         }
         if (t < OUT_CNT)
                 f->out_pos[rkm->partition][t] = rkm->offset + 1;
@@ -293,9 +292,8 @@ static bp_err_t query_ends(bp_demo_feed_t *f, const char *topic, int64_t *ends,
                 err = rd_kafka_query_watermark_offsets(f->rk, topic, p, &lo,
                                                        &hi, timeout_ms);
                 if (err) {
-                        snprintf(errstr, errstr_size,
-                                 "end of %s [%d]: %s", topic, p,
-                                 rd_kafka_err2str(err));
+                        snprintf(errstr, errstr_size, "end of %s [%d]: %s",
+                                 topic, p, rd_kafka_err2str(err));
                         return BP_ERR_KAFKA;
                 }
                 ends[(size_t)p * stride] = hi;
@@ -303,9 +301,9 @@ static bp_err_t query_ends(bp_demo_feed_t *f, const char *topic, int64_t *ends,
         return BP_OK;
 }
 
-bp_err_t bp_demo_feed_set_target(bp_demo_feed_t *f,
-                                 const char *const inputs[4], int timeout_ms,
-                                 char *errstr, size_t errstr_size) {
+bp_err_t bp_demo_feed_set_target(bp_demo_feed_t *f, const char *const inputs[4],
+                                 int timeout_ms, char *errstr,
+                                 size_t errstr_size) {
         int i;
 
         for (i = 0; i < BP_EV__CNT; i++)

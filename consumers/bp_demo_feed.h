@@ -70,7 +70,7 @@ bp_err_t bp_demo_feed_poll(bp_demo_feed_t *feed, int timeout_ms, char *errstr,
  * once everything has been produced and flushed. BP_ERR_KAFKA with errstr
  * set when the cluster does not answer.
  */
-bp_err_t bp_demo_feed_set_target(bp_demo_feed_t *feed,
+bp_err_t bp_demo_feed_set_target(bp_demo_feed_t   *feed,
                                  const char *const inputs[4], int timeout_ms,
                                  char *errstr, size_t errstr_size);
 
@@ -81,7 +81,7 @@ bp_err_t bp_demo_feed_set_target(bp_demo_feed_t *feed,
  */
 bool bp_demo_feed_caught_up(bp_demo_feed_t *feed, int timeout_ms);
 
-void bp_demo_feed_counts(const bp_demo_feed_t *feed,
+void bp_demo_feed_counts(const bp_demo_feed_t  *feed,
                          bp_demo_feed_counts_t *out);
 
 /** Closes the consumer and frees feed. NULL-safe. */

@@ -210,8 +210,7 @@ static const char *repo_path(const char *rel, char *buf, size_t size) {
         if ((slash = strrchr(exe, '/')))
                 *slash = '\0';
         n = snprintf(buf, size, "%s/../%s", exe, rel);
-        return n > 0 && (size_t)n < size && access(buf, R_OK) == 0 ? buf
-                                                                    : NULL;
+        return n > 0 && (size_t)n < size && access(buf, R_OK) == 0 ? buf : NULL;
 }
 
 /* Finds the rules and the schema map; prints what is missing. */
@@ -221,23 +220,23 @@ static int find_files(bp_demo_opts_t *o) {
         bp_rules_t *loaded;
 
         if (!o->rules_dir &&
-            !(o->rules_dir = repo_path("tests/data/rules-gen", rules,
-                                       sizeof(rules)))) {
+            !(o->rules_dir =
+                  repo_path("tests/data/rules-gen", rules, sizeof(rules)))) {
                 fputs("demo: tests/data/rules-gen not found: run from the "
                       "repository, or pass --rules DIR\n",
                       stderr);
                 return BP_EXIT_FATAL;
         }
-        if (!(o->schema_map = repo_path(BP_CODEC_SCHEMA_MAP, schemas,
-                                        sizeof(schemas)))) {
+        if (!(o->schema_map =
+                  repo_path(BP_CODEC_SCHEMA_MAP, schemas, sizeof(schemas)))) {
                 fputs("demo: " BP_CODEC_SCHEMA_MAP " not found: run from "
                       "the repository\n",
                       stderr);
                 return BP_EXIT_FATAL;
         }
         /* Checked here so that a rules error reads as in `replay`. */
-        if (!(loaded = bp_rules_load_dir(o->rules_dir, errstr,
-                                         sizeof(errstr)))) {
+        if (!(loaded =
+                  bp_rules_load_dir(o->rules_dir, errstr, sizeof(errstr)))) {
                 fprintf(stderr, "%s\n", errstr);
                 return BP_EXIT_FATAL;
         }
@@ -272,8 +271,9 @@ int bp_cmd_demo(int argc, char **argv) {
         else
                 snprintf(dir, sizeof(dir), "%s", state_dir);
         if (!mkdtemp(dir)) {
-                fprintf(stderr, "demo: cannot create a state directory %s: %s\n",
-                        dir, strerror(errno));
+                fprintf(stderr,
+                        "demo: cannot create a state directory %s: %s\n", dir,
+                        strerror(errno));
                 return BP_EXIT_FATAL;
         }
         o.state_dir = dir;
