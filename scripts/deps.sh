@@ -9,6 +9,7 @@ packages=(
   librdkafka-dev libavro-dev libcmocka-dev liblmdb-dev lmdb-utils
   libyaml-dev libjansson-dev libcurl4-openssl-dev libmicrohttpd-dev
   kcat valgrind python3 python3-avro python3-confluent-kafka python3-yaml
+  shellcheck
 )
 
 missing=()

@@ -66,13 +66,13 @@ static long get(int port, const char *path, bp_buf_t *body) {
 /* Sum of the values of every sample of family name whose labels contain
  * match (may be ""). */
 static double sum(const char *text, const char *name, const char *match) {
-        size_t      len = strlen(name);
-        const char *p   = text;
+        size_t      len   = strlen(name);
+        const char *p     = text;
         double      total = 0;
         char        line[1024];
 
         while (*p) {
-                size_t n  = strcspn(p, "\n");
+                size_t n = strcspn(p, "\n");
                 char  *sp;
                 snprintf(line, sizeof(line), "%.*s", (int)n, p);
                 p += n + (p[n] == '\n');
@@ -134,8 +134,7 @@ static void check_text(const bp_buf_t *body, int n) {
 }
 
 /* Scrapes until the demo exits; returns the number of samples taken. */
-static int scrape(int port, pid_t pid, sample_t *s, int *status,
-                  int *ready) {
+static int scrape(int port, pid_t pid, sample_t *s, int *status, int *ready) {
         const struct timespec tick = {0, 250 * 1000000L};
         bp_buf_t              body = {0};
         int                   n    = 0;
@@ -150,7 +149,7 @@ static int scrape(int port, pid_t pid, sample_t *s, int *status,
                             sum(t, "badgeproc_events_consumed_total", "");
                         s[n].committed = sum(t, "badgeproc_transactions_total",
                                              "result=\"committed\"");
-                        s[n].badges = sum(t, "badgeproc_badges_total", "");
+                        s[n].badges    = sum(t, "badgeproc_badges_total", "");
                         s[n].commit_count =
                             sum(t, "badgeproc_batch_commit_seconds_count", "");
                         n++;
@@ -192,8 +191,8 @@ static void test_metrics_move(void **state) {
                 consumed_values += s[i].consumed != s[i - 1].consumed;
                 committed_values += s[i].committed != s[i - 1].committed;
         }
-        print_message("%d scrapes: %d values of consumed, %d of committed\n",
-                      n, consumed_values, committed_values);
+        print_message("%d scrapes: %d values of consumed, %d of committed\n", n,
+                      consumed_values, committed_values);
         /* Moving while the demo ran, not only jumping once at the end. */
         assert_true(consumed_values >= 3);
         assert_true(committed_values >= 3);
