@@ -32,6 +32,7 @@ struct bp_progress_s {
         uint64_t    calls;      /* updates so far */
         uint64_t    look_calls; /* calls at the last read of the clock */
         uint64_t    next_look;  /* read the clock at this many calls */
+        uint64_t    stride;     /* calls between the last two looks */
         bool        drawn;      /* a line is on the screen */
 };
 
@@ -125,19 +126,25 @@ static void write_all(int fd, const char *s, size_t len) {
 }
 
 void bp_progress_update(bp_progress_t *p, uint64_t items, uint64_t work) {
-        char   line[256];
-        double t, per_s;
-        int    n;
+        char     line[256];
+        double   t, per_s;
+        uint64_t stride;
+        int      n;
 
         if (!p || ++p->calls < p->next_look)
                 return;
         t = now_s();
-        /* Next look after about a quarter of the interval at this rate. */
-        per_s = t > p->last_look
-                    ? (double)(p->calls - p->look_calls) / (t - p->last_look)
-                    : 0;
-        p->next_look =
-            p->calls + 1 + (uint64_t)(per_s * p->interval_ms / 4000.0);
+        /* Next look after about a quarter of the interval at this rate;
+         * the stride at most doubles, so that one quick burst (the first
+         * calls, typically) cannot put the next look far away. */
+        per_s  = t > p->last_look
+                     ? (double)(p->calls - p->look_calls) / (t - p->last_look)
+                     : 0;
+        stride = (uint64_t)(per_s * p->interval_ms / 4000.0);
+        if (stride > 2 * p->stride + 1)
+                stride = 2 * p->stride + 1;
+        p->stride     = stride;
+        p->next_look  = p->calls + 1 + stride;
         p->look_calls = p->calls;
         p->last_look  = t;
         if ((t - p->last_draw) * 1000 < p->interval_ms)
