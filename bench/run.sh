@@ -7,6 +7,7 @@
 #   codec   - framed Avro decode and encode of ProfileUpdated (bench_codec)
 #   store   - LMDB state store: 1,000,000 durable puts of 200 bytes in
 #             batches of 1,000, random gets, size per record (bench_store)
+#   validate - ns per bounded validation of ProfileUpdated (bench_validate)
 # Usage: bench/run.sh [build-dir]   (default build/; built if missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,4 +43,9 @@ fi
 if [ -x "$build/bench/bench_store" ]; then
   echo "== state store (bench_store, durable commits)"
   "$build/bench/bench_store"
+fi
+
+if [ -x "$build/bench/bench_validate" ]; then
+  echo "== bounded validator (bench_validate)"
+  "$build/bench/bench_validate"
 fi

@@ -724,6 +724,30 @@ static bp_err_t subscribe(bp_runner_t *r, char *errstr, size_t errstr_size) {
         return BP_OK;
 }
 
+/* The schemas of what this instance writes get their ids now, under the
+ * configured topic names: in registry mode they are registered (a registry
+ * that refuses them stops start-up rather than the first batch), in local
+ * mode they are looked up in the schema map. */
+static bp_err_t register_schemas(bp_runner_t *r, char *errstr,
+                                 size_t errstr_size) {
+        const struct {
+                bp_record_kind_t kind;
+                const char      *topic;
+        } out[] = {
+            {BP_REC_BADGE_GRANTED, r->conf.topic_badge_events},
+            {BP_REC_BADGE_REVOKED, r->conf.topic_badge_events},
+            {BP_REC_FREELANCER_STATE, r->conf.topic_changelog},
+        };
+        size_t   i;
+        bp_err_t err;
+        for (i = 0; i < sizeof(out) / sizeof(*out); i++)
+                if ((err =
+                         bp_codec_register(r->codec, out[i].kind, out[i].topic,
+                                           NULL, errstr, errstr_size)))
+                        return err;
+        return BP_OK;
+}
+
 bp_runner_t *bp_runner_new(const bp_runner_conf_t *conf, char *errstr,
                            size_t errstr_size) {
         bp_runner_t    *r          = calloc(1, sizeof(*r));
@@ -751,7 +775,8 @@ bp_runner_t *bp_runner_new(const bp_runner_conf_t *conf, char *errstr,
         if (!(r->store =
                   bp_store_open(conf->state_dir, NULL, errstr, errstr_size)))
                 goto fail;
-        if (open_clients(r, errstr, errstr_size) ||
+        if (register_schemas(r, errstr, errstr_size) ||
+            open_clients(r, errstr, errstr_size) ||
             check_topics(r, errstr, errstr_size) ||
             subscribe(r, errstr, errstr_size))
                 goto fail;

@@ -54,15 +54,9 @@ static void install_signals(void) {
 }
 
 /* The runner's view of the configuration; strings stay owned by conf. */
-static void runner_conf(const bp_config_t *conf, bp_kafka_kv_t *kv,
-                        bp_runner_conf_t *rc) {
-        size_t i;
+static void runner_conf(const bp_config_t *conf, bp_runner_conf_t *rc) {
         bp_runner_conf_defaults(rc);
-        for (i = 0; i < conf->kafka_cnt; i++) {
-                kv[i].key   = conf->kafka[i].name;
-                kv[i].value = conf->kafka[i].value;
-        }
-        rc->kafka              = kv;
+        rc->kafka              = conf->kafka;
         rc->kafka_cnt          = conf->kafka_cnt;
         rc->group_id           = conf->group_id;
         rc->transactional_id   = conf->transactional_id;
@@ -115,7 +109,6 @@ int bp_cmd_run(int argc, char **argv) {
         int                  print = 0, c, rc = 2;
         char                 errstr[512];
         bp_config_t         *conf = NULL;
-        bp_kafka_kv_t       *kv   = NULL;
         bp_runner_conf_t     rconf;
         bp_runner_t         *runner  = NULL;
         bp_metrics_t        *metrics = NULL;
@@ -156,8 +149,7 @@ int bp_cmd_run(int argc, char **argv) {
                 goto out;
         }
         bp_log_set_level(conf->log_level);
-        kv = calloc(conf->kafka_cnt + 1, sizeof(*kv));
-        runner_conf(conf, kv, &rconf);
+        runner_conf(conf, &rconf);
         install_signals();
         if (conf->metrics_host &&
             start_metrics(conf, &metrics, &server, errstr, sizeof(errstr))) {
@@ -178,7 +170,6 @@ out:
         bp_metrics_server_destroy(server);
         bp_metrics_destroy(metrics);
         bp_config_destroy(conf);
-        free(kv);
         free(sets);
         return rc;
 }
