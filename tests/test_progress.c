@@ -25,11 +25,13 @@ static void test_format(void **state) {
             {0, 0, 0, 0, "replay: 0 lines"},
             {1204000, 0, 0, 2.0, "replay: 1,204,000 lines  602,000 lines/s"},
             {500, 500, 1000, 0, "replay: 500 lines  50%"},
-            {500, 250, 1000, 5.0, "replay: 500 lines  25%  100 lines/s  ETA 0:15"},
+            {500, 250, 1000, 5.0,
+             "replay: 500 lines  25%  100 lines/s  ETA 0:15"},
             {999, 999, 1000, 999.0,
              "replay: 999 lines  99%  1 lines/s  ETA 0:01"},
             {10, 2000, 1000, 1.0, "replay: 10 lines  100%  10 lines/s"},
-            {100, 1, 1000, 1.0, "replay: 100 lines  0%  100 lines/s  ETA 16:39"},
+            {100, 1, 1000, 1.0,
+             "replay: 100 lines  0%  100 lines/s  ETA 16:39"},
         };
         char   buf[128];
         size_t i;
@@ -43,9 +45,8 @@ static void test_format(void **state) {
                 assert_int_equal(n, (int)strlen(cases[i].want));
         }
         /* Truncated, still terminated. */
-        assert_int_equal(bp_progress_format(buf, 8, "replay", "lines", 1, 0,
-                                            0, 0),
-                         7);
+        assert_int_equal(
+            bp_progress_format(buf, 8, "replay", "lines", 1, 0, 0, 0), 7);
         assert_string_equal(buf, "replay:");
 }
 
