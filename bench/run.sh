@@ -8,6 +8,8 @@
 #   store   - LMDB state store: 1,000,000 durable puts of 200 bytes in
 #             batches of 1,000, random gets, size per record (bench_store)
 #   validate - ns per bounded validation of ProfileUpdated (bench_validate)
+#   kafka   - `badgeproc replay --brokers` over 200,000 events on a mock
+#             cluster (bench/replay_kafka.sh)
 # Usage: bench/run.sh [build-dir]   (default build/; built if missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,3 +51,6 @@ if [ -x "$build/bench/bench_validate" ]; then
   echo "== bounded validator (bench_validate)"
   "$build/bench/bench_validate"
 fi
+
+echo "== replay from Kafka (bench/replay_kafka.sh, mock cluster)"
+bench/replay_kafka.sh 200000 "$build"
