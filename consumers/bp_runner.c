@@ -351,6 +351,9 @@ bp_err_t bp_runner_commit(bp_runner_t *r) {
                 if (r->tasks[p] && r->tasks[p]->active)
                         bp_task_after_commit(r->tasks[p], r->cache_max);
         r->stats.batches++;
+        /* At least once: a batch redone after an abort logs its decisions
+         * again; each line carries the deterministic event_id. */
+        bp_decision_log_flush(r->dlog);
         bp_runner_metrics_transaction(
             r->metrics, 1, (double)(bp_runner_now_ms() - t0) / 1000.0);
         BP_LOG(BP_LOG_DEBUG, "batch_committed",
@@ -772,6 +775,10 @@ bp_runner_t *bp_runner_new(const bp_runner_conf_t *conf, char *errstr,
         codec_conf.registry_url = conf->registry_url;
         if (!(r->codec = bp_codec_new(&codec_conf, errstr, errstr_size)))
                 goto fail;
+        if (conf->decision_log &&
+            !(r->dlog = bp_decision_log_open(conf->decision_log, errstr,
+                                             errstr_size)))
+                goto fail;
         if (!(r->store =
                   bp_store_open(conf->state_dir, NULL, errstr, errstr_size)))
                 goto fail;
@@ -805,5 +812,6 @@ void bp_runner_destroy(bp_runner_t *r) {
         bp_badge_events_destroy(&r->out);
         bp_buf_free(&r->buf);
         bp_runner_metrics_destroy(r->metrics);
+        bp_decision_log_close(r->dlog);
         free(r);
 }

@@ -55,6 +55,7 @@ typedef struct bp_runner_conf_s {
         const char          *state_dir;
         const char          *schema_map;   /* NULL: the default */
         const char          *registry_url; /* NULL: local schema map */
+        const char          *decision_log; /* NULL: no decision log */
         bp_guarantee_t       guarantee;
         int                  commit_interval_ms;
         int                  batch_max_events;

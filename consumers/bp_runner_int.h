@@ -16,6 +16,7 @@
 #include "bp_buf.h"
 #include "bp_checkpoint.h"
 #include "bp_codec.h"
+#include "bp_decision_log.h"
 #include "bp_merge.h"
 #include "bp_rules.h"
 #include "bp_runner.h"
@@ -72,6 +73,7 @@ struct bp_runner_s {
         char   fatal_reason[512];
         size_t cache_max; /* states kept across batches per task */
         bp_runner_metrics_t *metrics;
+        bp_decision_log_t   *dlog;           /* NULL: off */
         int64_t              last_gauges_ms; /* metrics gauges last read */
         int64_t              last_stats_ms;
         uint64_t             last_stats_applied;

@@ -225,6 +225,8 @@ static bp_err_t apply_record(bp_runner_t *r, bp_task_t *t,
                  bp_engine_apply(r->rules, fl, &ev, &cause, &r->out, &changed)))
                 return err;
         r->stats.applied++;
+        if ((err = bp_decision_log_append(r->dlog, r->rules, fl, &r->out)))
+                return err;
         if (changed && (err = bp_task_mark_dirty(t, fl)))
                 return err;
         return bp_task_publish(r);
@@ -286,6 +288,9 @@ static int reevaluate_one(const char *freelancer_id, const void *val,
         }
         if ((re->err = bp_engine_reevaluate(re->r->rules, fl, re->at,
                                             &re->cause, &re->r->out, &changed)))
+                return 1;
+        if ((re->err = bp_decision_log_append(re->r->dlog, re->r->rules, fl,
+                                              &re->r->out)))
                 return 1;
         if (changed && (re->err = bp_task_mark_dirty(re->t, fl)))
                 return 1;

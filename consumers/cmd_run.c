@@ -83,6 +83,7 @@ static void runner_conf(const bp_config_t *conf, char *schema_map,
                  conf->schemas_dir,
                  len && conf->schemas_dir[len - 1] == '/' ? "" : "/");
         rc->schema_map         = schema_map;
+        rc->decision_log       = conf->decision_log;
         rc->guarantee          = conf->guarantee == BP_CONFIG_EXACTLY_ONCE
                                      ? BP_EXACTLY_ONCE
                                      : BP_AT_LEAST_ONCE;
