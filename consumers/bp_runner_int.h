@@ -24,9 +24,6 @@
 #include "bp_state_map.h"
 #include "bp_store.h"
 
-/** Key of the changelog record that closes a batch of a task. */
-#define BP_OFFSETS_KEY "__offsets"
-
 /** Partition p of the four input topics, and its state. */
 typedef struct bp_task_s {
         int32_t     partition;

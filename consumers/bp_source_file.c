@@ -27,6 +27,7 @@
 #include "bp_jsonl.h"
 #include "bp_line_reader.h"
 #include "bp_ocf.h"
+#include "bp_progress.h"
 #include "bp_source_int.h"
 #include "bp_tool.h"
 
@@ -39,9 +40,14 @@ typedef struct files_source_s {
         size_t       cnt;
         bp_input_t  *last; /* handed out its head last time */
         bool         started;
+        /* On a terminal: events read and their rate (the whole is not
+         * known in events, so there is no ETA). NULL: off. */
+        bp_progress_t *progress;
 } files_source_t;
 
 void bp_input_reject(bp_input_t *in, const char *where, const char *msg) {
+        /* Inputs belong to a files source: the progress line makes way. */
+        bp_progress_clear(((files_source_t *)in->src)->progress);
         in->src->stats.rejected++;
         if (in->named)
                 fprintf(stderr, "%s:%s: %s\n", in->path, where, msg);
@@ -315,6 +321,7 @@ static int files_next(bp_source_t *src, bp_event_t *ev, bp_cause_t *cause) {
         *ev    = best->head;
         *cause = best->head_cause;
         src->stats.events++;
+        bp_progress_update(fs->progress, src->stats.events, 0);
         return 1;
 }
 
@@ -322,6 +329,7 @@ static void files_close(bp_source_t *src) {
         files_source_t *fs = (files_source_t *)src;
         size_t          i;
 
+        bp_progress_destroy(fs->progress);
         for (i = 0; i < fs->cnt; i++)
                 input_close(fs->inputs[i]);
         free(fs->inputs);
@@ -343,6 +351,7 @@ bp_source_t *bp_source_files_open(const char *cmd, bp_source_opts_t *o) {
         fs->base.opts  = o;
         fs->base.next  = files_next;
         fs->base.close = files_close;
+        fs->progress   = bp_progress_new(cmd, "events", 0);
         for (i = 0; i < o->input_cnt; i++)
                 if (open_arg(fs, o->inputs[i])) {
                         files_close(&fs->base);

@@ -40,6 +40,11 @@ int bp_cmd_mock_cluster(int argc, char **argv);
  *  to their input topics (cmd_produce.c). */
 int bp_cmd_produce(int argc, char **argv);
 
+/** `badgeproc demo`: a mock cluster, a generated scenario and the
+ *  processor in one process, with a live feed of the badge events
+ *  (cmd_demo.c). */
+int bp_cmd_demo(int argc, char **argv);
+
 /** `badgeproc consume`: prints a topic's records as JSON lines
  *  (cmd_consume.c). */
 int bp_cmd_consume(int argc, char **argv);

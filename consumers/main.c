@@ -22,6 +22,8 @@ typedef struct bp_command_s {
 } bp_command_t;
 
 static const bp_command_t bp_commands[] = {
+    {"demo", bp_cmd_demo,
+     "see it work: mock cluster, generated events, live badge feed"},
     {"run", bp_cmd_run,
      "consume the input topics and publish badge events (the service)"},
     {"replay", bp_cmd_replay,
