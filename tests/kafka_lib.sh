@@ -4,8 +4,12 @@
 #                   and sets $bootstrap from its first stdout line (waits
 #                   at most 10 s);
 # mc_stop           sends SIGTERM and expects exit status 0 within 10 s;
-# fail MESSAGE      prints MESSAGE and the cluster's log, exits 1.
-# A trap kills the cluster and removes $work however the test ends.
+# fail MESSAGE      prints MESSAGE and the cluster's log, exits 1;
+# avro_long N, avro_string S
+#                   Avro encodings (as printf escapes), for building
+#                   records without the codec under test.
+# A trap kills the cluster, every pid listed in $bg_pids, and removes
+# $work however the test ends (BP_KEEP_WORK=1 keeps it, for debugging).
 set -euo pipefail
 
 : "${BP_BIN:?BP_BIN must name the badgeproc binary}"
@@ -14,12 +18,15 @@ command -v kcat >/dev/null || { echo "FAIL: kcat is not installed" >&2; exit 1; 
 
 work=$(mktemp -d)
 mc_pid=""
+bg_pids=() # other background processes to kill on exit
 bootstrap=""
 schema_map="$BP_SRC/schemas/schema-map.txt"
 
 cleanup() {
+        local pid
+        for pid in "${bg_pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
         if [ -n "$mc_pid" ]; then kill -KILL "$mc_pid" 2>/dev/null || true; fi
-        rm -rf "$work"
+        if [ -n "${BP_KEEP_WORK:-}" ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 
@@ -56,3 +63,15 @@ mc_stop() {
         mc_pid=""
         [ "$rc" -eq 0 ] || fail "mock-cluster exit status $rc after SIGTERM"
 }
+
+avro_long() { # zig-zag varint of $1
+        local n=$1 z out=""
+        z=$(( (n << 1) ^ (n >> 63) ))
+        while (( (z & ~0x7f) != 0 )); do
+                out+=$(printf '\\x%02x' $(( (z & 0x7f) | 0x80 )))
+                z=$(( (z >> 7) & 0x01ffffffffffffff ))
+        done
+        out+=$(printf '\\x%02x' "$z")
+        printf '%s' "$out"
+}
+avro_string() { printf '%s%s' "$(avro_long ${#1})" "$1"; }
