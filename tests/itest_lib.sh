@@ -10,9 +10,12 @@
 # run_start NAME [key=value ...]
 #                  starts `badgeproc run` in the background (log in
 #                  $work/NAME.err, pid in $run_pid) on $bootstrap, with
-#                  rules.dir=$run_rules, state.dir=$run_state, metrics off
-#                  and a progress log line every 100 ms; more --set
-#                  overrides may follow;
+#                  rules.dir=$run_rules, state.dir=$run_state, metrics off,
+#                  a progress log line every 100 ms and a 6 s session
+#                  timeout (after a member leaves, the mock cluster holds
+#                  the group's next join for the session timeout less one
+#                  second: 44 s by default); more --set overrides may
+#                  follow;
 # run_count FIELD  the runner's last reported counter FIELD (applied,
 #                  dead_lettered, granted, revoked, batches, aborted);
 # run_wait FIELD N SECONDS
@@ -59,7 +62,7 @@ run_start() {
         shift
         for kv in "kafka.bootstrap.servers=$bootstrap" "rules.dir=$run_rules" \
                 "state.dir=$run_state" metrics.listen=off \
-                stats.interval.ms=100 "$@"; do
+                stats.interval.ms=100 kafka.session.timeout.ms=6000 "$@"; do
                 sets+=(--set "$kv")
         done
         # From the source tree: the codec finds schemas/schema-map.txt
@@ -68,6 +71,7 @@ run_start() {
                 >"$work/$run_name.out" 2>"$work/$run_name.err" &
         run_pid=$!
         bg_pids+=("$run_pid")
+        : >>"$work/$run_name.err" # run_count may look before the runner writes
 }
 
 run_count() {
