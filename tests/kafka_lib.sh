@@ -7,7 +7,10 @@
 # fail MESSAGE      prints MESSAGE and the cluster's log, exits 1;
 # avro_long N, avro_string S
 #                   Avro encodings (as printf escapes), for building
-#                   records without the codec under test.
+#                   records without the codec under test;
+# profile, contract, invitation, decision ARGS...
+#                   one framed input record on stdout, built with them
+#                   (the arguments are listed at each function).
 # A trap kills the cluster, every pid listed in $bg_pids, and removes
 # $work however the test ends (BP_KEEP_WORK=1 keeps it, for debugging).
 set -euo pipefail
@@ -75,3 +78,39 @@ avro_long() { # zig-zag varint of $1
         printf '%s' "$out"
 }
 avro_string() { printf '%s%s' "$(avro_long ${#1})" "$1"; }
+
+# frame ID: the Confluent framing of schema id ID (< 256), as escapes.
+frame() { printf '\\x00\\x00\\x00\\x00\\x%02x' "$1"; }
+
+# profile EVENT FREELANCER OCCURRED_AT VERSION STATUS COMPLETENESS
+#   VISIBILITY ENGLISH JSS: a ProfileUpdated (schema id 1; enums as
+#   indexes), of origin NATIVE, no signup partner, no certifications.
+profile() {
+        printf "$(frame 1)$(avro_string "$1")$(avro_string "$2")$(avro_long "$3")"
+        printf "$(avro_long "$4")$(avro_long "$5")$(avro_long "$6")$(avro_long "$7")"
+        printf "$(avro_long "$8")$(avro_long 1)$(avro_long "$9")$(avro_long 0)"
+        printf "$(avro_long 0)$(avro_long 0)"
+}
+
+# contract EVENT FREELANCER OCCURRED_AT CONTRACT SKILL FEEDBACK_BRANCH: a
+#   ContractCompleted (schema id 2) with one skill; the feedback_score
+#   union branch is written as given (0 is null, there is no other).
+contract() {
+        printf "$(frame 2)$(avro_string "$1")$(avro_string "$2")$(avro_long "$3")"
+        printf "$(avro_string "$4")$(avro_long 1)$(avro_string "$5")$(avro_long 0)"
+        printf "$(avro_long "$6")"
+}
+
+# invitation EVENT FREELANCER OCCURRED_AT INVITATION PARTNER: an
+#   InvitationSent (schema id 3).
+invitation() {
+        printf "$(frame 3)$(avro_string "$1")$(avro_string "$2")$(avro_long "$3")"
+        printf "$(avro_string "$4")$(avro_string "$5")"
+}
+
+# decision EVENT FREELANCER OCCURRED_AT PARTNER DECISION DECIDED_BY: a
+#   PartnerDecision (schema id 4; enums as indexes), no reason.
+decision() {
+        printf "$(frame 4)$(avro_string "$1")$(avro_string "$2")$(avro_long "$3")"
+        printf "$(avro_string "$4")$(avro_long "$5")$(avro_long "$6")$(avro_long 0)"
+}
