@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bp_engine.h"
 #include "bp_log.h"
@@ -266,6 +267,15 @@ bp_err_t bp_task_drain(bp_runner_t *r, bp_task_t *t) {
         return BP_OK;
 }
 
+/* A re-evaluation happens at the time of the reload: it is published as
+ * the badge events' occurred_at and judges certification expiry, both in
+ * Unix milliseconds (bp_runner_now_ms() is monotonic, for intervals). */
+static int64_t wall_clock_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* One stored freelancer, re-evaluated under new rules. */
 typedef struct reeval_s {
         bp_runner_t *r;
@@ -314,7 +324,7 @@ bp_err_t bp_task_reevaluate(bp_runner_t *r, bp_task_t *t) {
         memset(&re, 0, sizeof(re));
         re.r               = r;
         re.t               = t;
-        re.at              = bp_runner_now_ms();
+        re.at              = wall_clock_ms();
         re.cause.event_id  = r->rules->version;
         re.cause.topic     = "rules";
         re.cause.partition = t->partition;
