@@ -63,10 +63,14 @@ void bp_task_rewind(bp_task_t *t) {
         drop_cache(t);
         memcpy(t->next, t->committed, sizeof(t->next));
         memcpy(t->fetched, t->committed, sizeof(t->fetched));
+        memcpy(t->rules_version, t->committed_rules_version,
+               sizeof(t->rules_version));
 }
 
 void bp_task_after_commit(bp_task_t *t, size_t cache_max) {
         memcpy(t->committed, t->next, sizeof(t->committed));
+        memcpy(t->committed_rules_version, t->rules_version,
+               sizeof(t->committed_rules_version));
         t->dirty_cnt = 0;
         t->active    = false;
         /* The cached states are exactly what was committed, so they stay
@@ -346,5 +350,6 @@ bp_err_t bp_task_reevaluate(bp_runner_t *r, bp_task_t *t) {
                r->rules->version, t->dirty_cnt);
         snprintf(t->rules_version, sizeof(t->rules_version), "%s",
                  r->rules->version);
+        t->needs_reevaluation = false;
         return BP_OK;
 }
