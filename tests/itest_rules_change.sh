@@ -4,7 +4,7 @@
 # file or a restart.
 #
 # The runner processes 3,000 generated events under a copy of
-# tests/data/rules-gen, then initech's minimum JSS goes from 90 to 95 in
+# tests/data/rules-gen (less its certification requirements), then initech's minimum JSS goes from 90 to 95 in
 # the copy and the runner gets SIGHUP. Expected: one badge-revoked per
 # freelancer who held initech's badge (the replay under the old rules)
 # and does not under the new ones (the replay under the new rules), each
@@ -21,7 +21,15 @@ mc_start --brokers 3 --partitions 3
 "$BP_BIN" gen --events 3000 --freelancers 300 >"$work/events.jsonl"
 timeout 60 "$BP_BIN" produce --brokers "$bootstrap" --input "$work/events.jsonl" \
         --schema-map "$schema_map" 2>"$work/produce.err" || fail "produce failed"
+# The generator's rules without their certification requirements: a
+# re-evaluation judges expiry at the time of the reload, the replay at
+# each event's time, and the generator's certifications expire within a
+# day of its (fixed) event times, so with them the two would differ for
+# reasons that have nothing to do with the change. hooli's only
+# requirement is a certification: hooli gets no rules file.
 cp -r "$BP_SRC/tests/data/rules-gen" "$work/rules-old"
+rm "$work/rules-old/hooli.yaml"
+sed -i '/certification:/d' "$work/rules-old/acme.yaml"
 cp -r "$work/rules-old" "$work/rules"
 run_rules="$work/rules"
 
