@@ -55,8 +55,9 @@ typedef struct fixture_s {
 } fixture_t;
 
 static const char *const topics[] = {
-    "profile-updated", "contract-completed", "invitation-sent",
-    "partner-decision", "badge-events", "badge-dlq", "badge-state-changelog"};
+    "profile-updated",      "contract-completed", "invitation-sent",
+    "partner-decision",     "badge-events",       "badge-dlq",
+    "badge-state-changelog"};
 
 static void path(char *out, const fixture_t *f, const char *name) {
         snprintf(out, 128, "%s/%s", f->dir, name);
@@ -71,8 +72,8 @@ static void path(char *out, const fixture_t *f, const char *name) {
 static void copy_rules(fixture_t *f) {
         static const char *const files[] = {"platform.yaml", "acme.yaml",
                                             "globex.yaml", "initech.yaml"};
-        char   from[512], to[256];
-        size_t i;
+        char                     from[512], to[256];
+        size_t                   i;
 
         path(f->rules, f, "rules");
         assert_int_equal(mkdir(f->rules, 0755), 0);
@@ -116,18 +117,18 @@ static int setup(void **state) {
         snprintf(schema_map, sizeof(schema_map), "%s/schemas/schema-map.txt",
                  getenv("BP_SRC"));
         {
-                const char *gen[] = {"gen", "--events", EVENTS, "--freelancers",
-                                     "400", NULL};
+                const char *gen[]     = {"gen",           "--events", EVENTS,
+                                         "--freelancers", "400",      NULL};
                 const char *produce[] = {
-                    "produce", "--brokers", bp_mock_bootstraps(f->mock),
-                    "--input", f->events, "--schema-map", schema_map, NULL};
+                    "produce",  "--brokers", bp_mock_bootstraps(f->mock),
+                    "--input",  f->events,   "--schema-map",
+                    schema_map, NULL};
                 const char *replay[] = {"replay",  "--rules", f->rules,
                                         "--input", f->events, "--quiet",
                                         NULL};
                 assert_int_equal(itest_run(gen, f->events, NULL, 30000), 0);
                 assert_int_equal(itest_run(produce, NULL, NULL, 60000), 0);
-                assert_int_equal(itest_run(replay, f->replay, NULL, 60000),
-                                 0);
+                assert_int_equal(itest_run(replay, f->replay, NULL, 60000), 0);
         }
         *state = f;
         return 0;
@@ -213,8 +214,8 @@ static void push(fixture_t *f, bp_mock_api_t api, size_t cnt, ...) {
 static void wait_done(fixture_t *f) {
         long min = atol(EVENTS);
         int  st;
-        while ((st = itest_wait_settled(f->runner, f->log, "applied", min,
-                                        1500, 60000)) >= 0) {
+        while ((st = itest_wait_settled(f->runner, f->log, "applied", min, 1500,
+                                        60000)) >= 0) {
                 f->runner = 0;
                 if (st != 1 || f->runs > 2 ||
                     !itest_log_count(f->log, "level=error event=stopped"))
@@ -291,8 +292,8 @@ static void test_request_errors(void **state) {
 }
 
 static void test_broker_down(void **state) {
-        fixture_t               *f  = *state;
-        rd_kafka_mock_cluster_t *mc = bp_mock_cluster(f->mock);
+        fixture_t               *f    = *state;
+        rd_kafka_mock_cluster_t *mc   = bp_mock_cluster(f->mock);
         struct timespec          down = {3, 0};
 
         start_runner(f);
@@ -377,8 +378,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test_setup_teardown(test_request_errors, setup,
                                             teardown),
-            cmocka_unit_test_setup_teardown(test_broker_down, setup,
-                                            teardown),
+            cmocka_unit_test_setup_teardown(test_broker_down, setup, teardown),
             cmocka_unit_test_setup_teardown(test_aborted_reevaluation, setup,
                                             teardown),
         };

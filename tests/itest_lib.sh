@@ -21,6 +21,9 @@
 # run_wait FIELD N SECONDS
 #                  waits until run_count FIELD >= N; fails if the runner
 #                  dies or the time runs out;
+# run_wait_log PATTERN N SECONDS
+#                  waits until N lines of the runner's log match PATTERN
+#                  (grep -E); fails if it dies or the time runs out;
 # run_stop         SIGTERM; expects exit status 0 within 30 s and prints
 #                  the runner's last line (its totals);
 # run_rss          the runner's resident set size in KiB;
@@ -87,6 +90,15 @@ run_wait() {
                 kill -0 "$run_pid" 2>/dev/null || fail "runner exited while waiting for $field=$want"
                 [ "$SECONDS" -lt "$deadline" ] ||
                         fail "runner reached $field=$(run_count "$field"), not $want, in $3 s"
+                sleep 0.05
+        done
+}
+
+run_wait_log() {
+        local deadline=$((SECONDS + $3))
+        until [ "$(grep -cE "$1" "$work/$run_name.err")" -ge "$2" ]; do
+                kill -0 "$run_pid" 2>/dev/null || fail "runner exited while waiting for $2 lines of $1"
+                [ "$SECONDS" -lt "$deadline" ] || fail "no $2 lines of $1 in the runner's log in $3 s"
                 sleep 0.05
         done
 }

@@ -139,8 +139,8 @@ int itest_run(const char *const *args, const char *out_path,
 }
 
 char *itest_slurp(const char *path) {
-        FILE  *f = fopen(path, "rb");
-        char  *s = NULL;
+        FILE  *f   = fopen(path, "rb");
+        char  *s   = NULL;
         size_t len = 0, cap = 0, n;
 
         if (!f)
@@ -162,7 +162,7 @@ char *itest_slurp(const char *path) {
 long itest_log_counter(const char *log_path, const char *field) {
         char       *log = itest_slurp(log_path), *line, *save = NULL, *p;
         char        key[64];
-        long        v = 0;
+        long        v       = 0;
         const char *kinds[] = {"event=progress ", "event=stopped "};
 
         snprintf(key, sizeof(key), " %s=", field);
@@ -179,7 +179,7 @@ long itest_log_counter(const char *log_path, const char *field) {
 
 int itest_log_count(const char *log_path, const char *needle) {
         char *log = itest_slurp(log_path), *line, *save = NULL;
-        int   n   = 0;
+        int   n = 0;
         for (line = strtok_r(log, "\n", &save); line;
              line = strtok_r(NULL, "\n", &save))
                 n += strstr(line, needle) != NULL;
@@ -202,10 +202,10 @@ void itest_wait_log(const char *log_path, const char *needle, int n,
 
 int itest_wait_settled(pid_t pid, const char *log_path, const char *field,
                        long min, int quiet_ms, int timeout_ms) {
-        static const char *const counters[] = {"applied", "batches",
-                                               "aborted", "dead_lettered"};
+        static const char *const counters[] = {"applied", "batches", "aborted",
+                                               "dead_lettered"};
         long deadline = now_ms() + timeout_ms, since = now_ms();
-        long last[4]  = {-1, -1, -1, -1};
+        long last[4] = {-1, -1, -1, -1};
         int  i;
 
         for (;;) {
@@ -238,13 +238,13 @@ void itest_stop(pid_t pid) {
 
 /* One badge event line. */
 typedef struct badge_s {
-        char   *line;  /* the whole line, in the slurped buffer */
-        char   *plain; /* without cause, malloc'd */
-        char    id[64];
-        char    fl[300];
-        size_t  idx; /* position in its file */
-        long    version;
-        int     granted;
+        char  *line;  /* the whole line, in the slurped buffer */
+        char  *plain; /* without cause, malloc'd */
+        char   id[64];
+        char   fl[300];
+        size_t idx; /* position in its file */
+        long   version;
+        int    granted;
 } badge_t;
 
 /* The first string value of key in line. */
@@ -299,10 +299,10 @@ static badge_t *load(const char *path, size_t *cnt, char **buf) {
                 str_field(line, "freelancer_id", b[n].fl, sizeof(b[n].fl));
                 if (!(p = strstr(line, "\"badge_version\":")))
                         fail_msg("no badge_version in: %s", line);
-                b[n].version = strtol(p + strlen("\"badge_version\":"), NULL,
-                                      10);
-                b[n].granted = strstr(line, "\"type\":\"badge-granted\"") !=
-                               NULL;
+                b[n].version =
+                    strtol(p + strlen("\"badge_version\":"), NULL, 10);
+                b[n].granted =
+                    strstr(line, "\"type\":\"badge-granted\"") != NULL;
                 n++;
         }
         *cnt = n;
@@ -368,8 +368,8 @@ void itest_judge(const char *got_path, const char *want_path,
                                  "first difference:\n got: %s\nwant: %s",
                                  k, wn, got[i].plain, want[i].plain);
         if (k != wn)
-                fail_msg("%zu distinct events published, the replay has %zu",
-                         k, wn);
+                fail_msg("%zu distinct events published, the replay has %zu", k,
+                         wn);
         unload(got, k, gbuf);
         unload(want, wn, wbuf);
 }
