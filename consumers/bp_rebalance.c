@@ -114,6 +114,9 @@ static void assign(bp_runner_t *r, rd_kafka_t *rk,
                        (long long)t->committed[3],
                        t->needs_reevaluation ? "true" : "false");
         }
+        /* Restores happen above, before the partitions are assigned:
+         * from here on the instance serves what it owns. */
+        bp_metrics_server_set_ready(r->conf.server, !r->fatal);
         if (cooperative(rk))
                 bp_runner_log_error("incremental_assign",
                                     rd_kafka_incremental_assign(rk, all));
@@ -147,6 +150,7 @@ static void revoke(bp_runner_t *r, rd_kafka_t *rk,
                 bp_task_destroy(t);
                 r->tasks[p] = NULL;
                 BP_LOG(BP_LOG_INFO, "revoked", "partition=%d", (int)p);
+                bp_runner_metrics_partition_gone(r->metrics, p);
         }
         if (cooperative(rk))
                 bp_runner_log_error("incremental_unassign",

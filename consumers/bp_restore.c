@@ -96,6 +96,7 @@ static bp_err_t apply_batch(bp_runner_t *r, bp_task_t *t, pending_t *pend,
                 return err;
         }
         r->stats.restored_records += pend->cnt;
+        bp_runner_metrics_restored(r->metrics, pend->cnt);
         pending_clear(pend);
         return bp_store_batch_commit(b, errstr, errstr_size);
 }

@@ -268,6 +268,7 @@ void bp_runner_abort(bp_runner_t *r) {
         r->batch_events = 0;
         r->abort_needed = false;
         r->stats.aborted++;
+        bp_runner_metrics_transaction(r->metrics, 0, 0);
         BP_LOG(BP_LOG_WARN, "batch_aborted", "aborted=%llu",
                (unsigned long long)r->stats.aborted);
 }
@@ -355,6 +356,11 @@ bp_err_t bp_runner_commit(bp_runner_t *r) {
                 if (r->tasks[p] && r->tasks[p]->active)
                         bp_task_after_commit(r->tasks[p], r->cache_max);
         r->stats.batches++;
+        /* At least once: a batch redone after an abort logs its decisions
+         * again; each line carries the deterministic event_id. */
+        bp_decision_log_flush(r->dlog);
+        bp_runner_metrics_transaction(
+            r->metrics, 1, (double)(bp_runner_now_ms() - t0) / 1000.0);
         BP_LOG(BP_LOG_DEBUG, "batch_committed",
                "events=%d tasks=%d commit_ms=%lld", r->batch_events, tasks,
                (long long)(bp_runner_now_ms() - t0));
@@ -412,9 +418,37 @@ static void route(bp_runner_t *r, rd_kafka_message_t *rkm) {
         }
         t->fetched[input] = rkm->offset + 1;
         r->stats.consumed++;
+        bp_runner_metrics_consumed(r->metrics, input);
         return;
 drop:
         rd_kafka_message_destroy(rkm);
+}
+
+/* The gauges that are read rather than counted: the store's record count
+ * and each owned input partition's lag. The lag uses the high watermarks
+ * librdkafka caches from fetch responses (no request is sent), against
+ * what this instance has committed: librdkafka's own consumer_lag counts
+ * from committed group offsets, which this design does not rely on. */
+static void update_gauges(bp_runner_t *r) {
+        bp_store_stats_t st;
+        char             errstr[256];
+        int              p, i;
+        int64_t          lo, hi;
+
+        if (bp_store_stats(r->store, &st, errstr, sizeof(errstr)) == BP_OK)
+                bp_runner_metrics_state_entries(r->metrics, st.entries);
+        for (p = 0; p < r->partition_cnt; p++) {
+                bp_task_t *t = r->tasks[p];
+                for (i = 0; t && i < BP_MERGE_INPUTS; i++) {
+                        if (rd_kafka_get_watermark_offsets(
+                                r->consumer, r->conf.topics[i], p, &lo, &hi) ||
+                            hi < 0)
+                                continue;
+                        bp_runner_metrics_lag(
+                            r->metrics, i, p,
+                            hi - (t->committed[i] < 0 ? lo : t->committed[i]));
+                }
+        }
 }
 
 static void log_stats(bp_runner_t *r) {
@@ -480,6 +514,7 @@ static bp_err_t turn(bp_runner_t *r) {
         int                 n = 0, p;
         bp_err_t            err;
 
+        bp_metrics_server_heartbeat(r->conf.server);
         rkm = rd_kafka_consumer_poll(r->consumer, POLL_MS);
         while (rkm) {
                 route(r, rkm);
@@ -523,6 +558,12 @@ static bp_err_t turn(bp_runner_t *r) {
             (err = bp_runner_commit(r)))
                 return err;
         log_stats(r);
+        if (r->conf.metrics && r->conf.stats_interval_ms > 0 &&
+            bp_runner_now_ms() - r->last_gauges_ms >=
+                r->conf.stats_interval_ms) {
+                r->last_gauges_ms = bp_runner_now_ms();
+                update_gauges(r);
+        }
         return r->fatal ? BP_ERR_KAFKA : BP_OK;
 }
 
@@ -691,6 +732,30 @@ static bp_err_t subscribe(bp_runner_t *r, char *errstr, size_t errstr_size) {
         return BP_OK;
 }
 
+/* The schemas of what this instance writes get their ids now, under the
+ * configured topic names: in registry mode they are registered (a registry
+ * that refuses them stops start-up rather than the first batch), in local
+ * mode they are looked up in the schema map. */
+static bp_err_t register_schemas(bp_runner_t *r, char *errstr,
+                                 size_t errstr_size) {
+        const struct {
+                bp_record_kind_t kind;
+                const char      *topic;
+        } out[] = {
+            {BP_REC_BADGE_GRANTED, r->conf.topic_badge_events},
+            {BP_REC_BADGE_REVOKED, r->conf.topic_badge_events},
+            {BP_REC_FREELANCER_STATE, r->conf.topic_changelog},
+        };
+        size_t   i;
+        bp_err_t err;
+        for (i = 0; i < sizeof(out) / sizeof(*out); i++)
+                if ((err =
+                         bp_codec_register(r->codec, out[i].kind, out[i].topic,
+                                           NULL, errstr, errstr_size)))
+                        return err;
+        return BP_OK;
+}
+
 bp_runner_t *bp_runner_new(const bp_runner_conf_t *conf, char *errstr,
                            size_t errstr_size) {
         bp_runner_t    *r          = calloc(1, sizeof(*r));
@@ -702,8 +767,12 @@ bp_runner_t *bp_runner_new(const bp_runner_conf_t *conf, char *errstr,
         }
         r->conf      = *conf;
         r->cache_max = 100000;
-        if (bp_badge_events_init(&r->out) != BP_OK)
+        if (bp_badge_events_init(&r->out) != BP_OK ||
+            !(r->metrics =
+                  bp_runner_metrics_new(conf->metrics, conf->topics))) {
+                snprintf(errstr, errstr_size, "out of memory");
                 goto fail;
+        }
         if (!(r->rules =
                   bp_rules_load_dir(conf->rules_dir, errstr, errstr_size)))
                 goto fail;
@@ -711,10 +780,15 @@ bp_runner_t *bp_runner_new(const bp_runner_conf_t *conf, char *errstr,
         codec_conf.registry_url = conf->registry_url;
         if (!(r->codec = bp_codec_new(&codec_conf, errstr, errstr_size)))
                 goto fail;
+        if (conf->decision_log &&
+            !(r->dlog = bp_decision_log_open(conf->decision_log, errstr,
+                                             errstr_size)))
+                goto fail;
         if (!(r->store =
                   bp_store_open(conf->state_dir, NULL, errstr, errstr_size)))
                 goto fail;
-        if (open_clients(r, errstr, errstr_size) ||
+        if (register_schemas(r, errstr, errstr_size) ||
+            open_clients(r, errstr, errstr_size) ||
             check_topics(r, errstr, errstr_size) ||
             subscribe(r, errstr, errstr_size))
                 goto fail;
@@ -742,5 +816,7 @@ void bp_runner_destroy(bp_runner_t *r) {
         bp_rules_destroy(r->rules);
         bp_badge_events_destroy(&r->out);
         bp_buf_free(&r->buf);
+        bp_runner_metrics_destroy(r->metrics);
+        bp_decision_log_close(r->dlog);
         free(r);
 }

@@ -28,6 +28,7 @@
 
 #include "bp_error.h"
 #include "bp_kafka.h"
+#include "bp_metrics.h"
 
 typedef enum bp_guarantee_e {
         BP_EXACTLY_ONCE = 0,
@@ -49,11 +50,18 @@ typedef struct bp_runner_conf_s {
         const char          *state_dir;
         const char          *schema_map;   /* NULL: the default */
         const char          *registry_url; /* NULL: local schema map */
+        const char          *decision_log; /* NULL: no decision log */
         bp_guarantee_t       guarantee;
         int                  commit_interval_ms;
         int                  batch_max_events;
         int                  merge_queue_max; /* records queued per input */
         int                  log_stats_interval_ms;
+        /* Read gauges (consumer lag, state size) every N ms; 0: off. */
+        int stats_interval_ms;
+        /* Where to count (NULL: no metrics) and the HTTP server whose
+         * /healthz and /readyz the loop drives (NULL: none). Borrowed. */
+        bp_metrics_t        *metrics;
+        bp_metrics_server_t *server;
 } bp_runner_conf_t;
 
 /** Fills conf with the defaults of DESIGN.md's operating contract. */

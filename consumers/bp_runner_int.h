@@ -16,9 +16,11 @@
 #include "bp_buf.h"
 #include "bp_checkpoint.h"
 #include "bp_codec.h"
+#include "bp_decision_log.h"
 #include "bp_merge.h"
 #include "bp_rules.h"
 #include "bp_runner.h"
+#include "bp_runner_metrics.h"
 #include "bp_state_map.h"
 #include "bp_store.h"
 
@@ -71,12 +73,15 @@ struct bp_runner_s {
         bp_runner_stats_t stats;
         /* Set from delivery reports and error callbacks (librdkafka's
          * threads call them only through rd_kafka_poll on this thread). */
-        bool     abort_needed;
-        bool     fatal;
-        char     fatal_reason[512];
-        size_t   cache_max; /* states kept across batches per task */
-        int64_t  last_stats_ms;
-        uint64_t last_stats_applied;
+        bool   abort_needed;
+        bool   fatal;
+        char   fatal_reason[512];
+        size_t cache_max; /* states kept across batches per task */
+        bp_runner_metrics_t *metrics;
+        bp_decision_log_t   *dlog;           /* NULL: off */
+        int64_t              last_gauges_ms; /* metrics gauges last read */
+        int64_t              last_stats_ms;
+        uint64_t             last_stats_applied;
 };
 
 /* bp_runner.c */

@@ -144,6 +144,7 @@ bp_err_t bp_task_publish(bp_runner_t *r) {
                     r, r->conf.topic_badge_events, RD_KAFKA_PARTITION_UA,
                     ev->freelancer_id, strlen(ev->freelancer_id), r->buf.data,
                     r->buf.len, NULL, NULL);
+                bp_runner_metrics_badge(r->metrics, ev->partner_id, ev->kind);
                 if (ev->kind == BP_BADGE_GRANTED)
                         r->stats.granted++;
                 else
@@ -156,7 +157,7 @@ bp_err_t bp_task_publish(bp_runner_t *r) {
 /* Sends rkm to the dead-letter topic with its key, value and headers plus
  * the dlq.* headers saying what was wrong and where it came from. */
 static bp_err_t dead_letter(bp_runner_t *r, const rd_kafka_message_t *rkm,
-                            const char *reason) {
+                            int input, const char *reason) {
         rd_kafka_headers_t *src = NULL, *hdrs;
         char                num[32];
 
@@ -177,6 +178,7 @@ static bp_err_t dead_letter(bp_runner_t *r, const rd_kafka_message_t *rkm,
                rd_kafka_topic_name(rkm->rkt), (int)rkm->partition,
                (long long)rkm->offset, reason);
         r->stats.dead_lettered++;
+        bp_runner_metrics_dead_lettered(r->metrics, input);
         return bp_runner_produce(r, r->conf.topic_dlq, RD_KAFKA_PARTITION_UA,
                                  rkm->key, rkm->key_len, rkm->payload, rkm->len,
                                  hdrs, NULL);
@@ -210,9 +212,9 @@ static bp_err_t apply_record(bp_runner_t *r, bp_task_t *t,
                 return BP_ERR_IO;
         }
         if (err)
-                return dead_letter(r, rkm, errstr);
+                return dead_letter(r, rkm, input, errstr);
         if (!key_matches(rkm, ev.freelancer_id))
-                return dead_letter(r, rkm,
+                return dead_letter(r, rkm, input,
                                    "record key is not the event's "
                                    "freelancer_id");
         /* ev is borrowed from the codec until its next decode call, and
@@ -241,6 +243,8 @@ static bp_err_t apply_record(bp_runner_t *r, bp_task_t *t,
                  bp_engine_apply(r->rules, fl, &ev, &cause, &r->out, &changed)))
                 return err;
         r->stats.applied++;
+        if ((err = bp_decision_log_append(r->dlog, r->rules, fl, &r->out)))
+                return err;
         if (changed && (err = bp_task_mark_dirty(t, fl)))
                 return err;
         return bp_task_publish(r);
@@ -311,6 +315,9 @@ static int reevaluate_one(const char *freelancer_id, const void *val,
         }
         if ((re->err = bp_engine_reevaluate(re->r->rules, fl, re->at,
                                             &re->cause, &re->r->out, &changed)))
+                return 1;
+        if ((re->err = bp_decision_log_append(re->r->dlog, re->r->rules, fl,
+                                              &re->r->out)))
                 return 1;
         if (changed && (re->err = bp_task_mark_dirty(re->t, fl)))
                 return 1;

@@ -15,6 +15,7 @@
 
 #include "bp_config.h"
 #include "bp_log.h"
+#include "bp_metrics.h"
 #include "bp_runner.h"
 #include "commands.h"
 
@@ -53,15 +54,9 @@ static void install_signals(void) {
 }
 
 /* The runner's view of the configuration; strings stay owned by conf. */
-static void runner_conf(const bp_config_t *conf, bp_kafka_kv_t *kv,
-                        bp_runner_conf_t *rc) {
-        size_t i;
+static void runner_conf(const bp_config_t *conf, bp_runner_conf_t *rc) {
         bp_runner_conf_defaults(rc);
-        for (i = 0; i < conf->kafka_cnt; i++) {
-                kv[i].key   = conf->kafka[i].name;
-                kv[i].value = conf->kafka[i].value;
-        }
-        rc->kafka              = kv;
+        rc->kafka              = conf->kafka;
         rc->kafka_cnt          = conf->kafka_cnt;
         rc->group_id           = conf->group_id;
         rc->transactional_id   = conf->transactional_id;
@@ -75,6 +70,7 @@ static void runner_conf(const bp_config_t *conf, bp_kafka_kv_t *kv,
         rc->rules_dir          = conf->rules_dir;
         rc->state_dir          = conf->state_dir;
         rc->registry_url       = conf->schema_registry_url;
+        rc->decision_log       = conf->decision_log;
         rc->guarantee          = conf->guarantee == BP_CONFIG_EXACTLY_ONCE
                                      ? BP_EXACTLY_ONCE
                                      : BP_AT_LEAST_ONCE;
@@ -82,6 +78,23 @@ static void runner_conf(const bp_config_t *conf, bp_kafka_kv_t *kv,
         rc->batch_max_events   = conf->batch_max_events;
         if (conf->stats_interval_ms > 0)
                 rc->log_stats_interval_ms = conf->stats_interval_ms;
+        rc->stats_interval_ms = conf->stats_interval_ms;
+}
+
+/* The metrics registry and its HTTP server (/metrics, /healthz, /readyz);
+ * the loop is considered stalled after 30 s without a heartbeat. */
+static int start_metrics(const bp_config_t *conf, bp_metrics_t **metrics,
+                         bp_metrics_server_t **server, char *errstr,
+                         size_t errstr_size) {
+        if (!(*metrics = bp_metrics_new())) {
+                snprintf(errstr, errstr_size, "out of memory");
+                return -1;
+        }
+        if (bp_metrics_server_new(server, *metrics, conf->metrics_host,
+                                  conf->metrics_port, 30000, errstr,
+                                  errstr_size))
+                return -1;
+        return 0;
 }
 
 int bp_cmd_run(int argc, char **argv) {
@@ -91,15 +104,16 @@ int bp_cmd_run(int argc, char **argv) {
             {"print-config", no_argument, NULL, 'p'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0}};
-        const char      *path    = NULL;
-        const char     **sets    = calloc((size_t)argc + 1, sizeof(*sets));
-        size_t           set_cnt = 0;
-        int              print = 0, c, rc = 2;
-        char             errstr[512];
-        bp_config_t     *conf = NULL;
-        bp_kafka_kv_t   *kv   = NULL;
-        bp_runner_conf_t rconf;
-        bp_runner_t     *runner = NULL;
+        const char          *path    = NULL;
+        const char         **sets    = calloc((size_t)argc + 1, sizeof(*sets));
+        size_t               set_cnt = 0;
+        int                  print = 0, c, rc = 2;
+        char                 errstr[512];
+        bp_config_t         *conf = NULL;
+        bp_runner_conf_t     rconf;
+        bp_runner_t         *runner  = NULL;
+        bp_metrics_t        *metrics = NULL;
+        bp_metrics_server_t *server  = NULL;
 
         optind = 1;
         while ((c = getopt_long(argc, argv, "c:s:ph", opts, NULL)) != -1) {
@@ -136,9 +150,16 @@ int bp_cmd_run(int argc, char **argv) {
                 goto out;
         }
         bp_log_set_level(conf->log_level);
-        kv = calloc(conf->kafka_cnt + 1, sizeof(*kv));
-        runner_conf(conf, kv, &rconf);
+        runner_conf(conf, &rconf);
         install_signals();
+        if (conf->metrics_host &&
+            start_metrics(conf, &metrics, &server, errstr, sizeof(errstr))) {
+                BP_LOG(BP_LOG_ERROR, "start_failed", "error=%s", errstr);
+                rc = 1;
+                goto out;
+        }
+        rconf.metrics = metrics;
+        rconf.server  = server;
         if (!(runner = bp_runner_new(&rconf, errstr, sizeof(errstr)))) {
                 BP_LOG(BP_LOG_ERROR, "start_failed", "error=%s", errstr);
                 rc = 1;
@@ -147,8 +168,9 @@ int bp_cmd_run(int argc, char **argv) {
         rc = bp_runner_run(runner, &stop_flag, &reload_flag) ? 1 : 0;
 out:
         bp_runner_destroy(runner);
+        bp_metrics_server_destroy(server);
+        bp_metrics_destroy(metrics);
         bp_config_destroy(conf);
-        free(kv);
         free(sets);
         return rc;
 }

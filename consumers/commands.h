@@ -44,4 +44,22 @@ int bp_cmd_produce(int argc, char **argv);
  *  (cmd_consume.c). */
 int bp_cmd_consume(int argc, char **argv);
 
+/** `badgeproc explain`: the timeline of one freelancer with every
+ *  requirement evaluated, and whether a badge was held at a time
+ *  (cmd_explain.c). */
+int bp_cmd_explain(int argc, char **argv);
+
+/** `badgeproc audit`: replays the inputs and compares with the published
+ *  badge events (cmd_audit.c). */
+int bp_cmd_audit(int argc, char **argv);
+
+/** `badgeproc what-if`: replays history under two rule sets and lists the
+ *  badges that would change (cmd_what_if.c). */
+int bp_cmd_what_if(int argc, char **argv);
+
+/** `badgeproc convert`: input events from JSON Lines, framed dumps, Avro
+ *  container files or the input topics to any of the three file forms
+ *  (cmd_convert.c). */
+int bp_cmd_convert(int argc, char **argv);
+
 #endif

@@ -35,6 +35,14 @@ static const bp_command_t bp_commands[] = {
     {"produce", bp_cmd_produce,
      "produce a JSON Lines file of input events to their Kafka topics"},
     {"consume", bp_cmd_consume, "print a Kafka topic's records as JSON lines"},
+    {"convert", bp_cmd_convert,
+     "input events between JSON Lines, framed dumps and Avro files"},
+    {"explain", bp_cmd_explain,
+     "why a freelancer did or did not hold a badge: timeline, every check"},
+    {"audit", bp_cmd_audit,
+     "compare the published badge events with a replay of the inputs"},
+    {"what-if", bp_cmd_what_if,
+     "which badges a rules change would grant or revoke over history"},
 };
 
 #define BP_COMMAND_CNT (sizeof(bp_commands) / sizeof(bp_commands[0]))
