@@ -39,7 +39,9 @@
 #                  same order per freelancer, none missing, none extra;
 #                  prints the counts.
 # For debugging: BP_WRAP (e.g. "strace -f -o FILE") prefixes the runner's
-# command; BP_KEEP_WORK=1 keeps $work (kafka_lib.sh).
+# command (the trap then kills the wrapper, and a wrapper that does not
+# pass the signal on leaves the runner behind); BP_KEEP_WORK=1 keeps
+# $work (kafka_lib.sh).
 . "$(dirname "${BASH_SOURCE[0]}")/kafka_lib.sh"
 command -v jq >/dev/null || { echo "FAIL: jq is not installed" >&2; exit 1; }
 
