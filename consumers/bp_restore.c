@@ -229,6 +229,8 @@ bp_err_t bp_restore_task(bp_runner_t *r, bp_task_t *t, char *errstr,
         memcpy(t->fetched, cp.input_offsets, sizeof(t->fetched));
         snprintf(t->rules_version, sizeof(t->rules_version), "%s",
                  cp.rules_version);
+        memcpy(t->committed_rules_version, t->rules_version,
+               sizeof(t->committed_rules_version));
         BP_LOG(BP_LOG_INFO, "restored",
                "partition=%d from=%lld to=%lld records=%llu ms=%lld",
                (int)t->partition, (long long)start, (long long)hi,

@@ -253,10 +253,15 @@ void bp_runner_abort(bp_runner_t *r) {
             txn_call(r, "abort_transaction", abort_txn) != BP_KAFKA_OK)
                 return; /* fatal: the loop stops */
         for (p = 0; p < r->partition_cnt; p++) {
-                if (!r->tasks[p])
+                bp_task_t *t = r->tasks[p];
+                if (!t)
                         continue;
-                bp_task_rewind(r->tasks[p]);
-                bp_rebalance_seek_committed(r, r->tasks[p]);
+                bp_task_rewind(t);
+                bp_rebalance_seek_committed(r, t);
+                /* A re-evaluation in the dropped batch must happen again:
+                 * its badge events and changed states are gone. */
+                if (strcmp(t->rules_version, r->rules->version) != 0)
+                        t->needs_reevaluation = true;
         }
         bp_badge_events_clear(&r->out);
         r->in_txn       = false;

@@ -47,8 +47,10 @@ typedef struct bp_task_s {
          * learnt from its delivery report; -1 while unknown. */
         int64_t changelog_next;
         bool    needs_reevaluation; /* rules changed since the last run */
-        /* rules_version the stored state was evaluated under. */
+        /* rules_version the state was evaluated under: in the batch in
+         * flight, and as of the last commit (a rewind returns to it). */
         char rules_version[BP_CHECKPOINT_RULES_VERSION_SIZE];
+        char committed_rules_version[BP_CHECKPOINT_RULES_VERSION_SIZE];
 } bp_task_t;
 
 struct bp_runner_s {
