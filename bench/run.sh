@@ -7,6 +7,9 @@
 #   codec   - framed Avro decode and encode of ProfileUpdated (bench_codec)
 #   store   - LMDB state store: 1,000,000 durable puts of 200 bytes in
 #             batches of 1,000, random gets, size per record (bench_store)
+#   validate - ns per bounded validation of ProfileUpdated (bench_validate)
+#   kafka   - `badgeproc replay --brokers` over 200,000 events on a mock
+#             cluster (bench/replay_kafka.sh)
 # Usage: bench/run.sh [build-dir]   (default build/; built if missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,3 +46,11 @@ if [ -x "$build/bench/bench_store" ]; then
   echo "== state store (bench_store, durable commits)"
   "$build/bench/bench_store"
 fi
+
+if [ -x "$build/bench/bench_validate" ]; then
+  echo "== bounded validator (bench_validate)"
+  "$build/bench/bench_validate"
+fi
+
+echo "== replay from Kafka (bench/replay_kafka.sh, mock cluster)"
+bench/replay_kafka.sh 200000 "$build"

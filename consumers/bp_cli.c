@@ -10,9 +10,10 @@
 
 #include "bp_cli.h"
 
-/* The one global of the tools: set by the signal handler, read by the main
- * loops. */
+/* The globals of the tools, written by the signal handler only: the signal
+ * that asked to stop (0: none yet), and who sent it, for the log line. */
 static volatile sig_atomic_t bp_cli_stop;
+static volatile sig_atomic_t bp_cli_stop_sender;
 
 int bp_cli_int(const char *cmd, const char *flag, const char *s, long min,
                long max, long *out) {
@@ -159,16 +160,18 @@ void bp_cli_kafka_free(bp_cli_kafka_t *k) {
         bp_cli_props_free(&k->props);
 }
 
-static void on_signal(int sig) {
-        (void)sig;
-        bp_cli_stop = 1;
+static void on_signal(int sig, siginfo_t *si, void *context) {
+        (void)context;
+        bp_cli_stop_sender = si ? (sig_atomic_t)si->si_pid : 0;
+        bp_cli_stop        = sig;
 }
 
 int bp_cli_stop_on_signals(void) {
         struct sigaction sa;
 
         memset(&sa, 0, sizeof(sa));
-        sa.sa_handler = on_signal;
+        sa.sa_sigaction = on_signal;
+        sa.sa_flags     = SA_SIGINFO;
         sigemptyset(&sa.sa_mask);
         if (sigaction(SIGINT, &sa, NULL) < 0 ||
             sigaction(SIGTERM, &sa, NULL) < 0)
@@ -178,6 +181,12 @@ int bp_cli_stop_on_signals(void) {
 
 int bp_cli_stopping(void) {
         return bp_cli_stop != 0;
+}
+
+int bp_cli_stop_signal(long *sender) {
+        if (sender)
+                *sender = bp_cli_stop_sender;
+        return bp_cli_stop;
 }
 
 void bp_cli_log(const char *level, const char *cmd, const char *fmt, ...) {

@@ -105,6 +105,13 @@ int bp_cli_stop_on_signals(void);
 int bp_cli_stopping(void);
 
 /**
+ * The signal that asked to stop (0: none yet), and in *sender (may be
+ * NULL) the pid of the process that sent it (0 when the kernel or a
+ * terminal did): a stop nobody expected can then be traced to its sender.
+ */
+int bp_cli_stop_signal(long *sender);
+
+/**
  * Writes one log line to stderr: "level=LEVEL cmd=CMD " then the
  * printf-formatted rest, which should be key=value pairs; a value with
  * spaces or quotes goes through bp_cli_quote().

@@ -205,7 +205,7 @@ static bp_err_t kafka_put(bp_config_priv_t *priv, const char *name,
         size_t             i;
 
         for (i = 0; i < priv->kafka_cnt; i++)
-                if (strcmp(priv->kafka[i].name, name) == 0)
+                if (strcmp(priv->kafka[i].key, name) == 0)
                         break;
         if (i == priv->kafka_cnt && priv->kafka_cnt == priv->kafka_cap) {
                 size_t cap = priv->kafka_cap ? priv->kafka_cap * 2 : 16;
@@ -219,10 +219,10 @@ static bp_err_t kafka_put(bp_config_priv_t *priv, const char *name,
                         return BP_ERR_NOMEM;
                 priv->kafka_cap = cap;
         }
-        priv->kafka[i].name  = bp_config_keep_str(priv, name);
+        priv->kafka[i].key   = bp_config_keep_str(priv, name);
         priv->kafka[i].value = bp_config_keep_str(priv, value);
         priv->kafka_where[i] = bp_config_keep_str(priv, place);
-        if (!priv->kafka[i].name || !priv->kafka[i].value ||
+        if (!priv->kafka[i].key || !priv->kafka[i].value ||
             !priv->kafka_where[i])
                 return BP_ERR_NOMEM;
         if (i == priv->kafka_cnt)
@@ -335,7 +335,7 @@ static bp_err_t derive(bp_config_priv_t *priv) {
         bp_err_t err;
 
         for (i = 0; i < priv->kafka_cnt; i++)
-                if (strcmp(priv->kafka[i].name, "group.id") == 0)
+                if (strcmp(priv->kafka[i].key, "group.id") == 0)
                         break;
         if (i == priv->kafka_cnt) {
                 err = kafka_put(priv, "group.id", BP_CONFIG_DEFAULT_GROUP_ID,
@@ -441,11 +441,11 @@ bp_err_t bp_config_kafka_apply(const bp_config_t *conf, rd_kafka_conf_t *kconf,
 
         for (i = 0; i < conf->kafka_cnt; i++) {
                 const bp_config_kafka_t *k = &conf->kafka[i];
-                if (rd_kafka_conf_set(kconf, k->name, k->value, reason,
+                if (rd_kafka_conf_set(kconf, k->key, k->value, reason,
                                       sizeof(reason)) == RD_KAFKA_CONF_OK)
                         continue;
                 /* librdkafka's reason may quote the value. */
-                if (bp_config_is_secret(k->name))
+                if (bp_config_is_secret(k->key))
                         snprintf(reason, sizeof(reason),
                                  "invalid value (not shown: secret)");
                 return bp_config_errf(errstr, errstr_size, "%s: %s",

@@ -31,6 +31,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "bp_error.h"
+#include "bp_kafka.h"
 #include "bp_log.h"
 
 typedef enum bp_config_guarantee_e {
@@ -38,11 +39,9 @@ typedef enum bp_config_guarantee_e {
         BP_CONFIG_AT_LEAST_ONCE = 1
 } bp_config_guarantee_t;
 
-/** One librdkafka property: name without the `kafka.` prefix. */
-typedef struct bp_config_kafka_s {
-        const char *name;
-        const char *value;
-} bp_config_kafka_t;
+/** One librdkafka property: key without the `kafka.` prefix (the type
+ *  the Kafka helpers take, so the list passes through unchanged). */
+typedef bp_kafka_kv_t bp_config_kafka_t;
 
 /** The effective configuration. Every string is owned by the struct and
  *  lives until bp_config_destroy(); optional ones are NULL when unset. */

@@ -93,8 +93,8 @@ void bp_config_dump(const bp_config_t *conf, FILE *out) {
                 fputc('\n', out);
         }
         for (i = 0; i < conf->kafka_cnt; i++) {
-                fprintf(out, "kafka.%s = ", conf->kafka[i].name);
-                if (bp_config_is_secret(conf->kafka[i].name))
+                fprintf(out, "kafka.%s = ", conf->kafka[i].key);
+                if (bp_config_is_secret(conf->kafka[i].key))
                         fputs("[redacted]", out);
                 else
                         dump_value(out, conf->kafka[i].value);

@@ -486,7 +486,11 @@ static int assigned_cnt(rd_kafka_t *rk, char *errstr, size_t errstr_size) {
         return cnt;
 }
 
-/* Handles what one consumer poll returned while waiting. */
+/* Handles what one consumer poll returned while waiting. librdkafka
+ * (2.0.2) returns from the poll that served a rebalance before any record
+ * of the new assignment, and the assignment is looked at before each poll,
+ * so a record should not come here; if one does (another version, another
+ * rebalance protocol), it is rewound rather than lost. */
 static bp_err_t wait_handle(rd_kafka_t *rk, rd_kafka_message_t *rkm,
                             char *errstr, size_t errstr_size) {
         char fatal[512];

@@ -174,9 +174,9 @@ bp_kafka_class_t bp_kafka_err_class(rd_kafka_resp_err_t err);
  * when a program must not start before it owns partitions; an installed
  * rebalance callback is served as usual.
  *
- * A record that arrives while waiting is not lost: the partition is sought
- * back to it, so the caller's first poll returns it again. Error events
- * are returned only when fatal.
+ * No record is consumed by the wait: the caller's first poll returns the
+ * first record (one that arrives while waiting anyway is sought back to).
+ * Error events end the wait only when fatal.
  *
  * Returns BP_OK; BP_ERR_NOT_FOUND when nothing was assigned in time
  * (there may be more members than partitions); BP_ERR_KAFKA for a fatal

@@ -79,20 +79,17 @@ static bp_err_t put_bytes_field(bp_record_printer_t *printer, bp_buf_t *out,
                                 size_t len) {
         if (!data)
                 return bp_buf_printf(out, "\"%s\":null", name);
-        if (memchr(data, '\0', len))
-                return bp_buf_printf(out, "\"%s_base64\":", name) ||
-                               put_base64(out, data, len)
-                           ? BP_ERR_NOMEM
-                           : BP_OK;
+        if (memchr(data, '\0', len)) {
+                if (bp_buf_printf(out, "\"%s_base64\":", name))
+                        return BP_ERR_NOMEM;
+                return put_base64(out, data, len);
+        }
         bp_buf_reset(&printer->scratch);
         if (bp_buf_append(&printer->scratch, data, len) ||
-            bp_buf_append_byte(&printer->scratch, '\0'))
+            bp_buf_append_byte(&printer->scratch, '\0') ||
+            bp_buf_printf(out, "\"%s\":", name))
                 return BP_ERR_NOMEM;
-        return bp_buf_printf(out, "\"%s\":", name) ||
-                       bp_jsonl_put_string(out,
-                                           (const char *)printer->scratch.data)
-                   ? BP_ERR_NOMEM
-                   : BP_OK;
+        return bp_jsonl_put_string(out, (const char *)printer->scratch.data);
 }
 
 /* Appends "kafka":{...} (no separator before it). */

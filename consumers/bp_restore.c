@@ -157,6 +157,8 @@ static void finish(bp_runner_t *r, bp_task_t *t) {
         memcpy(t->fetched, rs->cp.input_offsets, sizeof(t->fetched));
         snprintf(t->rules_version, sizeof(t->rules_version), "%s",
                  rs->cp.rules_version);
+        memcpy(t->committed_rules_version, t->rules_version,
+               sizeof(t->committed_rules_version));
         BP_LOG(BP_LOG_INFO, "restored",
                "partition=%d from=%lld to=%lld records=%llu ms=%lld "
                "records_per_s=%.0f",

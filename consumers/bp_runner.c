@@ -236,12 +236,17 @@ void bp_runner_abort(bp_runner_t *r) {
             txn_call(r, "abort_transaction", abort_txn) != BP_KAFKA_OK)
                 return; /* fatal: the loop stops */
         for (p = 0; p < r->partition_cnt; p++) {
+                bp_task_t *t = r->tasks[p];
                 /* A restoring task has nothing in flight, and its inputs
                  * wait for the restore's offsets. */
-                if (!r->tasks[p] || r->tasks[p]->restore)
+                if (!t || t->restore)
                         continue;
-                bp_task_rewind(r->tasks[p]);
-                bp_rebalance_seek_committed(r, r->tasks[p]);
+                bp_task_rewind(t);
+                bp_rebalance_seek_committed(r, t);
+                /* A re-evaluation in the dropped batch must happen again:
+                 * its badge events and changed states are gone. */
+                if (strcmp(t->rules_version, r->rules->version) != 0)
+                        t->needs_reevaluation = true;
         }
         bp_badge_events_clear(&r->out);
         r->in_txn       = false;
@@ -334,6 +339,9 @@ bp_err_t bp_runner_commit(bp_runner_t *r) {
                 if (r->tasks[p] && r->tasks[p]->active)
                         bp_task_after_commit(r->tasks[p], r->cache_max);
         r->stats.batches++;
+        /* At least once: a batch redone after an abort logs its decisions
+         * again; each line carries the deterministic event_id. */
+        bp_decision_log_flush(r->dlog);
         bp_runner_metrics_transaction(
             r->metrics, 1, (double)(bp_runner_now_ms() - t0) / 1000.0);
         BP_LOG(BP_LOG_DEBUG, "batch_committed",
@@ -724,6 +732,30 @@ static bp_err_t subscribe(bp_runner_t *r, char *errstr, size_t errstr_size) {
         return BP_OK;
 }
 
+/* The schemas of what this instance writes get their ids now, under the
+ * configured topic names: in registry mode they are registered (a registry
+ * that refuses them stops start-up rather than the first batch), in local
+ * mode they are looked up in the schema map. */
+static bp_err_t register_schemas(bp_runner_t *r, char *errstr,
+                                 size_t errstr_size) {
+        const struct {
+                bp_record_kind_t kind;
+                const char      *topic;
+        } out[] = {
+            {BP_REC_BADGE_GRANTED, r->conf.topic_badge_events},
+            {BP_REC_BADGE_REVOKED, r->conf.topic_badge_events},
+            {BP_REC_FREELANCER_STATE, r->conf.topic_changelog},
+        };
+        size_t   i;
+        bp_err_t err;
+        for (i = 0; i < sizeof(out) / sizeof(*out); i++)
+                if ((err =
+                         bp_codec_register(r->codec, out[i].kind, out[i].topic,
+                                           NULL, errstr, errstr_size)))
+                        return err;
+        return BP_OK;
+}
+
 bp_runner_t *bp_runner_new(const bp_runner_conf_t *conf, char *errstr,
                            size_t errstr_size) {
         bp_runner_t    *r          = calloc(1, sizeof(*r));
@@ -748,10 +780,15 @@ bp_runner_t *bp_runner_new(const bp_runner_conf_t *conf, char *errstr,
         codec_conf.registry_url = conf->registry_url;
         if (!(r->codec = bp_codec_new(&codec_conf, errstr, errstr_size)))
                 goto fail;
+        if (conf->decision_log &&
+            !(r->dlog = bp_decision_log_open(conf->decision_log, errstr,
+                                             errstr_size)))
+                goto fail;
         if (!(r->store =
                   bp_store_open(conf->state_dir, NULL, errstr, errstr_size)))
                 goto fail;
-        if (open_clients(r, errstr, errstr_size) ||
+        if (register_schemas(r, errstr, errstr_size) ||
+            open_clients(r, errstr, errstr_size) ||
             check_topics(r, errstr, errstr_size) ||
             subscribe(r, errstr, errstr_size))
                 goto fail;
@@ -784,5 +821,6 @@ void bp_runner_destroy(bp_runner_t *r) {
         bp_badge_events_destroy(&r->out);
         bp_buf_free(&r->buf);
         bp_runner_metrics_destroy(r->metrics);
+        bp_decision_log_close(r->dlog);
         free(r);
 }

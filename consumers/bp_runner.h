@@ -30,6 +30,11 @@
 #include "bp_kafka.h"
 #include "bp_metrics.h"
 
+/** Key of the changelog record that closes a batch of a task: its value is
+ *  the task's next input offsets (bp_checkpoint.h's byte form). Tools that
+ *  watch the changelog learn from it how far processing has committed. */
+#define BP_OFFSETS_KEY "__offsets"
+
 typedef enum bp_guarantee_e {
         BP_EXACTLY_ONCE = 0,
         BP_AT_LEAST_ONCE
@@ -50,6 +55,7 @@ typedef struct bp_runner_conf_s {
         const char          *state_dir;
         const char          *schema_map;   /* NULL: the default */
         const char          *registry_url; /* NULL: local schema map */
+        const char          *decision_log; /* NULL: no decision log */
         bp_guarantee_t       guarantee;
         int                  commit_interval_ms;
         int                  batch_max_events;

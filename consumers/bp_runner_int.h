@@ -17,15 +17,13 @@
 #include "bp_buf.h"
 #include "bp_checkpoint.h"
 #include "bp_codec.h"
+#include "bp_decision_log.h"
 #include "bp_merge.h"
 #include "bp_rules.h"
 #include "bp_runner.h"
 #include "bp_runner_metrics.h"
 #include "bp_state_map.h"
 #include "bp_store.h"
-
-/** Key of the changelog record that closes a batch of a task. */
-#define BP_OFFSETS_KEY "__offsets"
 
 /** A restore in progress (bp_restore.c). */
 typedef struct bp_restore_s bp_restore_t;
@@ -53,10 +51,13 @@ typedef struct bp_task_s {
          * learnt from its delivery report; -1 while unknown. */
         int64_t changelog_next;
         bool    needs_reevaluation; /* rules changed since the last run */
-        /* rules_version the stored state was evaluated under. */
+        /* rules_version the state was evaluated under: in the batch in
+         * flight, and as of the last commit (a rewind returns to it). */
         char rules_version[BP_CHECKPOINT_RULES_VERSION_SIZE];
-        /* Non-NULL while the state is restored from the changelog: the
-         * inputs are paused and nothing is processed until it ends. */
+        char committed_rules_version[BP_CHECKPOINT_RULES_VERSION_SIZE];
+        /* Non-NULL while the state is restored from the changelog: its
+         * inputs are not assigned and nothing is processed until it
+         * ends. */
         bp_restore_t *restore;
 } bp_task_t;
 
@@ -83,6 +84,7 @@ struct bp_runner_s {
         char   fatal_reason[512];
         size_t cache_max; /* states kept across batches per task */
         bp_runner_metrics_t *metrics;
+        bp_decision_log_t   *dlog;           /* NULL: off */
         int64_t              last_gauges_ms; /* metrics gauges last read */
         int64_t              last_stats_ms;
         uint64_t             last_stats_applied;

@@ -32,34 +32,34 @@ struct bp_runner_metrics_s {
         bp_metrics_gauge_t     *lag[4][BP_RUNNER_METRICS_PARTITIONS];
 };
 
-bp_runner_metrics_t *bp_runner_metrics_new(bp_metrics_t *m,
+bp_runner_metrics_t *bp_runner_metrics_new(bp_metrics_t     *m,
                                            const char *const topics[4]) {
         bp_runner_metrics_t *rm = calloc(1, sizeof(*rm));
-        int i;
+        int                  i;
         if (!rm || !m)
                 return rm;
         rm->m = m;
         for (i = 0; i < 4; i++) {
-                rm->topics[i]   = topics[i];
-                rm->consumed[i] = bp_metrics_counter(
-                    m, "badgeproc_events_consumed_total",
-                    "Input records consumed, per topic.", "topic", topics[i],
-                    NULL);
+                rm->topics[i] = topics[i];
+                rm->consumed[i] =
+                    bp_metrics_counter(m, "badgeproc_events_consumed_total",
+                                       "Input records consumed, per topic.",
+                                       "topic", topics[i], NULL);
                 rm->dlq[i] = bp_metrics_counter(
                     m, "badgeproc_dlq_records_total",
                     "Input records sent to the dead-letter topic.", "topic",
                     topics[i], NULL);
         }
         rm->txn_committed = bp_metrics_counter(
-            m, "badgeproc_transactions_total",
-            "Batches ended, by result.", "result", "committed", NULL);
-        rm->txn_aborted = bp_metrics_counter(
             m, "badgeproc_transactions_total", "Batches ended, by result.",
-            "result", "aborted", NULL);
+            "result", "committed", NULL);
+        rm->txn_aborted = bp_metrics_counter(m, "badgeproc_transactions_total",
+                                             "Batches ended, by result.",
+                                             "result", "aborted", NULL);
         rm->commit_seconds = bp_metrics_histogram(
             m, "badgeproc_batch_commit_seconds",
-            "Time to commit a batch (Kafka transaction and state store).",
-            NULL, 0, NULL);
+            "Time to commit a batch (Kafka transaction and state store).", NULL,
+            0, NULL);
         rm->restored = bp_metrics_counter(
             m, "badgeproc_restore_records_total",
             "State records restored from the changelog.", NULL);
@@ -88,7 +88,7 @@ void bp_runner_metrics_dead_lettered(bp_runner_metrics_t *rm, int input) {
 
 static partner_counters_t *partner(bp_runner_metrics_t *rm, const char *id) {
         partner_counters_t *pc;
-        size_t i;
+        size_t              i;
         for (i = 0; i < rm->partner_cnt; i++)
                 if (strcmp(rm->partners[i].partner_id, id) == 0)
                         return &rm->partners[i];
@@ -97,14 +97,14 @@ static partner_counters_t *partner(bp_runner_metrics_t *rm, const char *id) {
         pc = &rm->partners[rm->partner_cnt];
         if (!(pc->partner_id = strdup(id)))
                 return NULL;
-        pc->kind[BP_BADGE_GRANTED] = bp_metrics_counter(
-            rm->m, "badgeproc_badges_total",
-            "Badge events published, per partner and kind.", "partner", id,
-            "kind", "granted", NULL);
-        pc->kind[BP_BADGE_REVOKED] = bp_metrics_counter(
-            rm->m, "badgeproc_badges_total",
-            "Badge events published, per partner and kind.", "partner", id,
-            "kind", "revoked", NULL);
+        pc->kind[BP_BADGE_GRANTED] =
+            bp_metrics_counter(rm->m, "badgeproc_badges_total",
+                               "Badge events published, per partner and kind.",
+                               "partner", id, "kind", "granted", NULL);
+        pc->kind[BP_BADGE_REVOKED] =
+            bp_metrics_counter(rm->m, "badgeproc_badges_total",
+                               "Badge events published, per partner and kind.",
+                               "partner", id, "kind", "revoked", NULL);
         rm->partner_cnt++;
         return pc;
 }
@@ -119,8 +119,7 @@ void bp_runner_metrics_badge(bp_runner_metrics_t *rm, const char *partner_id,
 
 void bp_runner_metrics_transaction(bp_runner_metrics_t *rm, int committed,
                                    double seconds) {
-        bp_metrics_counter_inc(committed ? rm->txn_committed
-                                         : rm->txn_aborted);
+        bp_metrics_counter_inc(committed ? rm->txn_committed : rm->txn_aborted);
         if (committed)
                 bp_metrics_histogram_observe(rm->commit_seconds, seconds);
 }
@@ -130,7 +129,7 @@ void bp_runner_metrics_restored(bp_runner_metrics_t *rm, uint64_t records) {
 }
 
 void bp_runner_metrics_state_entries(bp_runner_metrics_t *rm,
-                                     uint64_t entries) {
+                                     uint64_t             entries) {
         bp_metrics_gauge_set(rm->state_entries, (double)entries);
 }
 
@@ -143,8 +142,8 @@ static bp_metrics_gauge_t *lag_gauge(bp_runner_metrics_t *rm, int input,
                 snprintf(part, sizeof(part), "%d", (int)p);
                 rm->lag[input][p] = bp_metrics_gauge(
                     rm->m, "badgeproc_consumer_lag",
-                    "Records behind the end of each input partition.",
-                    "topic", rm->topics[input], "partition", part, NULL);
+                    "Records behind the end of each input partition.", "topic",
+                    rm->topics[input], "partition", part, NULL);
         }
         return rm->lag[input][p];
 }

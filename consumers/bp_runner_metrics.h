@@ -27,9 +27,9 @@ typedef struct bp_runner_metrics_s bp_runner_metrics_t;
  * four input topic names in bp_event_type_t order (borrowed for the
  * object's lifetime). NULL on ENOMEM.
  */
-bp_runner_metrics_t *bp_runner_metrics_new(bp_metrics_t *m,
+bp_runner_metrics_t *bp_runner_metrics_new(bp_metrics_t     *m,
                                            const char *const topics[4]);
-void bp_runner_metrics_destroy(bp_runner_metrics_t *rm);
+void                 bp_runner_metrics_destroy(bp_runner_metrics_t *rm);
 
 void bp_runner_metrics_consumed(bp_runner_metrics_t *rm, int input);
 void bp_runner_metrics_dead_lettered(bp_runner_metrics_t *rm, int input);
@@ -38,8 +38,7 @@ void bp_runner_metrics_badge(bp_runner_metrics_t *rm, const char *partner_id,
 void bp_runner_metrics_transaction(bp_runner_metrics_t *rm, int committed,
                                    double seconds);
 void bp_runner_metrics_restored(bp_runner_metrics_t *rm, uint64_t records);
-void bp_runner_metrics_state_entries(bp_runner_metrics_t *rm,
-                                     uint64_t entries);
+void bp_runner_metrics_state_entries(bp_runner_metrics_t *rm, uint64_t entries);
 
 /** Sets the lag of partition p of input: records between what this
  *  instance has committed and the partition's end. */

@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,7 +208,8 @@ int bp_cmd_mock_cluster(int argc, char **argv) {
         bp_mock_opts_t o    = {.brokers = 3, .partitions = 6};
         bp_mock_t     *mock = NULL;
         char           errstr[512];
-        int            rc;
+        long           sender;
+        int            rc, sig;
 
         rc = parse_args(argc, argv, &o);
         if (rc >= 0)
@@ -227,7 +229,9 @@ int bp_cmd_mock_cluster(int argc, char **argv) {
                 rc = announce(mock, &o);
         if (rc == BP_EXIT_OK) {
                 wait_for_signal();
-                bp_cli_log("info", CMD, "msg=stopping");
+                sig = bp_cli_stop_signal(&sender);
+                bp_cli_log("info", CMD, "msg=stopping signal=%s sender_pid=%ld",
+                           sig == SIGINT ? "SIGINT" : "SIGTERM", sender);
         }
 out:
         bp_mock_destroy(mock);

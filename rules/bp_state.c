@@ -7,6 +7,7 @@
  * on). Growth doubles capacity; freelancers have few partners and skills,
  * so inserting into the middle of a sorted array is cheap.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,14 +75,20 @@ void bp_freelancer_destroy(bp_freelancer_t *fl) {
         free(fl);
 }
 
-/* Binary search over partners; returns the index where partner_id is or
- * would be inserted, and sets *found. */
-static size_t partner_index(const bp_freelancer_t *fl, const char *partner_id,
-                            int *found) {
-        size_t lo = 0, hi = fl->partner_cnt;
+/* Binary search over an array of cnt structs of elem_size bytes, sorted
+ * by the string whose pointer sits at key_offset in each; returns the
+ * index where key is or would be inserted, and sets *found. Partners and
+ * skills are both kept this way. */
+static size_t sorted_index(const void *base, size_t cnt, size_t elem_size,
+                           size_t key_offset, const char *key, int *found) {
+        size_t lo = 0, hi = cnt;
         while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                int    c   = strcmp(fl->partners[mid].partner_id, partner_id);
+                size_t      mid = lo + (hi - lo) / 2;
+                const char *k;
+                int         c;
+                memcpy(&k, (const char *)base + mid * elem_size + key_offset,
+                       sizeof(k));
+                c = strcmp(k, key);
                 if (c == 0) {
                         *found = 1;
                         return mid;
@@ -93,6 +100,13 @@ static size_t partner_index(const bp_freelancer_t *fl, const char *partner_id,
         }
         *found = 0;
         return lo;
+}
+
+static size_t partner_index(const bp_freelancer_t *fl, const char *partner_id,
+                            int *found) {
+        return sorted_index(
+            fl->partners, fl->partner_cnt, sizeof(*fl->partners),
+            offsetof(bp_partner_state_t, partner_id), partner_id, found);
 }
 
 bp_partner_state_t *bp_freelancer_partner(const bp_freelancer_t *fl,
@@ -132,21 +146,8 @@ bp_partner_state_t *bp_freelancer_partner_get(bp_freelancer_t *fl,
 
 static size_t skill_index(const bp_freelancer_t *fl, const char *skill,
                           int *found) {
-        size_t lo = 0, hi = fl->skill_cnt;
-        while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                int    c   = strcmp(fl->skills[mid].skill, skill);
-                if (c == 0) {
-                        *found = 1;
-                        return mid;
-                }
-                if (c < 0)
-                        lo = mid + 1;
-                else
-                        hi = mid;
-        }
-        *found = 0;
-        return lo;
+        return sorted_index(fl->skills, fl->skill_cnt, sizeof(*fl->skills),
+                            offsetof(bp_skill_stat_t, skill), skill, found);
 }
 
 const bp_skill_stat_t *bp_freelancer_skill(const bp_freelancer_t *fl,

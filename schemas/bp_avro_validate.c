@@ -49,8 +49,9 @@ typedef struct bp_avro_walk_s {
         bp_avro_trail_t trail[BP_AVRO_MAX_DEPTH + 2];
 } bp_avro_walk_t;
 
-/* Records the reason of a failure; returns -1 for the caller to return. */
-__attribute__((format(printf, 3, 4))) static int
+/* Records the reason of a failure; returns -1 for the caller to return.
+ * Kept out of line: the fast path never gets here. */
+__attribute__((format(printf, 3, 4), cold, noinline)) static int
 bp_avro_fail(bp_avro_walk_t *w, bp_err_t err, const char *fmt, ...) {
         va_list ap;
 
@@ -76,6 +77,21 @@ static int bp_avro_varint_slow(bp_avro_walk_t *w, uint64_t *out) {
         uint64_t v = 0;
         int      i;
 
+        /* With 10 bytes in hand no byte needs a bounds check: the common
+         * multi-byte varints (timestamps, lengths) end within 9. */
+        if (bp_avro_left(w) >= 10) {
+                for (i = 0; i < 9; i++) {
+                        uint8_t b = w->p[i];
+
+                        v |= (uint64_t)(b & 0x7f) << (7 * i);
+                        if (!(b & 0x80)) {
+                                w->p += i + 1;
+                                *out = v;
+                                return 0;
+                        }
+                }
+                v = 0;
+        }
         for (i = 0; i < 10; i++) {
                 uint8_t b;
 
@@ -199,8 +215,8 @@ static int bp_avro_need(bp_avro_walk_t *w, const char *what, size_t n) {
 }
 
 /* Reads an enum or union index and checks it against n choices. */
-static int bp_avro_index(bp_avro_walk_t *w, const char *what, int64_t n,
-                         int64_t *index) {
+__attribute__((always_inline)) static inline int
+bp_avro_index(bp_avro_walk_t *w, const char *what, int64_t n, int64_t *index) {
         if (bp_avro_long(w, index))
                 return -1;
         if (*index < 0 || *index >= n)
@@ -212,6 +228,9 @@ static int bp_avro_index(bp_avro_walk_t *w, const char *what, int64_t n,
 }
 
 static int bp_avro_walk(bp_avro_walk_t *w, uint32_t at);
+__attribute__((always_inline)) static inline int
+                  bp_avro_value(bp_avro_walk_t *w, uint32_t at);
+static inline int bp_avro_step(bp_avro_walk_t *w, uint64_t n);
 
 static int bp_avro_enter(bp_avro_walk_t *w) {
         if (++w->depth > BP_AVRO_MAX_DEPTH)
@@ -225,10 +244,10 @@ static int bp_avro_enter(bp_avro_walk_t *w) {
 static int bp_avro_record(bp_avro_walk_t *w, const bp_avro_op_t *op) {
         uint32_t first = op->child, i;
 
-        if (bp_avro_enter(w))
+        if (bp_avro_enter(w) || bp_avro_step(w, (uint64_t)op->n))
                 return -1;
         for (i = 0; i < (uint32_t)op->n; i++) {
-                if (bp_avro_walk(w, first + i)) {
+                if (bp_avro_value(w, first + i)) {
                         bp_avro_trail_push(
                             w,
                             (bp_avro_trail_t){.kind = BP_AVRO_TRAIL_NAME,
@@ -279,7 +298,7 @@ static int bp_avro_entry(bp_avro_walk_t *w, uint32_t value, int64_t index) {
                                          .index = index});
                 return -1;
         }
-        if (bp_avro_walk(w, value)) {
+        if (bp_avro_value(w, value)) {
                 bp_avro_trail_push(
                     w, (bp_avro_trail_t){.kind    = BP_AVRO_TRAIL_KEY,
                                          .key     = key,
@@ -332,14 +351,15 @@ static int bp_avro_blocks(bp_avro_walk_t *w, const bp_avro_op_t *op) {
                         return -1;
                 if (count == 0)
                         break;
-                if (bp_avro_count(w, coll, count, item_min))
+                if (bp_avro_count(w, coll, count, item_min) ||
+                    bp_avro_step(w, (uint64_t)count))
                         return -1;
                 start = w->p;
                 for (k = 0; k < count; k++, index++) {
                         if (map) {
                                 if (bp_avro_entry(w, op->child, index))
                                         return -1;
-                        } else if (bp_avro_walk(w, op->child)) {
+                        } else if (bp_avro_value(w, op->child)) {
                                 bp_avro_trail_push(
                                     w, (bp_avro_trail_t){
                                            .kind  = BP_AVRO_TRAIL_INDEX,
@@ -358,15 +378,14 @@ static int bp_avro_blocks(bp_avro_walk_t *w, const bp_avro_op_t *op) {
         return 0;
 }
 
-/* Walks one value of op `at`, advancing w->p past it. */
-static int bp_avro_walk(bp_avro_walk_t *w, uint32_t at) {
-        const bp_avro_op_t *op = &w->ops[at];
-        const uint8_t      *data;
-        int64_t             v;
+/* A value without children (kinds before BP_AVRO_RECORD). Inlined into
+ * the loops of records, arrays and maps: most fields are leaves, and a
+ * call per field would cost more than checking it. */
+__attribute__((always_inline)) static inline int
+bp_avro_leaf(bp_avro_walk_t *w, const bp_avro_op_t *op) {
+        const uint8_t *data;
+        int64_t        v;
 
-        if (++w->steps > BP_AVRO_MAX_STEPS)
-                return bp_avro_fail(w, BP_ERR_TOO_LARGE, "more than %d values",
-                                    BP_AVRO_MAX_STEPS);
         switch ((bp_avro_kind_t)op->kind) {
         case BP_AVRO_NULL:
                 return 0;
@@ -408,17 +427,55 @@ static int bp_avro_walk(bp_avro_walk_t *w, uint32_t at) {
                 return 0;
         case BP_AVRO_ENUM:
                 return bp_avro_index(w, "enum", op->n, &v);
-        case BP_AVRO_UNION:
+        default:
+                return bp_avro_fail(w, BP_ERR_INVALID, "corrupt plan");
+        }
+}
+
+/* Counts n more values against BP_AVRO_MAX_STEPS. Leaves are counted in
+ * bulk by the record or block that holds them, not one by one. */
+static inline int bp_avro_step(bp_avro_walk_t *w, uint64_t n) {
+        if ((w->steps += n) > BP_AVRO_MAX_STEPS)
+                return bp_avro_fail(w, BP_ERR_TOO_LARGE, "more than %d values",
+                                    BP_AVRO_MAX_STEPS);
+        return 0;
+}
+
+/* Walks one value of op `at`, advancing w->p past it. Unions (a branch
+ * is never a union itself) and leaves are done in line, since optional
+ * fields and primitives are most of a record; records, arrays and maps go
+ * through bp_avro_walk. */
+__attribute__((always_inline)) static inline int
+bp_avro_value(bp_avro_walk_t *w, uint32_t at) {
+        const bp_avro_op_t *op = &w->ops[at];
+        int64_t             v;
+
+        if (op->kind == BP_AVRO_UNION) {
                 if (bp_avro_index(w, "union", op->n, &v))
                         return -1;
-                return bp_avro_walk(w, op->child + (uint32_t)v);
+                at = op->child + (uint32_t)v;
+                op = &w->ops[at];
+        }
+        if (op->kind < BP_AVRO_RECORD)
+                return bp_avro_leaf(w, op);
+        return bp_avro_walk(w, at);
+}
+
+/* Walks one record, array or map value of op `at`. */
+static int bp_avro_walk(bp_avro_walk_t *w, uint32_t at) {
+        const bp_avro_op_t *op = &w->ops[at];
+
+        if (bp_avro_step(w, 1))
+                return -1;
+        switch ((bp_avro_kind_t)op->kind) {
         case BP_AVRO_RECORD:
                 return bp_avro_record(w, op);
         case BP_AVRO_ARRAY:
         case BP_AVRO_MAP:
                 return bp_avro_blocks(w, op);
+        default:
+                return bp_avro_leaf(w, op);
         }
-        return bp_avro_fail(w, BP_ERR_INVALID, "corrupt plan");
 }
 
 /* Appends s to errstr at *off, clamped to the buffer. */
@@ -480,8 +537,12 @@ static void bp_avro_report(const bp_avro_walk_t *w, const char *names,
         }
 }
 
-bp_err_t bp_avro_plan_validate(const bp_avro_plan_t *plan, const uint8_t *body,
-                               size_t len, char *errstr, size_t errstr_size) {
+/* Walks one datum from body[0]; *used is the bytes it took. With whole,
+ * bytes after the datum are an error. */
+static bp_err_t bp_avro_plan_walk(const bp_avro_plan_t *plan,
+                                  const uint8_t *body, size_t len, int whole,
+                                  size_t *used, char *errstr,
+                                  size_t errstr_size) {
         static const uint8_t none[1];
         bp_avro_walk_t       w;
 
@@ -498,7 +559,7 @@ bp_err_t bp_avro_plan_validate(const bp_avro_plan_t *plan, const uint8_t *body,
         w.depth       = 0;
         w.err         = BP_OK;
         w.ntrail      = 0;
-        if (bp_avro_walk(&w, 0) == 0 && w.p != w.end) {
+        if (bp_avro_value(&w, 0) == 0 && whole && w.p != w.end) {
                 size_t n = bp_avro_left(&w);
 
                 w.ntrail = 0;
@@ -509,5 +570,20 @@ bp_err_t bp_avro_plan_validate(const bp_avro_plan_t *plan, const uint8_t *body,
         }
         if (w.err != BP_OK)
                 bp_avro_report(&w, plan->names, errstr, errstr_size);
+        *used = (size_t)(w.p - body);
         return w.err;
+}
+
+bp_err_t bp_avro_plan_validate(const bp_avro_plan_t *plan, const uint8_t *body,
+                               size_t len, char *errstr, size_t errstr_size) {
+        size_t used;
+
+        return bp_avro_plan_walk(plan, body, len, 1, &used, errstr,
+                                 errstr_size);
+}
+
+bp_err_t bp_avro_plan_measure(const bp_avro_plan_t *plan, const uint8_t *buf,
+                              size_t len, size_t *used, char *errstr,
+                              size_t errstr_size) {
+        return bp_avro_plan_walk(plan, buf, len, 0, used, errstr, errstr_size);
 }

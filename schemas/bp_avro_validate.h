@@ -26,7 +26,7 @@ typedef struct bp_avro_plan_s bp_avro_plan_t;
 #define BP_AVRO_MAX_DEPTH 64          /* nested records, arrays and maps */
 #define BP_AVRO_MAX_ITEMS 1000000     /* array and map items, all blocks */
 #define BP_AVRO_MAX_EMPTY_ITEMS 65536 /* items whose type takes no bytes */
-#define BP_AVRO_MAX_STEPS 10000000    /* values visited */
+#define BP_AVRO_MAX_STEPS 10000000    /* values and fields visited */
 
 /* Bounds of one plan: writer schemas come from outside too. */
 #define BP_AVRO_MAX_SCHEMA_DEPTH 128
@@ -34,7 +34,11 @@ typedef struct bp_avro_plan_s bp_avro_plan_t;
 
 /**
  * Compiles a plan for writer (not retained: the plan copies what it needs).
- * NULL with errstr set when the schema uses something unsupported.
+ * Named types referred to again, recursion included, share one compiled
+ * copy. NULL with errstr set when the schema is NULL, uses something
+ * unsupported, nests deeper than BP_AVRO_MAX_SCHEMA_DEPTH or needs more
+ * than BP_AVRO_MAX_OPS ops, or memory runs out. A plan is immutable:
+ * threads may validate with one plan at once.
  */
 bp_avro_plan_t *bp_avro_plan_new(avro_schema_t writer, char *errstr,
                                  size_t errstr_size);
@@ -47,7 +51,8 @@ void bp_avro_plan_destroy(bp_avro_plan_t *plan);
  * schema; otherwise BP_ERR_INVALID (or BP_ERR_TOO_LARGE for bound
  * violations) with a precise reason in errstr, naming the field path:
  * "string length 268435456 exceeds remaining 3 bytes at field
- * certifications[0].certification_id".
+ * certifications[0].certification_id". errstr may be NULL when
+ * errstr_size is 0; body may be NULL when len is 0.
  *
  * The reasons are stable (the dead-letter topic's `dlq.error` carries
  * them, and operators may match on them). N, R, I, K and S are decimal
@@ -92,5 +97,16 @@ void bp_avro_plan_destroy(bp_avro_plan_t *plan);
  */
 bp_err_t bp_avro_plan_validate(const bp_avro_plan_t *plan, const uint8_t *body,
                                size_t len, char *errstr, size_t errstr_size);
+
+/**
+ * Like bp_avro_plan_validate(), for a datum that other data follows (the
+ * datums of an Avro container file block lie end to end, with no length
+ * of their own): walks one datum from buf[0], within len bytes, and sets
+ * *used to the bytes it took. The same checks and reasons, except that
+ * trailing bytes are not an error. *used is meaningful on BP_OK only.
+ */
+bp_err_t bp_avro_plan_measure(const bp_avro_plan_t *plan, const uint8_t *buf,
+                              size_t len, size_t *used, char *errstr,
+                              size_t errstr_size);
 
 #endif

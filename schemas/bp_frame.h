@@ -18,9 +18,15 @@
 
 /**
  * Splits buf into schema id and body. *body points into buf (borrowed,
- * lives as long as buf). Returns BP_OK, or BP_ERR_INVALID with errstr set
- * ("bad magic byte 0x7b", "record of 3 bytes is shorter than the 5-byte
- * header").
+ * lives as long as buf); the body may be empty. Reads nothing past len,
+ * allocates nothing. Returns BP_OK, or BP_ERR_INVALID with one of these
+ * reasons in errstr (stable: the dead-letter record carries them):
+ *   "record value is null"              (buf is NULL: a tombstone)
+ *   "record value is empty"             (len is 0)
+ *   "bad magic byte 0x7b"               (byte 0 is not 0; checked first)
+ *   "record of 3 bytes is shorter than the 5-byte header"  ("1 byte")
+ * errstr may be NULL when errstr_size is 0. Schema ids are not judged
+ * here: an id no registry handed out is the schema store's to reject.
  */
 bp_err_t bp_frame_parse(const void *buf, size_t len, int32_t *schema_id,
                         const uint8_t **body, size_t *body_len, char *errstr,

@@ -47,14 +47,6 @@ eos_rules="$BP_SRC/tests/data/rules-gen"
 declare -A eos_pid=()
 eos_dups=0
 
-# The instances die with the test, before kafka_lib.sh's cleanup.
-eos_cleanup() {
-        local pid
-        for pid in "${eos_pid[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-        cleanup
-}
-trap eos_cleanup EXIT
-
 fail() {
         local f
         echo "FAIL: $*" >&2
@@ -82,6 +74,7 @@ eos_start() {
         (cd "$BP_SRC" && exec "$BP_BIN" run "${sets[@]}") \
                 >>"$work/$name.out" 2>>"$work/$name.err" &
         eos_pid[$name]=$!
+        bg_pids+=("$!") # killed by kafka_lib.sh's trap
 }
 
 eos_wait_log() {

@@ -55,7 +55,7 @@ static bp_config_t *load_ok(const char *text, const char *const *sets) {
 static const char *kafka_get(const bp_config_t *conf, const char *name) {
         size_t i;
         for (i = 0; i < conf->kafka_cnt; i++)
-                if (strcmp(conf->kafka[i].name, name) == 0)
+                if (strcmp(conf->kafka[i].key, name) == 0)
                         return conf->kafka[i].value;
         return NULL;
 }
@@ -172,9 +172,9 @@ static void test_overrides_win(void **state) {
         assert_int_equal(conf->commit_interval_ms, 5);
         /* An override keeps the property where the file put it. */
         assert_int_equal(conf->kafka_cnt, 2);
-        assert_string_equal(conf->kafka[0].name, "client.id");
+        assert_string_equal(conf->kafka[0].key, "client.id");
         assert_string_equal(conf->kafka[0].value, "flag-client");
-        assert_string_equal(conf->kafka[1].name, "group.id");
+        assert_string_equal(conf->kafka[1].key, "group.id");
         assert_memory_equal(conf->transactional_id, "g1-", 3);
         bp_config_destroy(conf);
 }
@@ -398,12 +398,12 @@ static void test_kafka_passthrough(void **state) {
         (void)state;
 
         assert_int_equal(conf->kafka_cnt, 5);
-        assert_string_equal(conf->kafka[0].name, "client.id");
-        assert_string_equal(conf->kafka[1].name, "bootstrap.servers");
-        assert_string_equal(conf->kafka[2].name, "socket.timeout.ms");
+        assert_string_equal(conf->kafka[0].key, "client.id");
+        assert_string_equal(conf->kafka[1].key, "bootstrap.servers");
+        assert_string_equal(conf->kafka[2].key, "socket.timeout.ms");
         assert_string_equal(conf->kafka[2].value, "2000");
-        assert_string_equal(conf->kafka[3].name, "linger.ms");
-        assert_string_equal(conf->kafka[4].name, "group.id");
+        assert_string_equal(conf->kafka[3].key, "linger.ms");
+        assert_string_equal(conf->kafka[4].key, "group.id");
         assert_string_equal(conf->kafka[4].value, "badgeproc");
 
         assert_int_equal(

@@ -8,7 +8,8 @@
  * lists the counts; CreateTopics refuses bad definitions and fails
  * cleanly on the mock, which does not implement it; error classes, from
  * codes and from real transactional errors provoked with the mock's fault
- * injection; waiting for a group assignment loses no record.
+ * injection; waiting for a group assignment (librdkafka's own or through
+ * an application's rebalance callback) consumes no record.
  *
  * With KAFKA_BROKERS set, topic creation is also checked against that
  * cluster (opt-in, as DESIGN.md says of real-Kafka tests).
@@ -57,9 +58,13 @@ static int teardown_mock(void **state) {
         return rd_kafka_wait_destroyed(TMO_MS) == 0 ? 0 : -1;
 }
 
+/* The rebalance callback of client(), if any. */
+typedef void(rebalance_cb_t)(rd_kafka_t *, rd_kafka_resp_err_t,
+                             rd_kafka_topic_partition_list_t *, void *);
+
 /* A client of the mock of the given type with extra properties. */
-static rd_kafka_t *client(rd_kafka_type_t type, const bp_kafka_kv_t *extra,
-                          size_t extra_cnt) {
+static rd_kafka_t *client_cb(rd_kafka_type_t type, const bp_kafka_kv_t *extra,
+                             size_t extra_cnt, rebalance_cb_t *rebalance) {
         bp_kafka_kv_t    kv[8] = {{"bootstrap.servers", NULL}};
         rd_kafka_conf_t *conf;
         rd_kafka_t      *rk;
@@ -73,10 +78,17 @@ static rd_kafka_t *client(rd_kafka_type_t type, const bp_kafka_kv_t *extra,
         conf = bp_kafka_conf_new(kv, extra_cnt + 1, errstr, sizeof(errstr));
         assert_non_null(conf);
         rd_kafka_conf_set_log_cb(conf, bp_kafka_log_cb);
+        if (rebalance)
+                rd_kafka_conf_set_rebalance_cb(conf, rebalance);
         rk = rd_kafka_new(type, conf, errstr, sizeof(errstr));
         if (!rk)
                 fail_msg("rd_kafka_new: %s", errstr);
         return rk;
+}
+
+static rd_kafka_t *client(rd_kafka_type_t type, const bp_kafka_kv_t *extra,
+                          size_t extra_cnt) {
+        return client_cb(type, extra, extra_cnt, NULL);
 }
 
 static void create(const char *topic, int partitions) {
@@ -403,12 +415,13 @@ static void test_txn_error_classes(void **state) {
         rd_kafka_destroy(rk);
 }
 
-static rd_kafka_t *subscribed(const char *group, const char *topic) {
+static rd_kafka_t *subscribed(const char *group, const char *topic,
+                              rebalance_cb_t *rebalance) {
         const bp_kafka_kv_t              kv[] = {{"group.id", group},
                                                  {"auto.offset.reset", "earliest"},
                                                  {"enable.auto.commit", "false"}};
         rd_kafka_topic_partition_list_t *sub;
-        rd_kafka_t                      *rk = client(RD_KAFKA_CONSUMER, kv, 3);
+        rd_kafka_t *rk = client_cb(RD_KAFKA_CONSUMER, kv, 3, rebalance);
 
         sub = rd_kafka_topic_partition_list_new(1);
         rd_kafka_topic_partition_list_add(sub, topic, RD_KAFKA_PARTITION_UA);
@@ -435,33 +448,57 @@ static void expect_record(rd_kafka_t *rk, const char *want) {
                 fail_msg("record \"%s\" not received", want);
 }
 
+/* An application's rebalance callback, as the runtime installs one:
+ * assigns every partition from the beginning. */
+static void app_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                          rd_kafka_topic_partition_list_t *parts,
+                          void                            *opaque) {
+        int i;
+        (void)opaque;
+
+        if (err != RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+                rd_kafka_assign(rk, NULL);
+                return;
+        }
+        for (i = 0; i < parts->cnt; i++)
+                parts->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
+        rd_kafka_assign(rk, parts);
+}
+
 static void test_wait_assignment(void **state) {
         rd_kafka_t *p = client(RD_KAFKA_PRODUCER, NULL, 0);
         rd_kafka_t *c;
         char        errstr[512];
         bp_err_t    err;
+        int         i;
         (void)state;
 
         create("wa-in", 2);
         assert_int_equal(
             rd_kafka_producev(
-                p, RD_KAFKA_V_TOPIC("wa-in"), RD_KAFKA_V_VALUE("first", 5),
+                p, RD_KAFKA_V_TOPIC("wa-in"), RD_KAFKA_V_PARTITION(1),
+                RD_KAFKA_V_VALUE("first", 5),
                 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END),
             RD_KAFKA_RESP_ERR_NO_ERROR);
         assert_int_equal(rd_kafka_flush(p, TMO_MS), RD_KAFKA_RESP_ERR_NO_ERROR);
         rd_kafka_destroy(p);
 
-        c   = subscribed("bp-test-wa", "wa-in");
-        err = bp_kafka_wait_assignment(c, JOIN_TMO_MS, errstr, sizeof(errstr));
-        if (err)
-                fail_msg("%s", errstr);
-        /* Fetched during the wait or not, the record is still ours. */
-        expect_record(c, "first");
-        rd_kafka_consumer_close(c);
-        rd_kafka_destroy(c);
+        /* With librdkafka's own assignment, then with the application's
+         * rebalance callback. */
+        for (i = 0; i < 2; i++) {
+                c   = subscribed(i ? "bp-test-wa-cb" : "bp-test-wa", "wa-in",
+                               i ? app_rebalance : NULL);
+                err = bp_kafka_wait_assignment(c, JOIN_TMO_MS, errstr,
+                                               sizeof(errstr));
+                if (err)
+                        fail_msg("%s", errstr);
+                expect_record(c, "first");
+                rd_kafka_consumer_close(c);
+                rd_kafka_destroy(c);
+        }
 
         /* A pattern that matches no topic: nothing is ever assigned. */
-        c   = subscribed("bp-test-wa-none", "^wa-nothing-.*");
+        c   = subscribed("bp-test-wa-none", "^wa-nothing-.*", NULL);
         err = bp_kafka_wait_assignment(c, 1500, errstr, sizeof(errstr));
         assert_int_equal(err, BP_ERR_NOT_FOUND);
         assert_string_equal(errstr, "no partition assigned within 1500 ms");

@@ -1,0 +1,260 @@
+/*
+ * cmd_audit.c - `badgeproc audit`: was every published badge event
+ * justified by the rules, and was every one the rules call for published?
+ *
+ * Replays the inputs (bp_source.h) into a fresh in-memory state, exactly
+ * as `replay` does, keeping the badge events the rules expect; reads what
+ * was published (bp_published.h); and compares the two (bp_audit.h). The
+ * report (bp_audit_report.h) goes to stdout; the exit status says whether
+ * anything was found, so that a scheduled audit can page someone.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bp_audit.h"
+#include "bp_audit_report.h"
+#include "bp_published.h"
+#include "bp_source.h"
+#include "bp_tool.h"
+#include "commands.h"
+
+#define CMD "audit"
+/* Exit status when the audit found discrepancies. */
+#define BP_EXIT_DISCREPANCIES 4
+
+enum { OPT_PUBLISHED_TOPIC = 0x200, OPT_JSON };
+
+static const char audit_help[] =
+    "usage: badgeproc audit [--rules DIR] --input FILE | --brokers LIST\n"
+    "                       --published FILE | --published-topic TOPIC\n"
+    "                       [--json]\n"
+    "\n"
+    "Replays the input events under the rules (as `replay` does, into a\n"
+    "fresh in-memory state) and compares the badge events they call for\n"
+    "with those that were published: in a JSON Lines file (`consume\n"
+    "--topic badge-events` prints one) or read from a topic of the\n"
+    "cluster given by --brokers. Reports:\n"
+    "  unjustified  published, but no expected event has its event_id\n"
+    "  mismatch     same event_id, other fields differ\n"
+    "  missing      expected, never published\n"
+    "  duplicate    published again for the same (freelancer, partner,\n"
+    "               badge_version)\n"
+    "  order        a badge_version lower than one published before it\n"
+    "               for the same (freelancer, partner)\n"
+    "Events are compared on every field but cause.topic, cause.partition\n"
+    "and cause.offset (where the cause was read). With --from/--to, only\n"
+    "published events whose occurred_at is in the range are compared; the\n"
+    "replay starts with an empty state at --from, so audit from the start\n"
+    "of the inputs unless the range starts before any badge was granted.\n"
+    "\n"
+    "options:\n"
+    "  -r, --rules DIR               the rules that were in force\n"
+    "  -P, --published FILE          published badge events, JSON Lines\n"
+    "      --published-topic TOPIC   read them from TOPIC (needs --brokers)\n"
+    "      --json                    one JSON document instead of text\n"
+    "  -h, --help                    this text\n" BP_SOURCE_HELP "\n"
+    "exit status: 0 no discrepancy, 4 discrepancies found, 3 none found but\n"
+    "some input or published line was rejected, 1 fatal, 2 usage\n";
+
+typedef struct bp_audit_opts_s {
+        const char      *rules_dir;
+        const char      *published, *published_topic;
+        bool             json;
+        bp_source_opts_t src;
+} bp_audit_opts_t;
+
+static int usage(void) {
+        fputs("usage: badgeproc audit [--rules DIR] --input FILE | --brokers "
+              "LIST --published FILE | --published-topic TOPIC [--json]\n"
+              "(`badgeproc audit --help` says more)\n",
+              stderr);
+        return BP_EXIT_USAGE;
+}
+
+static int parse_opt(int c, const char *arg, void *opaque) {
+        bp_audit_opts_t *o = opaque;
+
+        switch (c) {
+        case 'r':
+                o->rules_dir = arg;
+                return -1;
+        case 'P':
+                o->published = arg;
+                return -1;
+        case OPT_PUBLISHED_TOPIC:
+                o->published_topic = arg;
+                return -1;
+        case OPT_JSON:
+                o->json = true;
+                return -1;
+        case 'h':
+                fputs(audit_help, stdout);
+                return BP_EXIT_OK;
+        default:
+                return usage();
+        }
+}
+
+static int parse_args(int argc, char **argv, bp_audit_opts_t *o) {
+        static const struct option longopts[] = {
+            BP_SOURCE_LONGOPTS,
+            {"rules", required_argument, NULL, 'r'},
+            {"published", required_argument, NULL, 'P'},
+            {"published-topic", required_argument, NULL, OPT_PUBLISHED_TOPIC},
+            {"json", no_argument, NULL, OPT_JSON},
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0}};
+        const bp_tool_args_t args = {CMD,       "r:P:h", longopts, &o->src,
+                                     parse_opt, o,       usage};
+        int                  rc   = bp_tool_parse(&args, argc, argv);
+
+        if (rc >= 0)
+                return rc;
+        if (!o->published == !o->published_topic) {
+                fputs(CMD ": one of --published and --published-topic is "
+                          "required\n",
+                      stderr);
+                return usage();
+        }
+        if (o->published_topic && !o->src.kafka.brokers) {
+                fputs(CMD ": --published-topic needs --brokers\n", stderr);
+                return usage();
+        }
+        return bp_source_opts_check(CMD, &o->src) ? usage() : -1;
+}
+
+/* Replays the inputs into a's expected list. 0, or -1 (logged). */
+static int expect(bp_audit_t *a, const bp_rules_t *rules, bp_source_t *src) {
+        bp_state_map_t   *map = bp_state_map_new();
+        bp_badge_events_t events;
+        bp_event_t        ev;
+        bp_cause_t        cause;
+        size_t            i;
+        int               n = 0, rc = -1;
+
+        if (!map || bp_badge_events_init(&events) != BP_OK) {
+                bp_state_map_destroy(map);
+                bp_tool_fatal(CMD, "out of memory", NULL, NULL, NULL);
+                return -1;
+        }
+        while ((n = bp_source_next(src, &ev, &cause)) > 0) {
+                if (bp_tool_apply(map, rules, &ev, &cause, &events, NULL))
+                        goto nomem;
+                for (i = 0; i < events.cnt; i++)
+                        if (bp_audit_add_expected(a, &events.items[i]))
+                                goto nomem;
+                bp_badge_events_clear(&events);
+        }
+        rc = n < 0 ? -1 : 0;
+        goto out;
+nomem:
+        bp_tool_fatal(CMD, "out of memory", NULL, NULL, NULL);
+out:
+        bp_badge_events_destroy(&events);
+        bp_state_map_destroy(map);
+        return rc;
+}
+
+typedef struct published_ctx_s {
+        bp_audit_t             *a;
+        const bp_source_opts_t *src;
+} published_ctx_t;
+
+/* Keeps a published event that falls in the replayed time range. */
+static bp_err_t on_published(const bp_badge_event_t *ev, void *opaque) {
+        published_ctx_t *ctx = opaque;
+
+        if ((ctx->src->from != BP_TIME_NONE &&
+             ev->occurred_at < ctx->src->from) ||
+            (ctx->src->to != BP_TIME_NONE && ev->occurred_at >= ctx->src->to))
+                return BP_OK;
+        if (bp_audit_add_published(ctx->a, ev) == BP_OK)
+                return BP_OK;
+        bp_tool_fatal(CMD, "out of memory", NULL, NULL, NULL);
+        return BP_ERR_NOMEM;
+}
+
+/* Writes the report and chooses the exit status. */
+static int report(const bp_audit_opts_t *o, const bp_audit_t *a,
+                  bp_audit_sources_t *s) {
+        bp_buf_t out = {0};
+        bp_err_t err;
+        int      rc;
+
+        err = o->json ? bp_audit_report_json(a, s, &out)
+                      : bp_audit_report_text(a, s, &out);
+        if (err || bp_tool_flush(&out, STDOUT_FILENO)) {
+                bp_tool_fatal(CMD, "cannot write report", NULL, NULL,
+                              err ? bp_err_str(err) : strerror(errno));
+                bp_buf_free(&out);
+                return BP_EXIT_FATAL;
+        }
+        bp_buf_free(&out);
+        if (bp_audit_discrepancies(a))
+                rc = BP_EXIT_DISCREPANCIES;
+        else if (s->input_rejected || s->published_rejected)
+                rc = BP_EXIT_REJECTED;
+        else
+                rc = BP_EXIT_OK;
+        return rc;
+}
+
+static int run(bp_audit_opts_t *o, const bp_rules_t *rules, bp_source_t *src,
+               bp_audit_t *a) {
+        bp_published_stats_t pst = {0};
+        bp_audit_sources_t   s   = {0};
+        published_ctx_t      ctx = {a, &o->src};
+        int                  rc;
+
+        if (expect(a, rules, src))
+                return BP_EXIT_FATAL;
+        rc = o->published ? bp_published_read_file(CMD, o->published,
+                                                   on_published, &ctx, &pst)
+                          : bp_published_read_topic(CMD, &o->src.kafka,
+                                                    o->published_topic,
+                                                    on_published, &ctx, &pst);
+        if (rc)
+                return BP_EXIT_FATAL;
+        if (bp_audit_compare(a)) {
+                bp_tool_fatal(CMD, "out of memory", NULL, NULL, NULL);
+                return BP_EXIT_FATAL;
+        }
+        s.rules_version      = rules->version;
+        s.inputs             = o->src.input ? o->src.input : "kafka";
+        s.input_events       = bp_source_stats(src)->events;
+        s.input_rejected     = bp_source_stats(src)->rejected;
+        s.published          = o->published ? o->published : o->published_topic;
+        s.published_read     = pst.read;
+        s.published_rejected = pst.rejected;
+        return report(o, a, &s);
+}
+
+int bp_cmd_audit(int argc, char **argv) {
+        bp_audit_opts_t o     = {0};
+        bp_rules_t     *rules = NULL;
+        bp_source_t    *src   = NULL;
+        bp_audit_t     *a     = NULL;
+        int             rc;
+
+        bp_source_opts_init(&o.src);
+        if ((rc = parse_args(argc, argv, &o)) >= 0)
+                goto out;
+        rc = BP_EXIT_FATAL;
+        if (!(rules = bp_tool_load_rules(CMD, o.rules_dir)) ||
+            !(src = bp_source_open(CMD, &o.src)))
+                goto out;
+        if (!(a = bp_audit_new())) {
+                bp_tool_fatal(CMD, "out of memory", NULL, NULL, NULL);
+                goto out;
+        }
+        rc = run(&o, rules, src, a);
+out:
+        bp_audit_destroy(a);
+        bp_source_destroy(src);
+        bp_rules_destroy(rules);
+        bp_source_opts_free(&o.src);
+        return rc;
+}
