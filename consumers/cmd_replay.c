@@ -81,7 +81,8 @@ static const char replay_help[] =
     "                          requirement breakdown to FILE (JSON Lines)\n"
     "  -s, --state-out FILE    at the end, write every freelancer's state to\n"
     "                          FILE, one JSON line each (the form of\n"
-    "                          `badgeproc state dump`, in no particular order)\n"
+    "                          `badgeproc state dump`, in no particular "
+    "order)\n"
     "  -q, --quiet             no key=value log lines on standard error\n"
     "  -h, --help              this text\n" BP_SOURCE_HELP "\n"
     "Blank lines are ignored, and so are fields an event type does not\n"
@@ -198,9 +199,9 @@ static int parse_args(int argc, char **argv, bp_replay_opts_t *o) {
             {"state-out", required_argument, NULL, 's'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0}};
-        const bp_tool_args_t args = {CMD,       "r:o:d:s:qh", longopts, &o->src,
-                                     parse_opt, o,          usage};
-        int                  rc   = bp_tool_parse(&args, argc, argv);
+        const bp_tool_args_t args = {
+            CMD, "r:o:d:s:qh", longopts, &o->src, parse_opt, o, usage};
+        int rc = bp_tool_parse(&args, argc, argv);
 
         if (rc >= 0)
                 return rc;

@@ -87,17 +87,7 @@ eos_wait_log() {
 }
 
 eos_stop() {
-        local name=$1 pid=${eos_pid[$1]} rc deadline=$((SECONDS + 30))
-        kill -TERM "$pid" 2>/dev/null || true
-        while kill -0 "$pid" 2>/dev/null; do
-                [ "$SECONDS" -lt "$deadline" ] || fail "$name still running 30 s after SIGTERM"
-                sleep 0.05
-        done
-        set +e
-        wait "$pid"
-        rc=$?
-        set -e
-        [ "$rc" -eq 0 ] || fail "$name: exit status $rc after SIGTERM"
+        term_wait "${eos_pid[$1]}" "$1" 30
 }
 
 eos_read() {

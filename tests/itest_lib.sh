@@ -106,17 +106,7 @@ run_wait_log() {
 }
 
 run_stop() {
-        local rc deadline=$((SECONDS + 30))
-        kill -TERM "$run_pid" 2>/dev/null || true
-        while kill -0 "$run_pid" 2>/dev/null; do
-                [ "$SECONDS" -lt "$deadline" ] || fail "runner still running 30 s after SIGTERM"
-                sleep 0.05
-        done
-        set +e
-        wait "$run_pid"
-        rc=$?
-        set -e
-        [ "$rc" -eq 0 ] || fail "runner exit status $rc after SIGTERM"
+        term_wait "$run_pid" runner 30
         grep 'event=stopped ' "$work/$run_name.err" | sed -E 's/^ts=[^ ]+ //' |
                 sed "s/^/  $run_name: /"
 }

@@ -4,6 +4,8 @@
 #                   and sets $bootstrap from its first stdout line (waits
 #                   at most 10 s);
 # mc_stop           sends SIGTERM and expects exit status 0 within 10 s;
+# term_wait PID NAME SECONDS
+#                   the same for any process;
 # fail MESSAGE      prints MESSAGE and the cluster's log, exits 1;
 # avro_long N, avro_string S
 #                   Avro encodings (as printf escapes), for building
@@ -51,20 +53,25 @@ mc_start() {
         [ -n "$bootstrap" ] || fail "mock-cluster printed no bootstrap line in 10 s"
 }
 
-mc_stop() {
-        local rc
-        kill -TERM "$mc_pid"
-        for _ in $(seq 100); do
-                kill -0 "$mc_pid" 2>/dev/null || break
-                sleep 0.1
+# term_wait PID NAME SECONDS: SIGTERM, then expects exit status 0 within
+# SECONDS.
+term_wait() {
+        local pid=$1 name=$2 rc deadline=$((SECONDS + $3))
+        kill -TERM "$pid" 2>/dev/null || true
+        while kill -0 "$pid" 2>/dev/null; do
+                [ "$SECONDS" -lt "$deadline" ] || fail "$name still running $3 s after SIGTERM"
+                sleep 0.05
         done
-        kill -0 "$mc_pid" 2>/dev/null && fail "mock-cluster still running 10 s after SIGTERM"
         set +e
-        wait "$mc_pid"
+        wait "$pid"
         rc=$?
         set -e
+        [ "$rc" -eq 0 ] || fail "$name exit status $rc after SIGTERM"
+}
+
+mc_stop() {
+        term_wait "$mc_pid" mock-cluster 10
         mc_pid=""
-        [ "$rc" -eq 0 ] || fail "mock-cluster exit status $rc after SIGTERM"
 }
 
 avro_long() { # zig-zag varint of $1

@@ -27,16 +27,18 @@
 
 #include "bp_mock.h"
 #include "bp_runner.h"
+#include "store_fixture.h"
 
 static const char *const topics[] = {
-    "profile-updated", "contract-completed", "invitation-sent",
-    "partner-decision", "badge-events", "badge-dlq", "badge-state-changelog"};
+    "profile-updated",      "contract-completed", "invitation-sent",
+    "partner-decision",     "badge-events",       "badge-dlq",
+    "badge-state-changelog"};
 
 /* Stops the runner if fencing never comes: the test fails, not hangs. */
 static volatile sig_atomic_t stop;
-static void on_alarm(int sig) {
-        (void)sig;
-        stop = 1;
+static void                  on_alarm(int sig) {
+                         (void)sig;
+                         stop = 1;
 }
 
 /* The whole file, NUL-terminated, malloc()ed. */
@@ -53,32 +55,23 @@ static char *slurp(FILE *f) {
         return s;
 }
 
-/* The store's two files, then its directory. */
-static void remove_store(const char *dir) {
-        char path[256];
-        snprintf(path, sizeof(path), "%s/data.mdb", dir);
-        unlink(path);
-        snprintf(path, sizeof(path), "%s/lock.mdb", dir);
-        unlink(path);
-        rmdir(dir);
-}
-
 static void test_fenced_stops(void **state) {
-        char             errstr[512], dir[] = "/tmp/bp_fenced_XXXXXX";
+        store_fixture_t *fx   = *state;
         bp_mock_t       *mock = bp_mock_new(1, errstr, sizeof(errstr));
         bp_runner_conf_t conf;
         bp_kafka_kv_t    kv[2];
         bp_runner_t     *runner;
-        FILE            *log = tmpfile();
+        FILE            *log   = tmpfile();
         int              saved = dup(2);
         size_t           i;
         bp_err_t         err;
         char            *text, *line;
-        (void)state;
 
         assert_non_null(mock);
         assert_non_null(log);
-        assert_non_null(mkdtemp(dir));
+        /* The runner opens the store itself (once per process). */
+        bp_store_close(fx->store);
+        fx->store = NULL;
         for (i = 0; i < sizeof(topics) / sizeof(*topics); i++)
                 assert_int_equal(bp_mock_create_topic(mock, topics[i], 2,
                                                       errstr, sizeof(errstr)),
@@ -92,7 +85,7 @@ static void test_fenced_stops(void **state) {
         conf.kafka_cnt        = 2;
         conf.transactional_id = "badgeproc-zombie";
         conf.rules_dir        = "data/rules-gen";
-        conf.state_dir        = dir;
+        conf.state_dir        = fx->dir;
         conf.schema_map       = "../schemas/schema-map.txt";
         /* The first batch (the rules evaluation of a new store) commits:
          * the broker says another producer took the transactional.id. */
@@ -116,7 +109,6 @@ static void test_fenced_stops(void **state) {
                 fail_msg("no event=fenced line in:\n%s", text);
         printf("%.*s\n", (int)strcspn(line, "\n"), line);
         free(text);
-        remove_store(dir);
         fclose(log);
         close(saved);
         bp_mock_destroy(mock);
@@ -124,7 +116,8 @@ static void test_fenced_stops(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_fenced_stops),
+            cmocka_unit_test_setup_teardown(
+                test_fenced_stops, store_fixture_setup, store_fixture_teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
