@@ -85,6 +85,15 @@ eos_stop x.load2
 produce "$work/D"
 delta large $((events + 2 * tail))
 
+# What the mock serves to a plain consumer, for comparison: kcat reading
+# the whole changelog (all partitions), records/s.
+t0=$(date +%s.%N)
+n=$(timeout 600 kcat -C -b "$bootstrap" -t badge-state-changelog -o beginning \
+        -e -q -f '\n' | wc -l)
+t1=$(date +%s.%N)
+echo "kcat, whole changelog: $n records in $(echo "$t1 - $t0" | bc) s:" \
+        "$(echo "$n / ($t1 - $t0)" | bc) records/s"
+
 eos_start y "$work/y" "${opts[@]}" kafka.group.id=bench-full log.level=debug
 eos_wait_log y "event=progress" 60
 until [ "$(grep -c 'event=restored ' "$work/y.err")" -ge $parts ]; do

@@ -121,30 +121,45 @@ static rd_kafka_t *restore_consumer(bp_runner_t *r, char *errstr,
         return rk;
 }
 
-/* Points the restore consumer at every changelog partition still being
- * read, each from the next offset its task expects: a full assign rather
- * than an incremental one, so that a record fetched twice across the
- * change is dropped by position and none is skipped. */
+/* Brings the restore consumer's assignment in line with the restores in
+ * progress: changelog partitions of new restores are added at the offset
+ * their task expects, those of restores that ended are removed.
+ * Incremental (a consumer outside any group may change its assignment
+ * piecemeal), so the partitions still being read keep their fetch state:
+ * replacing the whole assignment each time one of many restores ends
+ * restarted every fetch and cost more than the reading. */
 static void reassign(bp_runner_t *r) {
-        rd_kafka_topic_partition_list_t *l;
+        rd_kafka_topic_partition_list_t *add, *del;
         int                              p;
-        rd_kafka_resp_err_t              err;
 
         if (!r->restore_rk)
                 return;
-        l = rd_kafka_topic_partition_list_new(r->restoring > 0 ? r->restoring
-                                                               : 1);
+        add = rd_kafka_topic_partition_list_new(r->partition_cnt);
+        del = rd_kafka_topic_partition_list_new(r->partition_cnt);
         for (p = 0; p < r->partition_cnt; p++) {
-                bp_task_t *t = r->tasks[p];
-                if (t && t->restore && !t->restore->done)
+                bp_task_t *t    = r->tasks[p];
+                bool       want = t && t->restore && !t->restore->done;
+                if (want && !r->restore_assigned[p])
                         rd_kafka_topic_partition_list_add(
-                            l, r->conf.topic_changelog, p)
+                            add, r->conf.topic_changelog, p)
                             ->offset = t->restore->pos;
+                else if (!want && r->restore_assigned[p])
+                        rd_kafka_topic_partition_list_add(
+                            del, r->conf.topic_changelog, p);
+                else
+                        continue;
+                r->restore_assigned[p] = want;
         }
-        if ((err = rd_kafka_assign(r->restore_rk, l)))
-                bp_runner_set_fatal(r, "assign changelog: %s",
-                                    rd_kafka_err2str(err));
-        rd_kafka_topic_partition_list_destroy(l);
+        if (del->cnt > 0)
+                bp_runner_log_error(
+                    "incremental_unassign",
+                    rd_kafka_incremental_unassign(r->restore_rk, del));
+        if (add->cnt > 0)
+                bp_runner_log_error(
+                    "incremental_assign",
+                    rd_kafka_incremental_assign(r->restore_rk, add));
+        rd_kafka_topic_partition_list_destroy(add);
+        rd_kafka_topic_partition_list_destroy(del);
 }
 
 /* The task restored: its offsets come from the last batch applied. */
@@ -220,9 +235,14 @@ bp_err_t bp_restore_start(bp_runner_t *r, bp_task_t *t, char *errstr,
                 finish(r, t); /* nothing to read: ready at once */
                 return BP_OK;
         }
-        if (!r->restore_rk &&
-            !(r->restore_rk = restore_consumer(r, errstr, errstr_size)))
-                return BP_ERR_KAFKA;
+        if (!r->restore_rk) {
+                r->restore_assigned =
+                    calloc((size_t)r->partition_cnt, sizeof(bool));
+                if (!r->restore_assigned)
+                        return BP_ERR_NOMEM;
+                if (!(r->restore_rk = restore_consumer(r, errstr, errstr_size)))
+                        return BP_ERR_KAFKA;
+        }
         BP_LOG(BP_LOG_INFO, "restore_started",
                "partition=%d from=%lld to=%lld full=%s", (int)t->partition,
                (long long)rs->start, (long long)rs->end,
@@ -289,7 +309,7 @@ static bp_err_t take(bp_runner_t *r, rd_kafka_message_t **rkmp,
         bp_task_t    *t  = p >= 0 && p < r->partition_cnt ? r->tasks[p] : NULL;
         bp_restore_t *rs = t ? t->restore : NULL;
 
-        /* Not restoring any more, or fetched again after a reassign. */
+        /* Not restoring any more, or fetched before a seek. */
         if (!rs || rs->done || rkm->offset < rs->pos)
                 return BP_OK;
         if (rkm->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
@@ -428,9 +448,8 @@ bp_err_t bp_restore_step(bp_runner_t *r) {
         char     errstr[512];
         bp_err_t err;
 
-        /* One assign for every change since the last step: librdkafka
-         * does not take many assigns in a row well (a partition stopped
-         * before it started trips an assertion in 2.0.2). */
+        /* One change of assignment for every change since the last step
+         * (a rebalance may start many restores at once). */
         if (r->restore_reassign) {
                 r->restore_reassign = false;
                 reassign(r);
@@ -455,9 +474,11 @@ bp_err_t bp_restore_step(bp_runner_t *r) {
 }
 
 void bp_restore_close(bp_runner_t *r) {
-        if (!r->restore_rk)
-                return;
-        rd_kafka_consumer_close(r->restore_rk);
-        rd_kafka_destroy(r->restore_rk);
-        r->restore_rk = NULL;
+        if (r->restore_rk) {
+                rd_kafka_consumer_close(r->restore_rk);
+                rd_kafka_destroy(r->restore_rk);
+                r->restore_rk = NULL;
+        }
+        free(r->restore_assigned);
+        r->restore_assigned = NULL;
 }

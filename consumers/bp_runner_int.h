@@ -93,6 +93,7 @@ struct bp_runner_s {
         rd_kafka_t *restore_rk;
         int         restoring;        /* tasks with a restore */
         bool        restore_reassign; /* the restore set changed */
+        bool       *restore_assigned; /* by partition: restore_rk has it */
         int64_t     restore_log_ms;
         uint64_t    restore_log_records;
 };
