@@ -46,7 +46,8 @@ restore_figures() {
         /restore_started/ && !first { first = ms }
         /event=restored / { last = ms; for (i = 1; i <= NF; i++)
                 if ($i ~ /^records=/) { split($i, kv, "="); n += kv[2] } }
-        END { d = last - first; printf "%d records in %d ms: %.0f records/s\n",
+        END { if (!first) { print "no partition had anything to restore"; exit }
+              d = last - first; printf "%d records in %d ms: %.0f records/s\n",
                 n, d, (d > 0 ? n * 1000 / d : 0) }'
 }
 

@@ -35,8 +35,12 @@
 #include "bp_runner_int.h"
 
 #define WATERMARK_TIMEOUT_MS 10000
-/* Longest time one slice keeps the loop from the ready tasks. */
+/* Longest time one slice keeps the loop from the ready tasks; longer when
+ * no task is ready (at start, or under the eager protocol), since each
+ * slice is one durable LMDB commit and fewer, larger commits write each
+ * touched page once for many records. */
 #define SLICE_MS 50
+#define SLICE_ALONE_MS 1000
 /* How often a slice looks at the clock, in records. */
 #define SLICE_CHECK 512
 /* A restore that receives nothing this long has failed. */
@@ -356,6 +360,15 @@ static bp_err_t commit_slice(bp_runner_t *r, bp_store_batch_t *b, char *errstr,
         return bp_store_batch_commit(b, errstr, errstr_size);
 }
 
+/* True when some task is past its restore, so slices must stay short. */
+static bool any_ready(const bp_runner_t *r) {
+        int p;
+        for (p = 0; p < r->partition_cnt; p++)
+                if (r->tasks[p] && !r->tasks[p]->restore)
+                        return true;
+        return false;
+}
+
 /* True when every restore has read to the end. */
 static bool all_done(const bp_runner_t *r) {
         int p;
@@ -371,11 +384,12 @@ static bool all_done(const bp_runner_t *r) {
  * fetcher is momentarily behind (a commit per handful of records is what
  * makes restores slow). */
 static bp_err_t read_slice(bp_runner_t *r, char *errstr, size_t errstr_size) {
-        int64_t           deadline = bp_runner_now_ms() + SLICE_MS;
-        bp_store_batch_t *b        = NULL;
-        bp_err_t          err      = BP_OK;
-        unsigned          n        = 0;
-        bool              idle     = true;
+        int64_t deadline =
+            bp_runner_now_ms() + (any_ready(r) ? SLICE_MS : SLICE_ALONE_MS);
+        bp_store_batch_t *b    = NULL;
+        bp_err_t          err  = BP_OK;
+        unsigned          n    = 0;
+        bool              idle = true;
 
         while (!err) {
                 rd_kafka_message_t *rkm =
