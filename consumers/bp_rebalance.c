@@ -3,10 +3,10 @@
  *
  * The group assigns partitions of the first input topic only; partition p
  * of it brings partition p of the other three inputs with it, assigned by
- * hand. Before a task starts, its state is restored (bp_restore.c) and its
- * inputs are assigned at the offsets the restore names, never at the
- * group's committed offsets: those are a courtesy for monitoring, the
- * state store and changelog are the truth.
+ * hand. Before a task starts, its state is restored (bp_restore.c, while
+ * the other tasks go on) and its inputs start at the offsets the restore
+ * names, never at the group's committed offsets: those are a courtesy for
+ * monitoring, the state store and changelog are the truth.
  *
  * A revoked partition's batch is committed first; a lost one (the session
  * expired, another member may own it already) is aborted instead. Both
@@ -16,6 +16,9 @@
 
 #include "bp_log.h"
 #include "bp_runner_int.h"
+
+/* Longest wait for a previous owner's transaction to end: its timeout. */
+#define STABLE_TIMEOUT_MS 60000
 
 static rd_kafka_topic_partition_list_t *
 task_partitions(bp_runner_t *r, bp_task_t *t, int with_offsets) {
@@ -73,56 +76,153 @@ static bool cooperative(rd_kafka_t *rk) {
         return strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
 }
 
-static void assign(bp_runner_t *r, rd_kafka_t *rk,
-                   rd_kafka_topic_partition_list_t *parts) {
-        rd_kafka_topic_partition_list_t *all =
-            rd_kafka_topic_partition_list_new(parts->cnt * BP_MERGE_INPUTS);
-        char errstr[512];
-        int  i, j;
+/* Adds t's four inputs to l, each where fetching is to go on: fetched[],
+ * which a task just restored has at its committed offsets. */
+static void add_inputs(bp_runner_t *r, bp_task_t *t,
+                       rd_kafka_topic_partition_list_t *l) {
+        int i;
+        for (i = 0; i < BP_MERGE_INPUTS; i++)
+                rd_kafka_topic_partition_list_add(l, r->conf.topics[i],
+                                                  t->partition)
+                    ->offset = t->fetched[i] >= 0 ? t->fetched[i]
+                                                  : RD_KAFKA_OFFSET_BEGINNING;
+}
 
+/* Starts fetching the inputs in fresh (those of tasks that just became
+ * ready), under the cooperative protocol: added to the assignment. (Under
+ * the eager one, restores run to the end inside the rebalance callback,
+ * which then assigns every task's inputs at once: see assign().) A
+ * restoring task's inputs are never assigned, so no record of it can be
+ * fetched before its restore names the offsets. */
+static void assign_inputs(bp_runner_t                     *r,
+                          rd_kafka_topic_partition_list_t *fresh) {
+        bp_runner_log_error("incremental_assign",
+                            rd_kafka_incremental_assign(r->consumer, fresh));
+}
+
+static void log_ready(bp_runner_t *r, bp_task_t *t) {
+        t->needs_reevaluation =
+            strcmp(t->rules_version, r->rules->version) != 0;
+        BP_LOG(BP_LOG_INFO, "assigned",
+               "partition=%d offsets=%lld,%lld,%lld,%lld rules_changed=%s",
+               (int)t->partition, (long long)t->committed[0],
+               (long long)t->committed[1], (long long)t->committed[2],
+               (long long)t->committed[3],
+               t->needs_reevaluation ? "true" : "false");
+}
+
+void bp_rebalance_task_ready(bp_runner_t *r, bp_task_t *t) {
+        rd_kafka_topic_partition_list_t *fresh;
+        log_ready(r, t);
+        if (!cooperative(r->consumer))
+                return; /* assign() assigns it with the others */
+        fresh = rd_kafka_topic_partition_list_new(BP_MERGE_INPUTS);
+        add_inputs(r, t, fresh);
+        assign_inputs(r, fresh);
+        rd_kafka_topic_partition_list_destroy(fresh);
+}
+
+/* Waits until no transaction of another instance holds uncommitted input
+ * offsets of these partitions (KIP-447: with isolation.level
+ * read_committed, librdkafka asks for stable offsets and the broker
+ * answers only once such a transaction has ended). A previous owner's
+ * batch still being committed thus lands in the changelog before the
+ * restore reads it. A no-op on the mock cluster, which keeps no
+ * transactional offsets. */
+static void wait_stable(bp_runner_t                     *r,
+                        rd_kafka_topic_partition_list_t *parts) {
+        rd_kafka_topic_partition_list_t *l =
+            rd_kafka_topic_partition_list_new(parts->cnt * BP_MERGE_INPUTS);
+        int64_t             t0 = bp_runner_now_ms();
+        rd_kafka_resp_err_t err;
+        int                 i, j;
+        for (i = 0; i < parts->cnt; i++)
+                for (j = 0; j < BP_MERGE_INPUTS; j++)
+                        rd_kafka_topic_partition_list_add(
+                            l, r->conf.topics[j], parts->elems[i].partition);
+        if ((err = rd_kafka_committed(r->consumer, l, STABLE_TIMEOUT_MS)))
+                BP_LOG(BP_LOG_WARN, "stable_offsets", "error=%s waited_ms=%lld",
+                       rd_kafka_err2str(err),
+                       (long long)(bp_runner_now_ms() - t0));
+        rd_kafka_topic_partition_list_destroy(l);
+}
+
+/* A task for partition p, in r->tasks, its restore started. NULL on a
+ * fatal error. */
+static bp_task_t *new_task(bp_runner_t *r, int32_t p) {
+        char       errstr[512];
+        bp_task_t *t = bp_task_new(p, (size_t)r->conf.merge_queue_max);
+        if (!t) {
+                bp_runner_set_fatal(r, "out of memory");
+                return NULL;
+        }
+        /* In place first: the restore looks its tasks up there. */
+        r->tasks[p] = t;
+        if (bp_restore_start(r, t, errstr, sizeof(errstr))) {
+                bp_runner_set_fatal(r, "restore partition %d: %s", (int)p,
+                                    errstr);
+                bp_restore_cancel(r, t);
+                bp_task_destroy(t);
+                r->tasks[p] = NULL;
+                return NULL;
+        }
+        return t;
+}
+
+/* Eager protocol: every partition was revoked, so nothing runs while the
+ * group rebalances anyway; the restores go to their end here, and every
+ * task's inputs are assigned at once (replacing an eager assignment is
+ * costly: one per restored task would stall the group). */
+static void assign_eager(bp_runner_t *r) {
+        rd_kafka_topic_partition_list_t *all =
+            rd_kafka_topic_partition_list_new(r->partition_cnt *
+                                              BP_MERGE_INPUTS);
+        rd_kafka_resp_err_t err;
+        int                 p;
+
+        while (r->restoring > 0 && !r->fatal)
+                bp_restore_step(r);
+        for (p = 0; p < r->partition_cnt; p++)
+                if (r->tasks[p] && !r->tasks[p]->restore)
+                        add_inputs(r, r->tasks[p], all);
+        if ((err = rd_kafka_assign(r->consumer, all)))
+                bp_runner_set_fatal(r, "assign: %s", rd_kafka_err2str(err));
+        rd_kafka_topic_partition_list_destroy(all);
+}
+
+/* Each new partition becomes a task whose restore starts. Cooperative:
+ * the inputs of those with nothing to restore start at once, the others
+ * wait for their restore (bp_restore.c) while the tasks already running
+ * go on. */
+static void assign(bp_runner_t *r, rd_kafka_topic_partition_list_t *parts) {
+        rd_kafka_topic_partition_list_t *fresh =
+            rd_kafka_topic_partition_list_new(parts->cnt * BP_MERGE_INPUTS);
+        int i;
+
+        if (parts->cnt > 0)
+                wait_stable(r, parts);
         for (i = 0; i < parts->cnt && !r->fatal; i++) {
-                int32_t                          p = parts->elems[i].partition;
-                bp_task_t                       *t;
-                rd_kafka_topic_partition_list_t *l;
+                int32_t    p = parts->elems[i].partition;
+                bp_task_t *t;
                 if (p < 0 || p >= r->partition_cnt || r->tasks[p])
                         continue;
-                t = bp_task_new(p, (size_t)r->conf.merge_queue_max);
-                if (!t) {
-                        bp_runner_set_fatal(r, "out of memory");
+                if (!(t = new_task(r, p)))
                         break;
+                if (!t->restore) {
+                        add_inputs(r, t, fresh);
+                        log_ready(r, t);
                 }
-                if (bp_restore_task(r, t, errstr, sizeof(errstr))) {
-                        bp_runner_set_fatal(r, "restore partition %d: %s",
-                                            (int)p, errstr);
-                        bp_task_destroy(t);
-                        break;
-                }
-                t->needs_reevaluation =
-                    strcmp(t->rules_version, r->rules->version) != 0;
-                r->tasks[p] = t;
-                l           = task_partitions(r, t, 1);
-                for (j = 0; j < l->cnt; j++)
-                        rd_kafka_topic_partition_list_add(all,
-                                                          l->elems[j].topic, p)
-                            ->offset = l->elems[j].offset;
-                rd_kafka_topic_partition_list_destroy(l);
-                BP_LOG(BP_LOG_INFO, "assigned",
-                       "partition=%d offsets=%lld,%lld,%lld,%lld "
-                       "rules_changed=%s",
-                       (int)p, (long long)t->committed[0],
-                       (long long)t->committed[1], (long long)t->committed[2],
-                       (long long)t->committed[3],
-                       t->needs_reevaluation ? "true" : "false");
         }
-        /* Restores happen above, before the partitions are assigned:
-         * from here on the instance serves what it owns. */
-        bp_metrics_server_set_ready(r->conf.server, !r->fatal);
-        if (cooperative(rk))
-                bp_runner_log_error("incremental_assign",
-                                    rd_kafka_incremental_assign(rk, all));
+        if (cooperative(r->consumer))
+                /* Called even when fresh is empty: the group waits for
+                 * it. */
+                assign_inputs(r, fresh);
         else
-                rd_kafka_assign(rk, all);
-        rd_kafka_topic_partition_list_destroy(all);
+                assign_eager(r);
+        rd_kafka_topic_partition_list_destroy(fresh);
+        /* Ready (/readyz) once no restore is left (bp_restore_step). */
+        bp_metrics_server_set_ready(r->conf.server,
+                                    !r->fatal && r->restoring == 0);
 }
 
 static void revoke(bp_runner_t *r, rd_kafka_t *rk,
@@ -131,13 +231,19 @@ static void revoke(bp_runner_t *r, rd_kafka_t *rk,
             rd_kafka_topic_partition_list_new(parts->cnt * BP_MERGE_INPUTS);
         int i, j;
 
-        if (rd_kafka_assignment_lost(rk))
+        /* After a fatal error (fenced) nothing may be committed: the
+         * transaction belongs to whoever fenced us. */
+        if (r->fatal)
+                ;
+        else if (rd_kafka_assignment_lost(rk))
                 bp_runner_abort(r);
         else
                 bp_runner_commit(r);
-        /* A revoked task's queued states go to the store before it goes:
-         * the partition may come back here (warm start) or elsewhere. */
-        bp_runner_store_flush(r);
+        /* A revoked task's queued states (committed to Kafka) go to the
+         * store before it goes: the partition may come back here (warm
+         * start). After a fatal error they are left to the changelog. */
+        if (!r->fatal)
+                bp_runner_store_flush(r);
         for (i = 0; i < parts->cnt; i++) {
                 int32_t    p = parts->elems[i].partition;
                 bp_task_t *t =
@@ -145,11 +251,13 @@ static void revoke(bp_runner_t *r, rd_kafka_t *rk,
                 rd_kafka_topic_partition_list_t *l;
                 if (!t)
                         continue;
+                /* A restoring task's inputs were never assigned. */
                 l = task_partitions(r, t, 0);
-                for (j = 0; j < l->cnt; j++)
+                for (j = 0; j < l->cnt && !t->restore; j++)
                         rd_kafka_topic_partition_list_add(all,
                                                           l->elems[j].topic, p);
                 rd_kafka_topic_partition_list_destroy(l);
+                bp_restore_cancel(r, t);
                 bp_task_destroy(t);
                 r->tasks[p] = NULL;
                 BP_LOG(BP_LOG_INFO, "revoked", "partition=%d", (int)p);
@@ -167,7 +275,7 @@ void bp_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                      rd_kafka_topic_partition_list_t *parts, void *opaque) {
         bp_runner_t *r = opaque;
         if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS)
-                assign(r, rk, parts);
+                assign(r, parts);
         else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS)
                 revoke(r, rk, parts);
         else

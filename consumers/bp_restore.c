@@ -1,19 +1,31 @@
 /*
  * bp_restore.c - bring a partition's stored state up to date with the
- * changelog before its task starts.
+ * changelog before its task starts, without stopping the others.
  *
  * The store's checkpoint says up to which changelog offset its state is
  * reflected. Everything after it was committed to Kafka but not yet (or
  * never: a crash between the two commits) to the store. Records are read
  * from there to the end; a run of state records followed by an __offsets
- * record is one committed batch and is applied as one LMDB transaction.
- * State records after the last __offsets record belong to a transaction
- * that never committed (visible here only where read_committed is not
- * enforced, as on the mock cluster) and are ignored. A partition this
- * instance has never had restores its whole changelog partition.
+ * record is one committed batch. State records after the last __offsets
+ * record belong to a transaction that never committed (visible here only
+ * where read_committed is not enforced, as on the mock cluster) and are
+ * ignored. A partition this instance has never had restores its whole
+ * changelog partition.
  *
- * The records are stored as they are: the changelog carries the same
- * framed FreelancerState bytes as the store, so nothing is decoded.
+ * Restores are incremental: one consumer, owned by the runner, reads the
+ * changelog partitions of every task being restored, and the loop gives
+ * it one slice of time per turn (bp_restore_step()) before serving the
+ * tasks that are ready. A restoring task's inputs are assigned but paused,
+ * and it processes nothing until its restore reaches the end; then its
+ * inputs are sought to the offsets the restore names and resumed.
+ *
+ * Speed: one LMDB transaction per slice, holding every changelog batch the
+ * slice completed, rather than one durable commit per batch. That is safe
+ * because each of those batches is already committed in Kafka, and the
+ * checkpoint written in the same transaction is the one of the last batch
+ * applied, so the store never claims more than it holds. The records are
+ * stored as they are: the changelog carries the same framed
+ * FreelancerState bytes as the store, so nothing is decoded.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +34,18 @@
 #include "bp_log.h"
 #include "bp_runner_int.h"
 
-#define RESTORE_TIMEOUT_MS 60000
+#define WATERMARK_TIMEOUT_MS 10000
+/* Longest time one slice keeps the loop from the ready tasks; longer when
+ * no task is ready (at start, or under the eager protocol), since each
+ * slice is one durable LMDB commit and fewer, larger commits write each
+ * touched page once for many records. */
+#define SLICE_MS 50
+#define SLICE_ALONE_MS 1000
+/* How often a slice looks at the clock, in records. */
+#define SLICE_CHECK 512
+/* A restore that receives nothing this long has failed. */
+#define STALL_MS 60000
+#define PROGRESS_LOG_MS 2000
 
 /* A batch's state records, held until its __offsets record shows up. */
 typedef struct pending_s {
@@ -30,6 +53,17 @@ typedef struct pending_s {
         size_t               cnt;
         size_t               cap;
 } pending_t;
+
+struct bp_restore_s {
+        bp_checkpoint_t cp;         /* of the last batch applied */
+        bool            dirty;      /* cp applied, not yet in the store */
+        bool            done;       /* the end of the changelog was reached */
+        int64_t         start, end; /* range seen when the restore began */
+        int64_t         pos;        /* next changelog offset expected */
+        pending_t       pend;
+        uint64_t        records; /* state records applied */
+        int64_t         t0, last_seen;
+};
 
 static void pending_clear(pending_t *pend) {
         size_t i;
@@ -51,54 +85,17 @@ static int pending_add(pending_t *pend, rd_kafka_message_t *rkm) {
         return 0;
 }
 
+static void restore_free(bp_restore_t *rs) {
+        if (!rs)
+                return;
+        pending_clear(&rs->pend);
+        free(rs->pend.msgs);
+        free(rs);
+}
+
 static bool is_offsets_record(const rd_kafka_message_t *rkm) {
         return rkm->key_len == strlen(BP_OFFSETS_KEY) &&
                memcmp(rkm->key, BP_OFFSETS_KEY, rkm->key_len) == 0;
-}
-
-/* Stores one committed batch: its states and the checkpoint its
- * __offsets record carries, pointing past that record. */
-static bp_err_t apply_batch(bp_runner_t *r, bp_task_t *t, pending_t *pend,
-                            const rd_kafka_message_t *offsets_rec,
-                            bp_checkpoint_t *cp, char *errstr,
-                            size_t errstr_size) {
-        bp_store_batch_t *b;
-        char              id[BP_ID_MAX + 1];
-        size_t            i;
-        bp_err_t          err;
-
-        if ((err = bp_checkpoint_decode(offsets_rec->payload, offsets_rec->len,
-                                        cp, errstr, errstr_size)))
-                return err;
-        cp->changelog_offset = offsets_rec->offset + 1;
-        if (!(b = bp_store_batch_begin(r->store, errstr, errstr_size)))
-                return BP_ERR_STATE;
-        for (i = 0; i < pend->cnt; i++) {
-                const rd_kafka_message_t *m = pend->msgs[i];
-                if (!m->key || m->key_len == 0 || m->key_len > BP_ID_MAX) {
-                        snprintf(errstr, errstr_size,
-                                 "changelog offset %lld has a bad key",
-                                 (long long)m->offset);
-                        bp_store_batch_abort(b);
-                        return BP_ERR_STATE;
-                }
-                memcpy(id, m->key, m->key_len);
-                id[m->key_len] = '\0';
-                if ((err = bp_store_batch_put(b, t->partition, id, m->payload,
-                                              m->len, errstr, errstr_size))) {
-                        bp_store_batch_abort(b);
-                        return err;
-                }
-        }
-        if ((err = bp_store_batch_set_checkpoint(b, t->partition, cp, errstr,
-                                                 errstr_size))) {
-                bp_store_batch_abort(b);
-                return err;
-        }
-        r->stats.restored_records += pend->cnt;
-        bp_runner_metrics_restored(r->metrics, pend->cnt);
-        pending_clear(pend);
-        return bp_store_batch_commit(b, errstr, errstr_size);
 }
 
 static rd_kafka_t *restore_consumer(bp_runner_t *r, char *errstr,
@@ -108,6 +105,7 @@ static rd_kafka_t *restore_consumer(bp_runner_t *r, char *errstr,
             {"enable.auto.commit", "false"},
             {"enable.partition.eof", "true"},
             {"isolation.level", "read_committed"},
+            {"auto.offset.reset", "earliest"},
         };
         rd_kafka_conf_t *conf = bp_kafka_conf_new(
             r->conf.kafka, r->conf.kafka_cnt, errstr, errstr_size);
@@ -127,112 +125,374 @@ static rd_kafka_t *restore_consumer(bp_runner_t *r, char *errstr,
         return rk;
 }
 
-/* Reads changelog partition p from start to its end, applying each
- * committed batch. */
-static bp_err_t read_tail(bp_runner_t *r, bp_task_t *t, rd_kafka_t *rk,
-                          int64_t start, bp_checkpoint_t *cp, char *errstr,
-                          size_t errstr_size) {
-        rd_kafka_topic_partition_list_t *l =
-            rd_kafka_topic_partition_list_new(1);
-        pending_t pend     = {0};
-        int64_t   deadline = bp_runner_now_ms() + RESTORE_TIMEOUT_MS;
-        bp_err_t  err      = BP_OK;
+/* Brings the restore consumer's assignment in line with the restores in
+ * progress: changelog partitions of new restores are added at the offset
+ * their task expects, those of restores that ended are removed.
+ * Incremental (a consumer outside any group may change its assignment
+ * piecemeal), so the partitions still being read keep their fetch state:
+ * replacing the whole assignment each time one of many restores ends
+ * restarted every fetch and cost more than the reading. */
+static void reassign(bp_runner_t *r) {
+        rd_kafka_topic_partition_list_t *add, *del;
+        int                              p;
 
-        rd_kafka_topic_partition_list_add(l, r->conf.topic_changelog,
-                                          t->partition)
-            ->offset = start;
-        rd_kafka_assign(rk, l);
-        rd_kafka_topic_partition_list_destroy(l);
-        for (;;) {
-                rd_kafka_message_t *rkm = rd_kafka_consumer_poll(rk, 100);
-                if (!rkm) {
-                        if (bp_runner_now_ms() > deadline) {
-                                snprintf(errstr, errstr_size,
-                                         "changelog partition %d: no end "
-                                         "reached in %d ms",
-                                         (int)t->partition, RESTORE_TIMEOUT_MS);
-                                err = BP_ERR_KAFKA;
-                                break;
-                        }
+        if (!r->restore_rk)
+                return;
+        add = rd_kafka_topic_partition_list_new(r->partition_cnt);
+        del = rd_kafka_topic_partition_list_new(r->partition_cnt);
+        for (p = 0; p < r->partition_cnt; p++) {
+                bp_task_t *t    = r->tasks[p];
+                bool       want = t && t->restore && !t->restore->done;
+                if (want && !r->restore_assigned[p])
+                        rd_kafka_topic_partition_list_add(
+                            add, r->conf.topic_changelog, p)
+                            ->offset = t->restore->pos;
+                else if (!want && r->restore_assigned[p])
+                        rd_kafka_topic_partition_list_add(
+                            del, r->conf.topic_changelog, p);
+                else
                         continue;
-                }
-                deadline = bp_runner_now_ms() + RESTORE_TIMEOUT_MS;
-                if (rkm->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-                        rd_kafka_message_destroy(rkm);
-                        break;
-                }
-                if (rkm->err) {
-                        snprintf(errstr, errstr_size, "changelog: %s",
-                                 rd_kafka_message_errstr(rkm));
-                        rd_kafka_message_destroy(rkm);
-                        err = BP_ERR_KAFKA;
-                        break;
-                }
-                if (!is_offsets_record(rkm)) {
-                        if (pending_add(&pend, rkm)) {
-                                rd_kafka_message_destroy(rkm);
-                                err = BP_ERR_NOMEM;
-                                break;
-                        }
-                        continue;
-                }
-                err = apply_batch(r, t, &pend, rkm, cp, errstr, errstr_size);
-                rd_kafka_message_destroy(rkm);
-                if (err)
-                        break;
+                r->restore_assigned[p] = want;
         }
-        if (pend.cnt)
-                BP_LOG(BP_LOG_INFO, "restore_ignored",
-                       "partition=%d records=%zu reason=uncommitted_tail",
-                       (int)t->partition, pend.cnt);
-        pending_clear(&pend);
-        free(pend.msgs);
-        rd_kafka_assign(rk, NULL);
-        return err;
+        if (del->cnt > 0)
+                bp_runner_log_error(
+                    "incremental_unassign",
+                    rd_kafka_incremental_unassign(r->restore_rk, del));
+        if (add->cnt > 0)
+                bp_runner_log_error(
+                    "incremental_assign",
+                    rd_kafka_incremental_assign(r->restore_rk, add));
+        rd_kafka_topic_partition_list_destroy(add);
+        rd_kafka_topic_partition_list_destroy(del);
 }
 
-bp_err_t bp_restore_task(bp_runner_t *r, bp_task_t *t, char *errstr,
-                         size_t errstr_size) {
-        bp_checkpoint_t     cp;
-        int64_t             lo = 0, hi = 0, start, t0 = bp_runner_now_ms();
-        uint64_t            before = r->stats.restored_records;
+/* The task restored: its offsets come from the last batch applied. */
+static void finish(bp_runner_t *r, bp_task_t *t) {
+        bp_restore_t *rs = t->restore;
+        int64_t       ms = bp_runner_now_ms() - rs->t0;
+
+        memcpy(t->committed, rs->cp.input_offsets, sizeof(t->committed));
+        memcpy(t->next, rs->cp.input_offsets, sizeof(t->next));
+        memcpy(t->fetched, rs->cp.input_offsets, sizeof(t->fetched));
+        snprintf(t->rules_version, sizeof(t->rules_version), "%s",
+                 rs->cp.rules_version);
+        memcpy(t->committed_rules_version, t->rules_version,
+               sizeof(t->committed_rules_version));
+        BP_LOG(BP_LOG_INFO, "restored",
+               "partition=%d from=%lld to=%lld records=%llu ms=%lld "
+               "records_per_s=%.0f",
+               (int)t->partition, (long long)rs->start, (long long)rs->pos,
+               (unsigned long long)rs->records, (long long)ms,
+               ms > 0 ? (double)rs->records * 1000.0 / (double)ms : 0.0);
+        restore_free(rs);
+        t->restore = NULL;
+        r->restoring--;
+}
+
+/* Where the task's restore starts: its checkpoint, unless the changelog
+ * no longer holds it (retention, or the mock's 5 MiB window). */
+static bp_err_t restore_range(bp_runner_t *r, bp_task_t *t, bp_restore_t *rs,
+                              char *errstr, size_t errstr_size) {
+        int64_t             lo = 0, hi = 0;
         rd_kafka_resp_err_t kerr;
-        rd_kafka_t         *rk;
         bp_err_t            err;
 
-        err = bp_store_get_checkpoint(r->store, t->partition, &cp, errstr,
+        err = bp_store_get_checkpoint(r->store, t->partition, &rs->cp, errstr,
                                       errstr_size);
-        if (err == BP_ERR_NOT_FOUND)
-                bp_checkpoint_init(&cp);
-        else if (err)
+        if (err && err != BP_ERR_NOT_FOUND)
                 return err;
-        kerr = rd_kafka_query_watermark_offsets(r->consumer,
-                                                r->conf.topic_changelog,
-                                                t->partition, &lo, &hi, 10000);
+        kerr = rd_kafka_query_watermark_offsets(
+            r->consumer, r->conf.topic_changelog, t->partition, &lo, &hi,
+            WATERMARK_TIMEOUT_MS);
         if (kerr) {
                 snprintf(errstr, errstr_size, "changelog watermarks: %s",
                          rd_kafka_err2str(kerr));
                 return BP_ERR_KAFKA;
         }
-        start = cp.changelog_offset >= 0 ? cp.changelog_offset : lo;
-        if (start < hi) {
-                if (!(rk = restore_consumer(r, errstr, errstr_size)))
+        rs->start = rs->cp.changelog_offset >= 0 ? rs->cp.changelog_offset : lo;
+        if (rs->start < lo) {
+                BP_LOG(BP_LOG_WARN, "changelog_truncated",
+                       "partition=%d checkpoint=%lld earliest=%lld",
+                       (int)t->partition, (long long)rs->start, (long long)lo);
+                rs->start = lo;
+        }
+        rs->end = hi;
+        rs->pos = rs->start;
+        return BP_OK;
+}
+
+bp_err_t bp_restore_start(bp_runner_t *r, bp_task_t *t, char *errstr,
+                          size_t errstr_size) {
+        bp_restore_t *rs = calloc(1, sizeof(*rs));
+        bp_err_t      err;
+
+        if (!rs)
+                return BP_ERR_NOMEM;
+        rs->t0 = rs->last_seen = bp_runner_now_ms();
+        if ((err = restore_range(r, t, rs, errstr, errstr_size))) {
+                restore_free(rs);
+                return err;
+        }
+        t->restore = rs;
+        r->restoring++;
+        if (rs->start >= rs->end) {
+                finish(r, t); /* nothing to read: ready at once */
+                return BP_OK;
+        }
+        if (!r->restore_rk) {
+                r->restore_assigned =
+                    calloc((size_t)r->partition_cnt, sizeof(bool));
+                if (!r->restore_assigned)
+                        return BP_ERR_NOMEM;
+                if (!(r->restore_rk = restore_consumer(r, errstr, errstr_size)))
                         return BP_ERR_KAFKA;
-                err = read_tail(r, t, rk, start, &cp, errstr, errstr_size);
-                rd_kafka_consumer_close(rk);
-                rd_kafka_destroy(rk);
-                if (err)
+        }
+        BP_LOG(BP_LOG_INFO, "restore_started",
+               "partition=%d from=%lld to=%lld full=%s", (int)t->partition,
+               (long long)rs->start, (long long)rs->end,
+               rs->cp.changelog_offset < 0 ? "true" : "false");
+        r->restore_reassign = true;
+        return BP_OK;
+}
+
+void bp_restore_cancel(bp_runner_t *r, bp_task_t *t) {
+        if (!t->restore)
+                return;
+        BP_LOG(BP_LOG_INFO, "restore_cancelled", "partition=%d records=%llu",
+               (int)t->partition, (unsigned long long)t->restore->records);
+        restore_free(t->restore);
+        t->restore = NULL;
+        r->restoring--;
+        r->restore_reassign = true;
+}
+
+/* Puts one committed batch's states into the slice's LMDB transaction
+ * and takes the checkpoint its __offsets record carries, pointing past
+ * that record. */
+static bp_err_t apply_batch(bp_runner_t *r, bp_task_t *t, bp_store_batch_t *b,
+                            const rd_kafka_message_t *offsets_rec, char *errstr,
+                            size_t errstr_size) {
+        bp_restore_t *rs = t->restore;
+        char          id[BP_ID_MAX + 1];
+        size_t        i;
+        bp_err_t      err;
+
+        if ((err = bp_checkpoint_decode(offsets_rec->payload, offsets_rec->len,
+                                        &rs->cp, errstr, errstr_size)))
+                return err;
+        rs->cp.changelog_offset = offsets_rec->offset + 1;
+        for (i = 0; i < rs->pend.cnt; i++) {
+                const rd_kafka_message_t *m = rs->pend.msgs[i];
+                if (!m->key || m->key_len == 0 || m->key_len > BP_ID_MAX) {
+                        snprintf(errstr, errstr_size,
+                                 "changelog partition %d offset %lld has a "
+                                 "bad key",
+                                 (int)t->partition, (long long)m->offset);
+                        return BP_ERR_STATE;
+                }
+                memcpy(id, m->key, m->key_len);
+                id[m->key_len] = '\0';
+                if ((err = bp_store_batch_put(b, t->partition, id, m->payload,
+                                              m->len, errstr, errstr_size)))
                         return err;
         }
-        memcpy(t->committed, cp.input_offsets, sizeof(t->committed));
-        memcpy(t->next, cp.input_offsets, sizeof(t->next));
-        memcpy(t->fetched, cp.input_offsets, sizeof(t->fetched));
-        snprintf(t->rules_version, sizeof(t->rules_version), "%s",
-                 cp.rules_version);
-        BP_LOG(BP_LOG_INFO, "restored",
-               "partition=%d from=%lld to=%lld records=%llu ms=%lld",
-               (int)t->partition, (long long)start, (long long)hi,
-               (unsigned long long)(r->stats.restored_records - before),
-               (long long)(bp_runner_now_ms() - t0));
+        rs->records += rs->pend.cnt;
+        r->stats.restored_records += rs->pend.cnt;
+        bp_runner_metrics_restored(r->metrics, rs->pend.cnt);
+        pending_clear(&rs->pend);
+        rs->dirty = true;
         return BP_OK;
+}
+
+/* Takes one changelog record or event. *rkmp is set to NULL when the
+ * record was kept (pending); the caller destroys what is left. */
+static bp_err_t take(bp_runner_t *r, rd_kafka_message_t **rkmp,
+                     bp_store_batch_t **bp, char *errstr, size_t errstr_size) {
+        rd_kafka_message_t *rkm = *rkmp;
+        int32_t             p   = rkm->partition;
+        bp_task_t    *t  = p >= 0 && p < r->partition_cnt ? r->tasks[p] : NULL;
+        bp_restore_t *rs = t ? t->restore : NULL;
+
+        /* Not restoring any more, or fetched before a seek. */
+        if (!rs || rs->done || rkm->offset < rs->pos)
+                return BP_OK;
+        if (rkm->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                rs->done = true;
+                return BP_OK;
+        }
+        if (rkm->err) {
+                snprintf(errstr, errstr_size, "changelog partition %d: %s",
+                         (int)p, rd_kafka_message_errstr(rkm));
+                return BP_ERR_KAFKA;
+        }
+        rs->pos       = rkm->offset + 1;
+        rs->last_seen = bp_runner_now_ms();
+        if (!is_offsets_record(rkm)) {
+                if (pending_add(&rs->pend, rkm))
+                        return BP_ERR_NOMEM;
+                *rkmp = NULL;
+                return BP_OK;
+        }
+        if (!*bp &&
+            !(*bp = bp_store_batch_begin(r->store, errstr, errstr_size)))
+                return BP_ERR_STATE;
+        return apply_batch(r, t, *bp, rkm, errstr, errstr_size);
+}
+
+/* Ends the slice's LMDB transaction with the checkpoint of every task
+ * that applied a batch in it. */
+static bp_err_t commit_slice(bp_runner_t *r, bp_store_batch_t *b, char *errstr,
+                             size_t errstr_size) {
+        int      p;
+        bp_err_t err = BP_OK;
+        for (p = 0; p < r->partition_cnt && !err; p++) {
+                bp_task_t *t = r->tasks[p];
+                if (!t || !t->restore || !t->restore->dirty)
+                        continue;
+                err = bp_store_batch_set_checkpoint(b, p, &t->restore->cp,
+                                                    errstr, errstr_size);
+                t->restore->dirty = false;
+        }
+        if (err) {
+                bp_store_batch_abort(b);
+                return err;
+        }
+        return bp_store_batch_commit(b, errstr, errstr_size);
+}
+
+/* True when some task is past its restore, so slices must stay short. */
+static bool any_ready(const bp_runner_t *r) {
+        int p;
+        for (p = 0; p < r->partition_cnt; p++)
+                if (r->tasks[p] && !r->tasks[p]->restore)
+                        return true;
+        return false;
+}
+
+/* True when every restore has read to the end. */
+static bool all_done(const bp_runner_t *r) {
+        int p;
+        for (p = 0; p < r->partition_cnt; p++)
+                if (r->tasks[p] && r->tasks[p]->restore &&
+                    !r->tasks[p]->restore->done)
+                        return false;
+        return true;
+}
+
+/* Reads for one slice of time, or until every restore reached its end:
+ * the slice is one durable LMDB commit, so it is not cut short when the
+ * fetcher is momentarily behind (a commit per handful of records is what
+ * makes restores slow). */
+static bp_err_t read_slice(bp_runner_t *r, char *errstr, size_t errstr_size) {
+        int64_t deadline =
+            bp_runner_now_ms() + (any_ready(r) ? SLICE_MS : SLICE_ALONE_MS);
+        bp_store_batch_t *b    = NULL;
+        bp_err_t          err  = BP_OK;
+        unsigned          n    = 0;
+        bool              idle = true;
+
+        while (!err) {
+                rd_kafka_message_t *rkm =
+                    rd_kafka_consumer_poll(r->restore_rk, idle ? 5 : 0);
+                if (rkm) {
+                        idle = false;
+                        err  = take(r, &rkm, &b, errstr, errstr_size);
+                        if (rkm)
+                                rd_kafka_message_destroy(rkm);
+                        if (++n % SLICE_CHECK == 0 &&
+                            bp_runner_now_ms() >= deadline)
+                                break;
+                        continue;
+                }
+                idle = true;
+                if (bp_runner_now_ms() >= deadline || all_done(r))
+                        break;
+        }
+        if (err) {
+                bp_store_batch_abort(b);
+                return err;
+        }
+        return b ? commit_slice(r, b, errstr, errstr_size) : BP_OK;
+}
+
+static void log_progress(bp_runner_t *r) {
+        int64_t  now = bp_runner_now_ms();
+        uint64_t n   = r->stats.restored_records;
+        if (now - r->restore_log_ms < PROGRESS_LOG_MS)
+                return;
+        BP_LOG(BP_LOG_INFO, "restore_progress",
+               "restoring=%d records=%llu records_per_s=%.0f", r->restoring,
+               (unsigned long long)n,
+               (double)(n - r->restore_log_records) * 1000.0 /
+                   (double)(now - r->restore_log_ms));
+        r->restore_log_ms      = now;
+        r->restore_log_records = n;
+}
+
+/* Tasks whose restore reached the end become ready; one that has seen
+ * nothing for too long stops the process (the changelog is unreachable). */
+static bp_err_t finish_done(bp_runner_t *r, char *errstr, size_t errstr_size) {
+        int  p, finished = 0;
+        bool stalled = false;
+        for (p = 0; p < r->partition_cnt; p++) {
+                bp_task_t *t = r->tasks[p];
+                if (!t || !t->restore)
+                        continue;
+                if (!t->restore->done) {
+                        stalled = stalled ||
+                                  bp_runner_now_ms() - t->restore->last_seen >
+                                      STALL_MS;
+                        continue;
+                }
+                finish(r, t);
+                bp_rebalance_task_ready(r, t);
+                finished++;
+        }
+        if (finished)
+                r->restore_reassign = true;
+        if (stalled) {
+                snprintf(errstr, errstr_size,
+                         "changelog: nothing received in %d ms", STALL_MS);
+                return BP_ERR_KAFKA;
+        }
+        return BP_OK;
+}
+
+bp_err_t bp_restore_step(bp_runner_t *r) {
+        char     errstr[512];
+        bp_err_t err;
+
+        /* One change of assignment for every change since the last step
+         * (a rebalance may start many restores at once). */
+        if (r->restore_reassign) {
+                r->restore_reassign = false;
+                reassign(r);
+        }
+        if (r->restoring == 0)
+                return BP_OK;
+        if (r->restore_log_ms == 0) {
+                r->restore_log_ms      = bp_runner_now_ms();
+                r->restore_log_records = r->stats.restored_records;
+        }
+        if ((err = read_slice(r, errstr, sizeof(errstr))) ||
+            (err = finish_done(r, errstr, sizeof(errstr)))) {
+                bp_runner_set_fatal(r, "restore: %s", errstr);
+                return err;
+        }
+        log_progress(r);
+        if (r->restoring == 0) {
+                r->restore_log_ms = 0;
+                bp_metrics_server_set_ready(r->conf.server, !r->fatal);
+        }
+        return BP_OK;
+}
+
+void bp_restore_close(bp_runner_t *r) {
+        if (r->restore_rk) {
+                rd_kafka_consumer_close(r->restore_rk);
+                rd_kafka_destroy(r->restore_rk);
+                r->restore_rk = NULL;
+        }
+        free(r->restore_assigned);
+        r->restore_assigned = NULL;
 }

@@ -65,6 +65,23 @@ void bp_runner_set_fatal(bp_runner_t *r, const char *fmt, ...) {
         BP_LOG(BP_LOG_ERROR, "fatal", "error=%s", r->fatal_reason);
 }
 
+/* Says, once, that another instance with our transactional.id took
+ * over: the one fatal error an operator must be able to tell at a glance
+ * (two instances given the same instance.id, or a zombie that came back
+ * after its replacement started). */
+static void check_fenced(bp_runner_t *r, rd_kafka_resp_err_t code) {
+        if (r->fenced || (code != RD_KAFKA_RESP_ERR__FENCED &&
+                          code != RD_KAFKA_RESP_ERR_PRODUCER_FENCED &&
+                          code != RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH))
+                return;
+        r->fenced = true;
+        BP_LOG(BP_LOG_ERROR, "fenced",
+               "transactional_id=%s error=%s action=stopping "
+               "reason=\"another instance with this transactional.id "
+               "(kafka.group.id-instance.id) started; this one must stop\"",
+               r->conf.transactional_id, rd_kafka_err2str(code));
+}
+
 /* Delivery reports: an __offsets record tells where the task's changelog
  * now ends; any failure makes the batch unsafe to commit. */
 static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm,
@@ -76,9 +93,11 @@ static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm,
                 BP_LOG(BP_LOG_WARN, "delivery_failed", "topic=%s error=%s",
                        rd_kafka_topic_name(rkm->rkt),
                        rd_kafka_err2str(rkm->err));
-                if (cls == BP_KAFKA_FATAL)
+                if (cls == BP_KAFKA_FATAL) {
+                        check_fenced(r, rkm->err);
                         bp_runner_set_fatal(r, "delivery: %s",
                                             rd_kafka_err2str(rkm->err));
+                }
                 r->abort_needed = true;
                 return;
         }
@@ -93,7 +112,7 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason,
         bp_runner_t *r = opaque;
         char         fatal[512];
         if (err == RD_KAFKA_RESP_ERR__FATAL) {
-                rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
+                check_fenced(r, rd_kafka_fatal_error(rk, fatal, sizeof(fatal)));
                 bp_runner_set_fatal(r, "%s: %s", rd_kafka_name(rk), fatal);
                 return;
         }
@@ -152,47 +171,6 @@ bp_err_t bp_runner_begin(bp_runner_t *r) {
         return BP_OK;
 }
 
-/* The __offsets record and the changed states of one task, to the
- * changelog partition of the same number, inside the transaction. */
-static bp_err_t produce_changelog(bp_runner_t *r, bp_task_t *t) {
-        char            errstr[512];
-        uint8_t         cpbuf[BP_CHECKPOINT_ENCODED_MAX];
-        bp_checkpoint_t cp;
-        size_t          i, len;
-        bp_err_t        err;
-
-        /* Encoded once into state_enc, kept for store_batch (step 4). */
-        for (i = 0; i < t->dirty_cnt; i++) {
-                const bp_freelancer_t *fl = t->dirty[i];
-                t->dirty_enc[i]           = r->state_enc.len;
-                if ((err = bp_codec_encode_state(r->codec, fl, &r->state_enc,
-                                                 errstr, sizeof(errstr)))) {
-                        bp_runner_set_fatal(r, "encode state: %s", errstr);
-                        return err;
-                }
-                t->dirty_enc[i + 1] = r->state_enc.len;
-                if ((err = bp_runner_produce(
-                         r, r->conf.topic_changelog, t->partition,
-                         fl->freelancer_id, strlen(fl->freelancer_id),
-                         r->state_enc.data + t->dirty_enc[i],
-                         r->state_enc.len - t->dirty_enc[i], NULL, NULL)))
-                        return err;
-        }
-        bp_checkpoint_init(&cp);
-        memcpy(cp.input_offsets, t->next, sizeof(cp.input_offsets));
-        snprintf(cp.rules_version, sizeof(cp.rules_version), "%s",
-                 t->rules_version);
-        if ((err = bp_checkpoint_encode(&cp, cpbuf, sizeof(cpbuf), &len, errstr,
-                                        sizeof(errstr)))) {
-                bp_runner_set_fatal(r, "encode offsets: %s", errstr);
-                return err;
-        }
-        t->changelog_next = -1;
-        return bp_runner_produce(r, r->conf.topic_changelog, t->partition,
-                                 BP_OFFSETS_KEY, strlen(BP_OFFSETS_KEY), cpbuf,
-                                 len, NULL, t);
-}
-
 /* The input offsets of the active tasks, for send_offsets_to_transaction
  * (they let the group see progress; recovery does not depend on them). */
 static rd_kafka_topic_partition_list_t *batch_offsets(bp_runner_t *r) {
@@ -224,9 +202,11 @@ static bp_kafka_class_t txn_call(bp_runner_t *r, const char *what,
                 BP_LOG(BP_LOG_WARN, "txn_error", "call=%s class=%s error=%s",
                        what, bp_kafka_class_name(cls),
                        rd_kafka_error_string(error));
-                if (cls == BP_KAFKA_FATAL)
+                if (cls == BP_KAFKA_FATAL) {
+                        check_fenced(r, rd_kafka_error_code(error));
                         bp_runner_set_fatal(r, "%s: %s", what,
                                             rd_kafka_error_string(error));
+                }
                 rd_kafka_error_destroy(error);
                 if (cls != BP_KAFKA_RETRIABLE)
                         return cls;
@@ -266,10 +246,17 @@ void bp_runner_abort(bp_runner_t *r) {
         if (bp_runner_store_flush(r))
                 return; /* fatal: the loop stops */
         for (p = 0; p < r->partition_cnt; p++) {
-                if (!r->tasks[p])
+                bp_task_t *t = r->tasks[p];
+                /* A restoring task has nothing in flight, and its inputs
+                 * wait for the restore's offsets. */
+                if (!t || t->restore)
                         continue;
-                bp_task_rewind(r->tasks[p]);
-                bp_rebalance_seek_committed(r, r->tasks[p]);
+                bp_task_rewind(t);
+                bp_rebalance_seek_committed(r, t);
+                /* A re-evaluation in the dropped batch must happen again:
+                 * its badge events and changed states are gone. */
+                if (strcmp(t->rules_version, r->rules->version) != 0)
+                        t->needs_reevaluation = true;
         }
         bp_badge_events_clear(&r->out);
         r->in_txn       = false;
@@ -315,10 +302,8 @@ bp_err_t bp_runner_commit(bp_runner_t *r) {
         if (r->batch_events == 0)
                 return BP_OK;
         bp_buf_reset(&r->state_enc);
-        for (p = 0; p < r->partition_cnt && !r->abort_needed; p++)
-                if (r->tasks[p] && r->tasks[p]->active && ++tasks &&
-                    produce_changelog(r, r->tasks[p]) != BP_OK)
-                        break;
+        if (!r->abort_needed)
+                bp_changelog_produce(r, &tasks);
         if (r->fatal)
                 return BP_ERR_KAFKA;
         if (r->conf.guarantee == BP_EXACTLY_ONCE) {
@@ -382,6 +367,10 @@ static void route(bp_runner_t *r, rd_kafka_message_t *rkm) {
         if (input >= 0 && rkm->partition >= 0 &&
             rkm->partition < r->partition_cnt)
                 t = r->tasks[rkm->partition];
+        /* Fetched before the restore's seek: stale, dropped (the seek
+         * brings what is needed again). */
+        if (t && t->restore)
+                goto drop;
         if (rkm->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
                 if (t)
                         bp_merge_set_eof(t->merge, input);
@@ -435,7 +424,7 @@ static void update_gauges(bp_runner_t *r) {
                 bp_runner_metrics_state_entries(r->metrics, st.entries);
         for (p = 0; p < r->partition_cnt; p++) {
                 bp_task_t *t = r->tasks[p];
-                for (i = 0; t && i < BP_MERGE_INPUTS; i++) {
+                for (i = 0; t && !t->restore && i < BP_MERGE_INPUTS; i++) {
                         if (rd_kafka_get_watermark_offsets(
                                 r->consumer, r->conf.topics[i], p, &lo, &hi) ||
                             hi < 0)
@@ -494,7 +483,8 @@ static bp_err_t reload_rules(bp_runner_t *r) {
         bp_rules_destroy(r->rules);
         r->rules = rules;
         for (p = 0; p < r->partition_cnt; p++) {
-                if (!r->tasks[p])
+                /* A restoring task compares versions when it ends. */
+                if (!r->tasks[p] || r->tasks[p]->restore)
                         continue;
                 if ((err = bp_task_reevaluate(r, r->tasks[p])) ||
                     (err = bp_runner_commit(r)))
@@ -511,7 +501,10 @@ static bp_err_t turn(bp_runner_t *r) {
         bp_err_t            err;
 
         bp_metrics_server_heartbeat(r->conf.server);
-        rkm = rd_kafka_consumer_poll(r->consumer, POLL_MS);
+        if ((err = bp_restore_step(r)))
+                return err;
+        /* While restores run, their slices are the wait. */
+        rkm = rd_kafka_consumer_poll(r->consumer, r->restoring ? 0 : POLL_MS);
         while (rkm) {
                 route(r, rkm);
                 if (++n >= 10000)
@@ -520,7 +513,7 @@ static bp_err_t turn(bp_runner_t *r) {
         }
         for (p = 0; p < r->partition_cnt && !r->fatal; p++) {
                 bp_task_t *t = r->tasks[p];
-                if (!t)
+                if (!t || t->restore)
                         continue;
                 if (t->needs_reevaluation) {
                         /* Alone in its batch, on states fresh from the
@@ -636,7 +629,13 @@ static rd_kafka_conf_t *client_conf(bp_runner_t *r, int consumer, char *errstr,
         const bp_kafka_kv_t *kv;
         size_t               cnt, i;
 
-        if (bp_runner_tuning(r, consumer, conf, errstr, errstr_size)) {
+        /* Cooperative rebalancing by default (a kafka.* setting may choose
+         * another assignor): partitions that stay keep working while
+         * others move, and restores run beside them. */
+        if (bp_runner_tuning(r, consumer, conf, errstr, errstr_size) ||
+            (consumer &&
+             bp_kafka_conf_set(conf, "partition.assignment.strategy",
+                               "cooperative-sticky", errstr, errstr_size))) {
                 rd_kafka_conf_destroy(conf);
                 return NULL;
         }
@@ -816,8 +815,12 @@ void bp_runner_destroy(bp_runner_t *r) {
                 rd_kafka_flush(r->producer, 5000);
                 rd_kafka_destroy(r->producer);
         }
-        for (p = 0; p < r->partition_cnt && r->tasks; p++)
+        for (p = 0; p < r->partition_cnt && r->tasks; p++) {
+                if (r->tasks[p])
+                        bp_restore_cancel(r, r->tasks[p]);
                 bp_task_destroy(r->tasks[p]);
+        }
+        bp_restore_close(r);
         free(r->tasks);
         bp_store_close(r->store);
         bp_codec_destroy(r->codec);

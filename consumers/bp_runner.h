@@ -14,9 +14,14 @@
  * badge events, the dead-letter records, the changed state records and one
  * `__offsets` record per task go to their topics and the input offsets are
  * sent to the transaction; after the commit, one LMDB transaction stores
- * the state records and the checkpoint. On assignment a task restores from
- * its LMDB checkpoint plus the changelog tail, so a crash between the two
- * commits loses nothing.
+ * the state records and the checkpoint. The `__offsets` records are the
+ * batch's seal: produced only once everything else of the batch is
+ * acknowledged (bp_changelog.c). On assignment a task restores from its
+ * LMDB checkpoint plus the changelog tail, so a crash between the two
+ * commits loses nothing; restores run beside the other tasks, which keep
+ * processing (bp_restore.c). Rebalancing is cooperative by default; a
+ * fenced producer (another instance took the transactional.id) stops the
+ * runner with an `event=fenced` log line.
  */
 #ifndef BP_RUNNER_H
 #define BP_RUNNER_H
@@ -29,6 +34,11 @@
 #include "bp_error.h"
 #include "bp_kafka.h"
 #include "bp_metrics.h"
+
+/** Key of the changelog record that closes a batch of a task: its value is
+ *  the task's next input offsets (bp_checkpoint.h's byte form). Tools that
+ *  watch the changelog learn from it how far processing has committed. */
+#define BP_OFFSETS_KEY "__offsets"
 
 typedef enum bp_guarantee_e {
         BP_EXACTLY_ONCE = 0,

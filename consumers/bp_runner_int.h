@@ -1,8 +1,9 @@
 /*
  * bp_runner_int.h - the runner's internals, shared by its source files:
- * bp_runner.c (lifecycle, loop, commit and rewind), bp_task.c (one record
- * through decode, state, engine and produce), bp_rebalance.c (assignment)
- * and bp_restore.c (state from the changelog). Not for other modules.
+ * bp_runner.c (lifecycle, loop, commit and rewind), bp_changelog.c (the
+ * batch's changelog records), bp_task.c (one record through decode, state,
+ * engine and produce), bp_rebalance.c (assignment) and bp_restore.c
+ * (state from the changelog). Not for other modules.
  */
 #ifndef BP_RUNNER_INT_H
 #define BP_RUNNER_INT_H
@@ -24,8 +25,8 @@
 #include "bp_state_map.h"
 #include "bp_store.h"
 
-/** Key of the changelog record that closes a batch of a task. */
-#define BP_OFFSETS_KEY "__offsets"
+/** A restore in progress (bp_restore.c). */
+typedef struct bp_restore_s bp_restore_t;
 
 /** Longest time a committed batch waits for the state store
  *  (bp_runner_store.c): one LMDB transaction per this period, not per
@@ -79,8 +80,14 @@ typedef struct bp_task_s {
          * checkpoint of the last such batch (bp_runner_store.c). */
         bool            store_pending;
         bp_checkpoint_t pending_cp;
-        /* rules_version the stored state was evaluated under. */
+        /* rules_version the state was evaluated under: in the batch in
+         * flight, and as of the last commit (a rewind returns to it). */
         char rules_version[BP_CHECKPOINT_RULES_VERSION_SIZE];
+        char committed_rules_version[BP_CHECKPOINT_RULES_VERSION_SIZE];
+        /* Non-NULL while the state is restored from the changelog: its
+         * inputs are not assigned and nothing is processed until it
+         * ends. */
+        bp_restore_t *restore;
 } bp_task_t;
 
 struct bp_runner_s {
@@ -114,14 +121,23 @@ struct bp_runner_s {
         bp_runner_stats_t stats;
         /* Set from delivery reports and error callbacks (librdkafka's
          * threads call them only through rd_kafka_poll on this thread). */
-        bool                 abort_needed;
-        bool                 fatal;
-        char                 fatal_reason[512];
+        bool abort_needed;
+        bool fatal;
+        bool fenced; /* the fatal error is that we were fenced */
+        char fatal_reason[512];
         bp_runner_metrics_t *metrics;
         bp_decision_log_t   *dlog;           /* NULL: off */
         int64_t              last_gauges_ms; /* metrics gauges last read */
         int64_t              last_stats_ms;
         uint64_t             last_stats_applied;
+        /* Restores (bp_restore.c): one consumer reads the changelog
+         * partitions of every task being restored. */
+        rd_kafka_t *restore_rk;
+        int         restoring;        /* tasks with a restore */
+        bool        restore_reassign; /* the restore set changed */
+        bool       *restore_assigned; /* by partition: restore_rk has it */
+        int64_t     restore_log_ms;
+        uint64_t    restore_log_records;
 };
 
 /* bp_runner.c */
@@ -147,6 +163,13 @@ bp_err_t bp_runner_produce(bp_runner_t *r, const char *topic, int32_t partition,
 /** Logs error (when not NULL) as a warning naming the call, and destroys
  *  it: for calls whose failure is reported but not acted on. */
 void bp_runner_log_error(const char *call, rd_kafka_error_t *error);
+
+/* bp_changelog.c */
+/** Produces the batch's changelog records: every active task's changed
+ *  states, then (exactly-once) once everything produced in the batch is
+ *  acknowledged, one __offsets record per active task. *tasksp gets the
+ *  number of active tasks. A failure sets r->abort_needed (or fatal). */
+void bp_changelog_produce(bp_runner_t *r, int *tasksp);
 
 /* bp_runner_store.c */
 /** Queues the states and checkpoints of the batch just committed to
@@ -195,11 +218,23 @@ void bp_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 void bp_rebalance_seek_committed(bp_runner_t *r, bp_task_t *t);
 /** Pauses or resumes the inputs of t whose queues filled or drained. */
 void bp_rebalance_flow_control(bp_runner_t *r, bp_task_t *t);
+/** t's restore ended: seeks its inputs to committed[] and resumes them. */
+void bp_rebalance_task_ready(bp_runner_t *r, bp_task_t *t);
 
 /* bp_restore.c */
-/** Brings the task's stored state up to date with the changelog tail and
- *  sets committed[] from the result. */
-bp_err_t bp_restore_task(bp_runner_t *r, bp_task_t *t, char *errstr,
-                         size_t errstr_size);
+/** Starts bringing the task's stored state up to date with the changelog
+ *  tail. When there is nothing to read, the task is ready on return
+ *  (t->restore NULL, committed[] set); otherwise t->restore is set and
+ *  bp_restore_step() carries on. Errors leave t->restore NULL. */
+bp_err_t bp_restore_start(bp_runner_t *r, bp_task_t *t, char *errstr,
+                          size_t errstr_size);
+/** One slice of every restore in progress; makes the tasks whose restore
+ *  ended ready. Errors are fatal (set on r). */
+bp_err_t bp_restore_step(bp_runner_t *r);
+/** Drops t's restore (t is being revoked). What was stored stays, with
+ *  its checkpoint: a later restore of t goes on from there. */
+void bp_restore_cancel(bp_runner_t *r, bp_task_t *t);
+/** Closes the restore consumer. */
+void bp_restore_close(bp_runner_t *r);
 
 #endif

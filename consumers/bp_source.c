@@ -1,11 +1,7 @@
 /*
- * bp_source.c - the input options of the history tools, and the file
- * source (see bp_source.h); the Kafka source is bp_source_kafka.c.
- *
- * The file source is the loop `replay` always had: a line reader with a
- * bound on line length, the JSON Lines parser, and a rejection line on
- * stderr for every line that is not an event, so the tools that now share
- * it report bad input exactly as replay did.
+ * bp_source.c - the input options of the history tools and the source
+ * interface (see bp_source.h); the sources themselves are
+ * bp_source_file.c (files) and bp_source_kafka.c (topics).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,9 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bp_jsonl.h"
 #include "bp_kafka.h"
-#include "bp_line_reader.h"
 #include "bp_source_int.h"
 #include "bp_time.h"
 #include "bp_tool.h"
@@ -38,6 +32,8 @@ void bp_source_opts_free(bp_source_opts_t *o) {
         free(o->partitions);
         free(o->offsets_text);
         free(o->ranges);
+        free(o->inputs);
+        o->inputs       = NULL;
         o->partitions   = NULL;
         o->offsets_text = NULL;
         o->ranges       = NULL;
@@ -98,12 +94,43 @@ static int opt_offsets(const char *cmd, bp_source_opts_t *o, const char *arg) {
         return 1;
 }
 
+static int opt_input(const char *cmd, bp_source_opts_t *o, const char *arg) {
+        const char **t = realloc(o->inputs, (o->input_cnt + 1) * sizeof(*t));
+
+        if (!t) {
+                fprintf(stderr, "%s: out of memory\n", cmd);
+                return -1;
+        }
+        o->inputs                 = t;
+        o->inputs[o->input_cnt++] = arg;
+        o->input                  = o->inputs[0];
+        return 1;
+}
+
+static int opt_format(const char *cmd, bp_source_opts_t *o, const char *arg) {
+        static const char *const names[] = {"jsonl", "framed", "avro", "auto"};
+        size_t                   i;
+
+        for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+                if (strcmp(arg, names[i]) == 0) {
+                        o->format     = (bp_source_format_t)i;
+                        o->format_set = true;
+                        return 1;
+                }
+        fprintf(stderr,
+                "%s: --input-format: expected jsonl, framed, avro or auto, "
+                "got \"%s\"\n",
+                cmd, arg);
+        return -1;
+}
+
 int bp_source_opt(const char *cmd, bp_source_opts_t *o, int c,
                   const char *arg) {
         switch (c) {
         case 'i':
-                o->input = arg;
-                return 1;
+                return opt_input(cmd, o, arg);
+        case BP_SOURCE_OPT_INPUT_FORMAT:
+                return opt_format(cmd, o, arg);
         case 'b':
         case 'X':
                 return bp_cli_kafka_opt(cmd, &o->kafka, c, arg);
@@ -250,11 +277,15 @@ int bp_source_opts_check(const char *cmd, bp_source_opts_t *o) {
                         cmd);
                 return -1;
         }
+        if (o->kafka.brokers && o->format_set) {
+                fprintf(stderr, "%s: --input-format needs --input\n", cmd);
+                return -1;
+        }
         if (o->kafka.brokers)
                 return check_kafka(cmd, o);
         if (o->prefix || o->topics.cnt || o->from != BP_TIME_NONE ||
             o->to != BP_TIME_NONE || o->partition_cnt || o->offsets_cnt ||
-            o->kafka.props.cnt || o->kafka.registry || o->kafka.schema_map) {
+            o->kafka.props.cnt) {
                 fprintf(stderr,
                         "%s: the topic, range and Kafka options need "
                         "--brokers\n",
@@ -264,120 +295,11 @@ int bp_source_opts_check(const char *cmd, bp_source_opts_t *o) {
         return 0;
 }
 
-/* --- the file source --- */
-
-typedef struct file_source_s {
-        bp_source_t        base;
-        int                fd;
-        bool               own_fd;
-        bp_line_reader_t  *reader;
-        bp_jsonl_parser_t *parser;
-} file_source_t;
-
-static void file_close(bp_source_t *src) {
-        file_source_t *fs = (file_source_t *)src;
-
-        bp_line_reader_destroy(fs->reader);
-        bp_jsonl_parser_destroy(fs->parser);
-        if (fs->own_fd)
-                close(fs->fd);
-        free(fs);
-}
-
-static void reject(bp_source_t *src, const char *msg) {
-        src->stats.rejected++;
-        fprintf(stderr, "line %" PRIu64 ": %s\n", src->stats.read, msg);
-}
-
-static bool is_blank(const char *line, size_t len) {
-        size_t i;
-
-        for (i = 0; i < len; i++)
-                if (line[i] != ' ' && line[i] != '\t')
-                        return false;
-        return true;
-}
-
-static int file_next(bp_source_t *src, bp_event_t *ev, bp_cause_t *cause) {
-        file_source_t *fs = (file_source_t *)src;
-        const char    *line;
-        size_t         len;
-        char           errstr[512];
-        int            rc;
-        bp_err_t       err;
-
-        while ((rc = bp_line_reader_next(fs->reader, &line, &len)) != 0) {
-                if (rc == BP_ERR_IO) {
-                        bp_tool_fatal(src->cmd, "cannot read input", "input",
-                                      src->opts->input, strerror(errno));
-                        return -1;
-                }
-                src->stats.read = bp_line_reader_lineno(fs->reader);
-                if (rc == BP_ERR_TOO_LARGE) {
-                        snprintf(errstr, sizeof(errstr),
-                                 "line of %zu bytes, longer than the limit "
-                                 "of %d",
-                                 len, BP_LINE_MAX_DEFAULT);
-                        reject(src, errstr);
-                        continue;
-                }
-                if (is_blank(line, len))
-                        continue;
-                err = bp_jsonl_parser_parse(fs->parser, line, len, ev, errstr,
-                                            sizeof(errstr));
-                if (err == BP_ERR_NOMEM) {
-                        bp_tool_fatal(src->cmd, "out of memory", NULL, NULL,
-                                      NULL);
-                        return -1;
-                }
-                if (err != BP_OK) {
-                        reject(src, errstr);
-                        continue;
-                }
-                cause->event_id  = ev->event_id;
-                cause->topic     = bp_event_type_name(ev->type);
-                cause->partition = 0;
-                cause->offset    = (int64_t)(src->stats.read - 1);
-                src->stats.events++;
-                return 1;
-        }
-        return 0;
-}
-
-static bp_source_t *file_open(const char *cmd, bp_source_opts_t *o) {
-        file_source_t *fs = calloc(1, sizeof(*fs));
-
-        if (!fs)
-                goto nomem;
-        fs->base.cmd   = cmd;
-        fs->base.opts  = o;
-        fs->base.next  = file_next;
-        fs->base.close = file_close;
-        fs->fd         = STDIN_FILENO;
-        if (strcmp(o->input, "-") != 0) {
-                fs->fd = open(o->input, O_RDONLY | O_CLOEXEC);
-                if (fs->fd < 0) {
-                        bp_tool_fatal(cmd, "cannot open input", "input",
-                                      o->input, strerror(errno));
-                        free(fs);
-                        return NULL;
-                }
-                fs->own_fd = true;
-        }
-        fs->reader = bp_line_reader_new(fs->fd, BP_LINE_MAX_DEFAULT);
-        fs->parser = bp_jsonl_parser_new();
-        if (fs->reader && fs->parser)
-                return &fs->base;
-        file_close(&fs->base);
-nomem:
-        bp_tool_fatal(cmd, "out of memory", NULL, NULL, NULL);
-        return NULL;
-}
-
 /* --- the interface --- */
 
 bp_source_t *bp_source_open(const char *cmd, bp_source_opts_t *o) {
-        return o->input ? file_open(cmd, o) : bp_source_kafka_open(cmd, o);
+        return o->input ? bp_source_files_open(cmd, o)
+                        : bp_source_kafka_open(cmd, o);
 }
 
 int bp_source_next(bp_source_t *src, bp_event_t *ev, bp_cause_t *cause) {

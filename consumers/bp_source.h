@@ -6,9 +6,20 @@
  * read events through this interface, one at a time, each with its cause
  * (where it was read from). Two sources exist:
  *
- *  - a file (--input FILE, `-` for standard input): lines in file order;
- *    the cause is {event_id, topic: the event type, partition 0, offset:
- *    the 0-based line number}, as `replay` has always written it;
+ *  - files (--input FILE, repeatable; a directory stands for its files in
+ *    name order; `-` for standard input), each in one of three forms
+ *    (--input-format): JSON Lines (the default), a framed-record dump
+ *    (bp_dump.h) or an Avro object container file (bp_ocf.h; one event
+ *    type, or a union of them). One file is read in file order; several
+ *    are merged by occurred_at, then by their order on the command line,
+ *    each file in its own order, so the result does not depend on how
+ *    reading is interleaved. The cause of an event read from a file is
+ *    {event_id, topic: the event type, partition: the file's 0-based
+ *    position among the inputs, offset: the 0-based line number (JSON
+ *    Lines), record number (dump) or datum number (container file)};
+ *    with one JSON Lines file, as `replay` has always written it. Avro
+ *    bodies pass the bounded validator before they are decoded, as they
+ *    do from Kafka;
  *
  *  - Kafka (--brokers LIST): the four co-partitioned input topics, read
  *    with assign() (no consumer group, nothing committed, the live state
@@ -23,9 +34,15 @@
  *    batched. The cause is Kafka's topic, partition and offset.
  *
  * A record or line that is not a valid event is reported on stderr
- * ("line N: message", or "TOPIC/PARTITION@OFFSET: message") and skipped,
- * like the runtime's dead-letter topic skips it. Fatal errors are logged
- * once with bp_tool_fatal() by the source itself.
+ * ("line N: message" for a single JSON Lines file, "FILE:line N: message"
+ * among several, "FILE:record N at byte B: message" for a dump,
+ * "FILE:record N in block K at byte B: message" for a container file, or
+ * "TOPIC/PARTITION@OFFSET: message") and skipped, like the runtime's
+ * dead-letter topic skips it. A file whose framing is broken (a dump
+ * record longer than BP_DUMP_RECORD_MAX or cut short, a container file
+ * with a bad header or block) cannot be read on: that is fatal, reported
+ * with the same prefix. Fatal errors are logged once with bp_tool_fatal()
+ * by the source itself.
  */
 #ifndef BP_SOURCE_H
 #define BP_SOURCE_H
@@ -46,13 +63,24 @@ enum {
         BP_SOURCE_OPT_FROM,
         BP_SOURCE_OPT_TO,
         BP_SOURCE_OPT_PARTITIONS,
-        BP_SOURCE_OPT_OFFSETS
+        BP_SOURCE_OPT_OFFSETS,
+        BP_SOURCE_OPT_INPUT_FORMAT
 };
+
+/** The forms of an input file (--input-format). */
+typedef enum bp_source_format_e {
+        BP_SOURCE_FMT_JSONL, /* the default */
+        BP_SOURCE_FMT_FRAMED,
+        BP_SOURCE_FMT_AVRO, /* object container file */
+        BP_SOURCE_FMT_AUTO  /* by each file's first bytes */
+} bp_source_format_t;
 
 /** getopt_long entries of the source options; short ones are -i, -b, -X
  *  (BP_SOURCE_SHORTOPTS). */
 #define BP_SOURCE_LONGOPTS                                                     \
         {"input", required_argument, NULL, 'i'},                               \
+            {"input-format", required_argument, NULL,                          \
+             BP_SOURCE_OPT_INPUT_FORMAT},                                      \
             {"brokers", required_argument, NULL, 'b'},                         \
             {"schema-map", required_argument, NULL, BP_SOURCE_OPT_SCHEMA_MAP}, \
             {"registry", required_argument, NULL, BP_SOURCE_OPT_REGISTRY},     \
@@ -68,29 +96,37 @@ enum {
 #define BP_SOURCE_SHORTOPTS "i:b:X:"
 
 /** The input options text every tool's --help includes. */
-#define BP_SOURCE_HELP                                                        \
-        "input (one of):\n"                                                   \
-        "  -i, --input FILE        JSON Lines events (EVENTS.md), - for\n"    \
-        "                          standard input; applied in file order\n"   \
-        "  -b, --brokers LIST      read the four input topics instead:\n"     \
-        "      --topic-prefix P    topics are P + profile-updated, ...\n"     \
-        "      --topics A,B,C,D    or these four names (profile-updated,\n"   \
-        "                          contract-completed, invitation-sent,\n"    \
-        "                          partner-decision order)\n"                 \
-        "      --from TIME         start at each partition's first record\n"  \
-        "                          with a timestamp >= TIME\n"                \
-        "      --to TIME           stop before the first record with a\n"     \
-        "                          timestamp >= TIME (default: the end at\n"  \
-        "                          start)\n"                                  \
-        "      --offsets T:P:A-B   read offsets A..B-1 of topic T, "          \
-        "partition\n"                                                         \
-        "                          P (A or B empty: oldest, end); "           \
-        "repeatable\n"                                                        \
-        "      --partitions LIST   only these partitions (e.g. 0,3)\n"        \
-        "      --schema-map FILE   local schema id map (default\n"            \
-        "                          schemas/schema-map.txt)\n"                 \
-        "      --registry URL      look schema ids up in a schema registry\n" \
-        "  -X key=value            a librdkafka property (repeatable)\n"      \
+#define BP_SOURCE_HELP                                                         \
+        "input (one of):\n"                                                    \
+        "  -i, --input FILE        events from FILE (- for standard input,\n"  \
+        "                          a directory for its files); repeatable:\n"  \
+        "                          several are merged by occurred_at, then\n"  \
+        "                          in command line order\n"                    \
+        "      --input-format F    jsonl (JSON Lines, EVENTS.md; default),\n"  \
+        "                          framed (4-byte big-endian length, then a\n" \
+        "                          Confluent-framed record, repeated), avro\n" \
+        "                          (Avro object container file) or auto (by\n" \
+        "                          each file's first bytes)\n"                 \
+        "  -b, --brokers LIST      read the four input topics instead:\n"      \
+        "      --topic-prefix P    topics are P + profile-updated, ...\n"      \
+        "      --topics A,B,C,D    or these four names (profile-updated,\n"    \
+        "                          contract-completed, invitation-sent,\n"     \
+        "                          partner-decision order)\n"                  \
+        "      --from TIME         start at each partition's first record\n"   \
+        "                          with a timestamp >= TIME\n"                 \
+        "      --to TIME           stop before the first record with a\n"      \
+        "                          timestamp >= TIME (default: the end at\n"   \
+        "                          start)\n"                                   \
+        "      --offsets T:P:A-B   read offsets A..B-1 of topic T, "           \
+        "partition\n"                                                          \
+        "                          P (A or B empty: oldest, end); "            \
+        "repeatable\n"                                                         \
+        "      --partitions LIST   only these partitions (e.g. 0,3)\n"         \
+        "      --schema-map FILE   local schema id map (default\n"             \
+        "                          schemas/schema-map.txt), for Kafka and\n"   \
+        "                          framed files\n"                             \
+        "      --registry URL      look schema ids up in a schema registry\n"  \
+        "  -X key=value            a librdkafka property (repeatable)\n"       \
         "TIME is 2026-01-01T00:00:00Z (UTC, optional .mmm) or milliseconds.\n"
 
 /** One --offsets range. */
@@ -103,7 +139,11 @@ typedef struct bp_source_range_s {
 
 /** The parsed input options. Strings are borrowed from argv. */
 typedef struct bp_source_opts_s {
-        const char        *input; /* file, "-", or NULL for Kafka */
+        const char        *input;  /* the first file, or NULL for Kafka */
+        const char       **inputs; /* every --input, in order */
+        size_t             input_cnt;
+        bp_source_format_t format;
+        bool               format_set; /* --input-format was given */
         bp_cli_kafka_t     kafka;
         const char        *prefix;
         bp_cli_list_t      topics;     /* empty, or the four names */
@@ -130,8 +170,9 @@ void bp_source_opts_init(bp_source_opts_t *o);
 int bp_source_opt(const char *cmd, bp_source_opts_t *o, int c, const char *arg);
 
 /**
- * Checks the options as a whole once parsed: exactly one of --input and
- * --brokers, the Kafka options only with --brokers, legal topic names,
+ * Checks the options as a whole once parsed: --input (once or more) or
+ * --brokers, not both; the Kafka options only with --brokers,
+ * --input-format only with --input; legal topic names,
  * --offsets naming one of the four topics (parsed into o->ranges).
  * Returns 0, or -1 after printing why to stderr.
  */
@@ -156,8 +197,9 @@ typedef struct bp_source_stats_s {
 
 /**
  * Opens the source o describes (o must outlive it). Logs why and returns
- * NULL on failure: unreadable file, bad Kafka configuration, missing or
- * not co-partitioned topics, a range naming an unknown partition.
+ * NULL on failure: unreadable file or directory, a container file with a
+ * bad header, schemas that do not load, bad Kafka configuration, missing
+ * or not co-partitioned topics, a range naming an unknown partition.
  */
 bp_source_t *bp_source_open(const char *cmd, bp_source_opts_t *o);
 
@@ -165,7 +207,8 @@ bp_source_t *bp_source_open(const char *cmd, bp_source_opts_t *o);
  * Reads the next event into *ev and its cause into *cause. Both borrow
  * from the source until the next call. Returns 1 for an event, 0 at the
  * end of the range, -1 after logging a fatal error (unreadable input, a
- * Kafka error that does not clear, out of memory).
+ * file whose framing is broken, a Kafka error that does not clear, out of
+ * memory).
  */
 int bp_source_next(bp_source_t *src, bp_event_t *ev, bp_cause_t *cause);
 

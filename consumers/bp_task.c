@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bp_engine.h"
 #include "bp_log.h"
@@ -73,10 +74,14 @@ void bp_task_rewind(bp_task_t *t) {
         drop_cache(t);
         memcpy(t->next, t->committed, sizeof(t->next));
         memcpy(t->fetched, t->committed, sizeof(t->fetched));
+        memcpy(t->rules_version, t->committed_rules_version,
+               sizeof(t->rules_version));
 }
 
 void bp_task_after_commit(bp_task_t *t, size_t cache_max) {
         memcpy(t->committed, t->next, sizeof(t->committed));
+        memcpy(t->committed_rules_version, t->rules_version,
+               sizeof(t->committed_rules_version));
         t->active = false;
         clear_dirty(t);
         /* The cached states are exactly what was committed, so they stay
@@ -236,10 +241,11 @@ static bool key_matches(const rd_kafka_message_t *rkm, const char *id) {
 static bp_err_t apply_record(bp_runner_t *r, bp_task_t *t,
                              const rd_kafka_message_t *rkm, int input) {
         char             errstr[512];
+        char             id[BP_ID_MAX + 1];
         bp_event_t       ev;
         bp_cause_t       cause;
         bp_freelancer_t *fl;
-        bool             changed = false;
+        bool             changed = false, cached;
         bp_err_t         err;
 
         err = bp_codec_decode_event(r->codec, (bp_event_type_t)input,
@@ -256,10 +262,22 @@ static bp_err_t apply_record(bp_runner_t *r, bp_task_t *t,
                 return dead_letter(r, rkm, input,
                                    "record key is not the event's "
                                    "freelancer_id");
-        if (!(fl = bp_task_state(r, t, ev.freelancer_id, errstr,
-                                 sizeof(errstr)))) {
-                bp_runner_set_fatal(r, "load state of %s: %s", ev.freelancer_id,
-                                    errstr);
+        /* ev is borrowed from the codec until its next decode call, and
+         * loading a state that is not cached decodes it from the store:
+         * ev must then be decoded again before the engine reads it. */
+        snprintf(id, sizeof(id), "%s", ev.freelancer_id);
+        cached = bp_state_map_find(t->cache, id) != NULL;
+        if (!(fl = bp_task_state(r, t, id, errstr, sizeof(errstr)))) {
+                bp_runner_set_fatal(r, "load state of %s: %s", id, errstr);
+                return BP_ERR_STATE;
+        }
+        if (!cached && (err = bp_codec_decode_event(
+                            r->codec, (bp_event_type_t)input, rkm->payload,
+                            rkm->len, &ev, errstr, sizeof(errstr)))) {
+                if (err == BP_ERR_IO)
+                        return err; /* retried with the batch */
+                bp_runner_set_fatal(r, "decode again at offset %lld: %s",
+                                    (long long)rkm->offset, errstr);
                 return BP_ERR_STATE;
         }
         cause.event_id  = ev.event_id;
@@ -300,6 +318,15 @@ bp_err_t bp_task_drain(bp_runner_t *r, bp_task_t *t) {
                         return err;
         }
         return BP_OK;
+}
+
+/* A re-evaluation happens at the time of the reload: it is published as
+ * the badge events' occurred_at and judges certification expiry, both in
+ * Unix milliseconds (bp_runner_now_ms() is monotonic, for intervals). */
+static int64_t wall_clock_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* One stored freelancer, re-evaluated under new rules. */
@@ -354,7 +381,7 @@ bp_err_t bp_task_reevaluate(bp_runner_t *r, bp_task_t *t) {
         memset(&re, 0, sizeof(re));
         re.r               = r;
         re.t               = t;
-        re.at              = bp_runner_now_ms();
+        re.at              = wall_clock_ms();
         re.cause.event_id  = r->rules->version;
         re.cause.topic     = "rules";
         re.cause.partition = t->partition;
@@ -376,5 +403,6 @@ bp_err_t bp_task_reevaluate(bp_runner_t *r, bp_task_t *t) {
                r->rules->version, t->dirty_cnt);
         snprintf(t->rules_version, sizeof(t->rules_version), "%s",
                  r->rules->version);
+        t->needs_reevaluation = false;
         return BP_OK;
 }

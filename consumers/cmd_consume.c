@@ -14,6 +14,7 @@
  * waited for.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -24,8 +25,10 @@
 
 #include "bp_cli.h"
 #include "bp_codec.h"
+#include "bp_dump.h"
 #include "bp_kafka.h"
 #include "bp_record_print.h"
+#include "bp_tool.h"
 #include "commands.h"
 
 #define CMD "consume"
@@ -38,6 +41,7 @@
 static const char consume_help[] =
     "usage: badgeproc consume --brokers LIST --topic TOPIC [--from-beginning]\n"
     "                         [--exit-at-end] [--max N] [--with-kafka]\n"
+    "                         [--dump FILE]\n"
     "                         [--schema-map FILE | --registry URL]\n"
     "                         [-X key=value]...\n"
     "\n"
@@ -62,6 +66,11 @@ static const char consume_help[] =
     "                          it had at start\n"
     "  -n, --max N             stop after N records\n"
     "  -k, --with-kafka        add the \"kafka\" object to event lines too\n"
+    "  -d, --dump FILE         also write each record's value to FILE as a\n"
+    "                          framed-record dump (a 4-byte big-endian\n"
+    "                          length, then the value; `replay\n"
+    "                          --input-format framed` reads it); values over\n"
+    "                          1 MiB are left out with a warning\n"
     "  -m, --schema-map FILE   local schema id map (default\n"
     "                          schemas/schema-map.txt)\n"
     "  -r, --registry URL      look schema ids up in this schema registry\n"
@@ -76,6 +85,7 @@ static const char consume_help[] =
 typedef struct bp_consume_opts_s {
         bp_cli_kafka_t kafka;
         const char    *topic;
+        const char    *dump; /* --dump FILE, or NULL */
         bool           from_beginning, exit_at_end, with_kafka;
         long           max; /* 0: no limit */
 } bp_consume_opts_t;
@@ -86,6 +96,8 @@ typedef struct bp_consume_s {
         bp_codec_t              *codec;
         bp_record_printer_t     *printer;
         bp_buf_t                 out;
+        int                      dump_fd; /* -1 without --dump */
+        bp_buf_t                 dump;
         int                      partition_cnt;
         int64_t                 *end;  /* high watermark at start */
         bool                    *done; /* partition reached its end */
@@ -120,6 +132,9 @@ static int parse_opt(int c, bp_consume_opts_t *o) {
         case 'k':
                 o->with_kafka = true;
                 break;
+        case 'd':
+                o->dump = optarg;
+                break;
         case 'n':
                 return bp_cli_int(CMD, "max", optarg, 1, LONG_MAX, &o->max)
                            ? usage()
@@ -142,13 +157,14 @@ static int parse_args(int argc, char **argv, bp_consume_opts_t *o) {
             {"exit-at-end", no_argument, NULL, 'e'},
             {"max", required_argument, NULL, 'n'},
             {"with-kafka", no_argument, NULL, 'k'},
+            {"dump", required_argument, NULL, 'd'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0}};
         char errstr[512];
         int  c, rc;
 
         optind = 1;
-        while ((c = getopt_long(argc, argv, "t:Ben:kh" BP_CLI_KAFKA_SHORTOPTS,
+        while ((c = getopt_long(argc, argv, "t:Ben:kd:h" BP_CLI_KAFKA_SHORTOPTS,
                                 longopts, NULL)) != -1)
                 if ((rc = parse_opt(c, o)) >= 0)
                         return rc;
@@ -174,21 +190,29 @@ static int fatal(const char *what, const char *errstr) {
         return BP_EXIT_FATAL;
 }
 
-/* Writes the buffered output to stdout. 0, or -1 with errno set. */
+/* Writes the buffered output to stdout, and the dump to its file. 0, or
+ * -1 with errno set. */
 static int flush_out(bp_consume_t *cs) {
-        size_t  off = 0;
-        ssize_t n;
+        if (bp_tool_flush(&cs->out, STDOUT_FILENO))
+                return -1;
+        return cs->dump_fd >= 0 ? bp_tool_flush(&cs->dump, cs->dump_fd) : 0;
+}
 
-        while (off < cs->out.len) {
-                n = write(STDOUT_FILENO, cs->out.data + off, cs->out.len - off);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return -1;
-                off += (size_t)n;
-        }
-        bp_buf_reset(&cs->out);
-        return 0;
+/* With --dump: appends the record's value to the dump. */
+static int dump_record(bp_consume_t *cs, const rd_kafka_message_t *rkm) {
+        bp_err_t err;
+
+        if (cs->dump_fd < 0)
+                return BP_EXIT_OK;
+        err = bp_dump_append(&cs->dump, rkm->payload, rkm->len);
+        if (err == BP_ERR_NOMEM)
+                return fatal("out of memory", "");
+        if (err != BP_OK)
+                bp_cli_log("warn", CMD,
+                           "msg=\"record too large for the dump\" "
+                           "partition=%" PRId32 " offset=%" PRId64 " bytes=%zu",
+                           rkm->partition, rkm->offset, rkm->len);
+        return BP_EXIT_OK;
 }
 
 /* Creates the consumer. Its group id is never joined (assign() only), but
@@ -303,6 +327,8 @@ static int on_record(bp_consume_t *cs, const rd_kafka_message_t *rkm) {
 
         if (bp_record_printer_write(cs->printer, rkm, &cs->out, &shape))
                 return fatal("out of memory", "");
+        if (dump_record(cs, rkm) != BP_EXIT_OK)
+                return BP_EXIT_FATAL;
         cs->records++;
         if (shape == BP_RECORD_UNDECODABLE)
                 cs->undecodable++;
@@ -310,7 +336,9 @@ static int on_record(bp_consume_t *cs, const rd_kafka_message_t *rkm) {
             rkm->partition < cs->partition_cnt &&
             rkm->offset + 1 >= cs->end[rkm->partition])
                 mark_done(cs, rkm->partition);
-        if (cs->out.len >= BP_CONSUME_FLUSH && flush_out(cs) < 0)
+        if ((cs->out.len >= BP_CONSUME_FLUSH ||
+             cs->dump.len >= BP_CONSUME_FLUSH) &&
+            flush_out(cs) < 0)
                 return fatal("cannot write output", strerror(errno));
         return BP_EXIT_OK;
 }
@@ -355,6 +383,11 @@ static int open_all(bp_consume_t *cs) {
         cs->printer = bp_record_printer_new(cs->codec, cs->o->with_kafka);
         if (!cs->printer)
                 return fatal("out of memory", "");
+        if (cs->o->dump &&
+            (cs->dump_fd =
+                 open(cs->o->dump, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+                      0644)) < 0)
+                return fatal("cannot open the dump file", strerror(errno));
         if ((rc = open_consumer(cs)) != BP_EXIT_OK)
                 return rc;
         return assign_all(cs);
@@ -369,13 +402,16 @@ static void close_all(bp_consume_t *cs) {
         bp_record_printer_destroy(cs->printer);
         bp_codec_destroy(cs->codec);
         bp_buf_free(&cs->out);
+        bp_buf_free(&cs->dump);
+        if (cs->dump_fd >= 0)
+                close(cs->dump_fd);
         free(cs->end);
         free(cs->done);
 }
 
 int bp_cmd_consume(int argc, char **argv) {
         bp_consume_opts_t o  = {0};
-        bp_consume_t      cs = {.o = &o};
+        bp_consume_t      cs = {.o = &o, .dump_fd = -1};
         int               rc;
 
         rc = parse_args(argc, argv, &o);

@@ -45,14 +45,17 @@ static const char replay_help[] =
     "usage: badgeproc replay [--rules DIR] --input FILE [--quiet]\n"
     "       badgeproc replay [--rules DIR] --brokers LIST [range options]\n"
     "                        [--output-topic TOPIC] [--decision-log FILE]\n"
+    "                        [--state-out FILE]\n"
     "\n"
-    "Applies the input events of FILE (JSON Lines, EVENTS.md; `-` reads\n"
-    "standard input) in file order, or of the four Kafka input topics, to\n"
-    "an empty in-memory state, and writes each badge-granted /\n"
+    "Applies the input events of FILE (JSON Lines, EVENTS.md, or Avro:\n"
+    "see --input-format; `-` reads standard input) in file order, of\n"
+    "several files merged by occurred_at, or of the four Kafka input\n"
+    "topics, to an empty in-memory state, and writes each badge-granted /\n"
     "badge-revoked event published as one JSON line on standard output,\n"
     "which carries nothing else. From a file, each event's cause is\n"
-    "{event_id, topic: the input type, partition: 0, offset: the 0-based\n"
-    "line number}; from Kafka it is the record's topic, partition and\n"
+    "{event_id, topic: the input type, partition: the file's 0-based\n"
+    "position among the inputs, offset: the 0-based line, record or datum\n"
+    "number}; from Kafka it is the record's topic, partition and\n"
     "offset. Everything else is the same for the same events in the same\n"
     "order: a file in (occurred_at, type) order, as `gen` writes it, gives\n"
     "the output of the same events produced to Kafka but for cause.topic,\n"
@@ -76,6 +79,10 @@ static const char replay_help[] =
     "                          badge-state-changelog\n"
     "  -d, --decision-log FILE append each badge change with its full\n"
     "                          requirement breakdown to FILE (JSON Lines)\n"
+    "  -s, --state-out FILE    at the end, write every freelancer's state to\n"
+    "                          FILE, one JSON line each (the form of\n"
+    "                          `badgeproc state dump`, in no particular "
+    "order)\n"
     "  -q, --quiet             no key=value log lines on standard error\n"
     "  -h, --help              this text\n" BP_SOURCE_HELP "\n"
     "Blank lines are ignored, and so are fields an event type does not\n"
@@ -83,6 +90,9 @@ static const char replay_help[] =
     "is not a valid event (bad JSON, unknown type, missing or mistyped\n"
     "field, value out of range, longer than 1 MiB) is reported on standard\n"
     "error as `line N: message` (N 1-based) and skipped; the run goes on.\n"
+    "Avro records from files are reported as `FILE:record N at byte B:\n"
+    "message` (container files: `FILE:record N in block K at byte B:\n"
+    "message`) and skipped; a file whose framing is broken stops the run.\n"
     "A Kafka record that cannot be decoded, or whose key is not its\n"
     "freelancer_id, is reported as `TOPIC/PARTITION@OFFSET: message` and\n"
     "skipped, as the runtime dead-letters it.\n"
@@ -103,6 +113,7 @@ typedef struct bp_replay_opts_s {
         const char      *rules_dir; /* NULL: platform defaults */
         const char      *output_topic;
         const char      *decision_log;
+        const char      *state_out; /* NULL: none */
         int              quiet;
         bp_source_opts_t src;
 } bp_replay_opts_t;
@@ -141,6 +152,9 @@ static int parse_opt(int c, const char *arg, void *opaque) {
                 return -1;
         case 'd':
                 o->decision_log = arg;
+                return -1;
+        case 's':
+                o->state_out = arg;
                 return -1;
         case 'q':
                 o->quiet = 1;
@@ -182,11 +196,12 @@ static int parse_args(int argc, char **argv, bp_replay_opts_t *o) {
             {"output-topic", required_argument, NULL, 'o'},
             {"decision-log", required_argument, NULL, 'd'},
             {"quiet", no_argument, NULL, 'q'},
+            {"state-out", required_argument, NULL, 's'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0}};
-        const bp_tool_args_t args = {CMD,       "r:o:d:qh", longopts, &o->src,
-                                     parse_opt, o,          usage};
-        int                  rc   = bp_tool_parse(&args, argc, argv);
+        const bp_tool_args_t args = {
+            CMD, "r:o:d:s:qh", longopts, &o->src, parse_opt, o, usage};
+        int rc = bp_tool_parse(&args, argc, argv);
 
         if (rc >= 0)
                 return rc;
@@ -340,6 +355,28 @@ static void log_done(const bp_replay_t *rp, double secs) {
                         rp->rules->version);
 }
 
+static int state_line(bp_freelancer_t *fl, void *opaque) {
+        return bp_jsonl_write_state(opaque, fl) == BP_OK ? 0 : 1;
+}
+
+/* --state-out: the final state of every freelancer, as `state dump`
+ * prints the runtime's, so that the two can be compared. */
+static int write_states(const bp_replay_t *rp) {
+        bp_buf_t buf = {0};
+        FILE    *f;
+        int      rc = BP_EXIT_OK;
+
+        if (bp_state_map_foreach(rp->map, state_line, &buf))
+                rc = fatal("cannot write state", NULL);
+        else if (!(f = fopen(rp->opts->state_out, "w")))
+                rc = fatal("cannot open state output", strerror(errno));
+        else if ((buf.len && fwrite(buf.data, buf.len, 1, f) != 1) |
+                 (fclose(f) != 0))
+                rc = fatal("cannot write state output", strerror(errno));
+        bp_buf_free(&buf);
+        return rc;
+}
+
 /* The run's last words: the summary and the exit status. */
 static int finish(const bp_replay_t *rp, const struct timespec *t0) {
         const bp_source_stats_t *st = bp_source_stats(rp->source);
@@ -371,6 +408,8 @@ int bp_cmd_replay(int argc, char **argv) {
         rc = open_all(&rp);
         if (rc == BP_EXIT_OK)
                 rc = replay_run(&rp);
+        if (rc == BP_EXIT_OK && opts.state_out)
+                rc = write_states(&rp);
         if (rc == BP_EXIT_OK)
                 rc = finish(&rp, &t0);
         close_all(&rp);

@@ -35,11 +35,14 @@ static void on_reload(int sig) {
 static void usage(FILE *out) {
         fprintf(out,
                 "usage: badgeproc run [--config FILE] [--set key=value ...]\n"
-                "                     [--print-config]\n"
+                "                     [--print-config] [--describe-config]\n"
                 "Consumes the four input topics as a member of the consumer\n"
                 "group and publishes badge events (see README: config).\n"
                 "SIGTERM/SIGINT: finish the batch, commit, leave the group.\n"
-                "SIGHUP: reload the rules and re-evaluate if they changed.\n");
+                "SIGHUP: reload the rules and re-evaluate if they changed.\n"
+                "--print-config: the effective configuration, secrets\n"
+                "redacted; --describe-config: every key, its default and\n"
+                "meaning, as a Markdown table.\n");
 }
 
 static void install_signals(void) {
@@ -53,8 +56,12 @@ static void install_signals(void) {
         signal(SIGPIPE, SIG_IGN);
 }
 
-/* The runner's view of the configuration; strings stay owned by conf. */
-static void runner_conf(const bp_config_t *conf, bp_runner_conf_t *rc) {
+/* The runner's view of the configuration; strings stay owned by conf,
+ * but for the schema map's path, written into schema_map. */
+static void runner_conf(const bp_config_t *conf, char *schema_map,
+                        size_t schema_map_size, bp_runner_conf_t *rc) {
+        size_t len;
+
         bp_runner_conf_defaults(rc);
         rc->kafka              = conf->kafka;
         rc->kafka_cnt          = conf->kafka_cnt;
@@ -71,6 +78,12 @@ static void runner_conf(const bp_config_t *conf, bp_runner_conf_t *rc) {
         rc->state_dir          = conf->state_dir;
         rc->state_map_size     = (size_t)conf->state_max_size_mb << 20;
         rc->registry_url       = conf->schema_registry_url;
+        /* schemas.dir holds the local schema map the codec reads. */
+        len = strlen(conf->schemas_dir);
+        snprintf(schema_map, schema_map_size, "%s%sschema-map.txt",
+                 conf->schemas_dir,
+                 len && conf->schemas_dir[len - 1] == '/' ? "" : "/");
+        rc->schema_map         = schema_map;
         rc->decision_log       = conf->decision_log;
         rc->guarantee          = conf->guarantee == BP_CONFIG_EXACTLY_ONCE
                                      ? BP_EXACTLY_ONCE
@@ -104,13 +117,14 @@ int bp_cmd_run(int argc, char **argv) {
             {"config", required_argument, NULL, 'c'},
             {"set", required_argument, NULL, 's'},
             {"print-config", no_argument, NULL, 'p'},
+            {"describe-config", no_argument, NULL, 'd'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0}};
         const char          *path    = NULL;
         const char         **sets    = calloc((size_t)argc + 1, sizeof(*sets));
         size_t               set_cnt = 0;
         int                  print = 0, c, rc = 2;
-        char                 errstr[512];
+        char                 errstr[512], schema_map[4096];
         bp_config_t         *conf = NULL;
         bp_runner_conf_t     rconf;
         bp_runner_t         *runner  = NULL;
@@ -129,6 +143,10 @@ int bp_cmd_run(int argc, char **argv) {
                 case 'p':
                         print = 1;
                         break;
+                case 'd':
+                        bp_config_describe(stdout);
+                        rc = 0;
+                        goto out;
                 case 'h':
                         usage(stdout);
                         rc = 0;
@@ -152,7 +170,7 @@ int bp_cmd_run(int argc, char **argv) {
                 goto out;
         }
         bp_log_set_level(conf->log_level);
-        runner_conf(conf, &rconf);
+        runner_conf(conf, schema_map, sizeof(schema_map), &rconf);
         install_signals();
         if (conf->metrics_host &&
             start_metrics(conf, &metrics, &server, errstr, sizeof(errstr))) {

@@ -40,9 +40,18 @@ int bp_cmd_mock_cluster(int argc, char **argv);
  *  to their input topics (cmd_produce.c). */
 int bp_cmd_produce(int argc, char **argv);
 
+/** `badgeproc demo`: a mock cluster, a generated scenario and the
+ *  processor in one process, with a live feed of the badge events
+ *  (cmd_demo.c). */
+int bp_cmd_demo(int argc, char **argv);
+
 /** `badgeproc consume`: prints a topic's records as JSON lines
  *  (cmd_consume.c). */
 int bp_cmd_consume(int argc, char **argv);
+
+/** `badgeproc state`: prints what the state store holds, read-only
+ *  (cmd_state.c). */
+int bp_cmd_state(int argc, char **argv);
 
 /** `badgeproc explain`: the timeline of one freelancer with every
  *  requirement evaluated, and whether a badge was held at a time
@@ -56,5 +65,10 @@ int bp_cmd_audit(int argc, char **argv);
 /** `badgeproc what-if`: replays history under two rule sets and lists the
  *  badges that would change (cmd_what_if.c). */
 int bp_cmd_what_if(int argc, char **argv);
+
+/** `badgeproc convert`: input events from JSON Lines, framed dumps, Avro
+ *  container files or the input topics to any of the three file forms
+ *  (cmd_convert.c). */
+int bp_cmd_convert(int argc, char **argv);
 
 #endif

@@ -22,6 +22,8 @@ typedef struct bp_command_s {
 } bp_command_t;
 
 static const bp_command_t bp_commands[] = {
+    {"demo", bp_cmd_demo,
+     "see it work: mock cluster, generated events, live badge feed"},
     {"run", bp_cmd_run,
      "consume the input topics and publish badge events (the service)"},
     {"replay", bp_cmd_replay,
@@ -35,6 +37,10 @@ static const bp_command_t bp_commands[] = {
     {"produce", bp_cmd_produce,
      "produce a JSON Lines file of input events to their Kafka topics"},
     {"consume", bp_cmd_consume, "print a Kafka topic's records as JSON lines"},
+    {"state", bp_cmd_state,
+     "print the state store's freelancers or checkpoints (read-only)"},
+    {"convert", bp_cmd_convert,
+     "input events between JSON Lines, framed dumps and Avro files"},
     {"explain", bp_cmd_explain,
      "why a freelancer did or did not hold a badge: timeline, every check"},
     {"audit", bp_cmd_audit,

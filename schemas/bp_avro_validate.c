@@ -537,8 +537,12 @@ static void bp_avro_report(const bp_avro_walk_t *w, const char *names,
         }
 }
 
-bp_err_t bp_avro_plan_validate(const bp_avro_plan_t *plan, const uint8_t *body,
-                               size_t len, char *errstr, size_t errstr_size) {
+/* Walks one datum from body[0]; *used is the bytes it took. With whole,
+ * bytes after the datum are an error. */
+static bp_err_t bp_avro_plan_walk(const bp_avro_plan_t *plan,
+                                  const uint8_t *body, size_t len, int whole,
+                                  size_t *used, char *errstr,
+                                  size_t errstr_size) {
         static const uint8_t none[1];
         bp_avro_walk_t       w;
 
@@ -555,7 +559,7 @@ bp_err_t bp_avro_plan_validate(const bp_avro_plan_t *plan, const uint8_t *body,
         w.depth       = 0;
         w.err         = BP_OK;
         w.ntrail      = 0;
-        if (bp_avro_value(&w, 0) == 0 && w.p != w.end) {
+        if (bp_avro_value(&w, 0) == 0 && whole && w.p != w.end) {
                 size_t n = bp_avro_left(&w);
 
                 w.ntrail = 0;
@@ -566,5 +570,20 @@ bp_err_t bp_avro_plan_validate(const bp_avro_plan_t *plan, const uint8_t *body,
         }
         if (w.err != BP_OK)
                 bp_avro_report(&w, plan->names, errstr, errstr_size);
+        *used = (size_t)(w.p - body);
         return w.err;
+}
+
+bp_err_t bp_avro_plan_validate(const bp_avro_plan_t *plan, const uint8_t *body,
+                               size_t len, char *errstr, size_t errstr_size) {
+        size_t used;
+
+        return bp_avro_plan_walk(plan, body, len, 1, &used, errstr,
+                                 errstr_size);
+}
+
+bp_err_t bp_avro_plan_measure(const bp_avro_plan_t *plan, const uint8_t *buf,
+                              size_t len, size_t *used, char *errstr,
+                              size_t errstr_size) {
+        return bp_avro_plan_walk(plan, buf, len, 0, used, errstr, errstr_size);
 }

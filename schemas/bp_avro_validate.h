@@ -98,4 +98,15 @@ void bp_avro_plan_destroy(bp_avro_plan_t *plan);
 bp_err_t bp_avro_plan_validate(const bp_avro_plan_t *plan, const uint8_t *body,
                                size_t len, char *errstr, size_t errstr_size);
 
+/**
+ * Like bp_avro_plan_validate(), for a datum that other data follows (the
+ * datums of an Avro container file block lie end to end, with no length
+ * of their own): walks one datum from buf[0], within len bytes, and sets
+ * *used to the bytes it took. The same checks and reasons, except that
+ * trailing bytes are not an error. *used is meaningful on BP_OK only.
+ */
+bp_err_t bp_avro_plan_measure(const bp_avro_plan_t *plan, const uint8_t *buf,
+                              size_t len, size_t *used, char *errstr,
+                              size_t errstr_size);
+
 #endif

@@ -106,6 +106,7 @@ bp_codec_t *bp_codec_new(const bp_codec_conf_t *conf, char *errstr,
         sconf.registry_url = conf->registry_url;
         sconf.timeout_ms   = conf->registry_timeout_ms;
         sconf.max_response = conf->registry_max_response;
+        sconf.no_ids       = conf->no_schema_ids;
         if (!(codec->store = bp_schema_store_new(&sconf, errstr, errstr_size)))
                 goto fail;
         for (k = 0; k < BP_REC__CNT; k++)
@@ -248,9 +249,15 @@ static const bp_resolver_t *resolver_of(bp_codec_t        *codec,
                     entry->schema, codec->layouts[kind], why, sizeof(why));
                 if (entry->resolvers[kind])
                         return entry->resolvers[kind];
-                snprintf(errstr, errstr_size,
-                         "schema id %" PRId32 " cannot be read as %s: %s",
-                         entry->id, record_names[kind], why);
+                if (entry->id < 0)
+                        snprintf(errstr, errstr_size,
+                                 "the writer schema cannot be read as %s: %s",
+                                 record_names[kind], why);
+                else
+                        snprintf(errstr, errstr_size,
+                                 "schema id %" PRId32
+                                 " cannot be read as %s: %s",
+                                 entry->id, record_names[kind], why);
                 entry->resolve_errors[kind] = strdup(errstr);
                 return NULL;
         }
@@ -258,26 +265,50 @@ static const bp_resolver_t *resolver_of(bp_codec_t        *codec,
         return NULL;
 }
 
-bp_err_t bp_codec_decode_slots(bp_codec_t *codec, const bp_record_kind_t *kinds,
-                               size_t kind_cnt, const void *buf, size_t len,
-                               bp_record_kind_t *kind, char *errstr,
+bp_err_t bp_codec_decode_entry(bp_codec_t *codec, bp_schema_entry_t *entry,
+                               bp_record_kind_t kind, const uint8_t *body,
+                               size_t body_len, char *errstr,
                                size_t errstr_size) {
-        bp_schema_entry_t   *entry;
         const bp_resolver_t *res;
-        const uint8_t       *body;
-        size_t               body_len;
         bp_err_t             err;
 
-        if ((err = writer_of(codec, buf, len, kinds, kind_cnt, &entry, kind,
-                             &body, &body_len, errstr, errstr_size)) != BP_OK)
-                return err;
         /* The validator runs before any decoding: it is what keeps claimed
          * lengths and counts from reaching an allocator. */
         if ((err = bp_avro_plan_validate(entry->plan, body, body_len, errstr,
                                          errstr_size)) != BP_OK)
                 return err;
-        if (!(res = resolver_of(codec, entry, *kind, errstr, errstr_size)))
+        if (!(res = resolver_of(codec, entry, kind, errstr, errstr_size)))
                 return BP_ERR_SCHEMA;
         return bp_resolver_decode(res, &codec->scratch, body, body_len, errstr,
                                   errstr_size);
+}
+
+bp_err_t bp_codec_decode_slots(bp_codec_t *codec, const bp_record_kind_t *kinds,
+                               size_t kind_cnt, const void *buf, size_t len,
+                               bp_record_kind_t *kind, char *errstr,
+                               size_t errstr_size) {
+        bp_schema_entry_t *entry;
+        const uint8_t     *body;
+        size_t             body_len;
+        bp_err_t           err;
+
+        if ((err = writer_of(codec, buf, len, kinds, kind_cnt, &entry, kind,
+                             &body, &body_len, errstr, errstr_size)) != BP_OK)
+                return err;
+        return bp_codec_decode_entry(codec, entry, *kind, body, body_len,
+                                     errstr, errstr_size);
+}
+
+bp_err_t bp_codec_kind_of_schema(avro_schema_t schema, bp_record_kind_t *kind) {
+        int k;
+
+        if (!schema || avro_typeof(schema) != AVRO_RECORD)
+                return BP_ERR_INVALID;
+        for (k = 0; k < BP_REC__CNT; k++)
+                if (strcmp(avro_schema_type_name(schema), record_names[k]) ==
+                    0) {
+                        *kind = (bp_record_kind_t)k;
+                        return BP_OK;
+                }
+        return BP_ERR_INVALID;
 }

@@ -29,6 +29,7 @@
 #ifndef BP_CODEC_H
 #define BP_CODEC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,6 +37,7 @@
 #include "bp_buf.h"
 #include "bp_error.h"
 #include "bp_event.h"
+#include "bp_schema_store.h"
 #include "bp_state.h"
 
 /** Every record type the codec knows; the first four are the input event
@@ -59,6 +61,11 @@ typedef struct bp_codec_conf_s {
         const char *registry_url;          /* NULL or "": the local map */
         long        registry_timeout_ms;   /* 0: default */
         size_t      registry_max_response; /* 0: default */
+        /* No schema ids at all (neither map nor registry): for records
+         * whose writer schema comes with them (Avro container files,
+         * bp_codec_decode_event_with()). Framed records are then all
+         * "unknown schema id N", and framed encoding fails. */
+        bool no_schema_ids;
 } bp_codec_conf_t;
 
 typedef struct bp_codec_s bp_codec_t;
@@ -118,6 +125,32 @@ bp_err_t bp_codec_kind_of(bp_codec_t *codec, const void *buf, size_t len,
 bp_err_t bp_codec_decode_event(bp_codec_t *codec, bp_event_type_t type,
                                const void *buf, size_t len, bp_event_t *ev,
                                char *errstr, size_t errstr_size);
+
+/**
+ * Which of our record types schema is, by its record name
+ * ("ProfileUpdated", ...), as bp_codec_kind_of() tells for framed
+ * records. BP_ERR_INVALID when it is none of ours.
+ */
+bp_err_t bp_codec_kind_of_schema(avro_schema_t schema, bp_record_kind_t *kind);
+
+/**
+ * Decodes the Avro body body[0..len) (no frame) written with the writer
+ * schema of entry (bp_schema_entry_new(): a schema that came with the
+ * data) into *ev, the event type being the writer schema's record name,
+ * and checks it with bp_event_check(). The body passes the bounded
+ * validator first, as in bp_codec_decode_event(), with the same reasons.
+ * ev borrows from codec until its next decode call; entry caches the
+ * resolution programs and must be destroyed before codec.
+ */
+bp_err_t bp_codec_decode_event_with(bp_codec_t *codec, bp_schema_entry_t *entry,
+                                    const uint8_t *body, size_t len,
+                                    bp_event_t *ev, char *errstr,
+                                    size_t errstr_size);
+
+/** Appends the Avro body of ev (no frame: an Avro container file's datum)
+ *  to out, after bp_event_check(). On error out is left as it was. */
+bp_err_t bp_codec_encode_event_body(const bp_event_t *ev, bp_buf_t *out,
+                                    char *errstr, size_t errstr_size);
 
 /** Appends ev (checked with bp_event_check() first), framed, to out. On
  *  error out is left as it was. */

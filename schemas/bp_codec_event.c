@@ -147,23 +147,13 @@ static void fill_small(const bp_codec_t *codec, bp_event_t *ev) {
         ev->u.decision.reason     = bp_slot_opt_str(&s[ix[PD_REASON]]);
 }
 
-bp_err_t bp_codec_decode_event(bp_codec_t *codec, bp_event_type_t type,
-                               const void *buf, size_t len, bp_event_t *ev,
-                               char *errstr, size_t errstr_size) {
-        bp_record_kind_t kind = (bp_record_kind_t)type, got;
-        const bp_slot_t *s;
-        const int       *ix;
-        bp_err_t         err;
+/* Fills *ev of type from the slots just decoded, then checks it. */
+static bp_err_t fill_event(bp_codec_t *codec, bp_event_type_t type,
+                           bp_event_t *ev, char *errstr, size_t errstr_size) {
+        const bp_slot_t *s   = codec->scratch.slots;
+        const int       *ix  = codec->slots[type];
+        bp_err_t         err = BP_OK;
 
-        if ((unsigned)type >= BP_EV__CNT) {
-                snprintf(errstr, errstr_size, "unknown event type %d", type);
-                return BP_ERR_INVALID;
-        }
-        if ((err = bp_codec_decode_slots(codec, &kind, 1, buf, len, &got,
-                                         errstr, errstr_size)) != BP_OK)
-                return err;
-        s  = codec->scratch.slots;
-        ix = codec->slots[type];
         memset(ev, 0, sizeof(*ev));
         ev->type          = type;
         ev->event_id      = s[ix[EV_EVENT_ID]].s;
@@ -179,6 +169,43 @@ bp_err_t bp_codec_decode_event(bp_codec_t *codec, bp_event_type_t type,
         if (err != BP_OK)
                 return err;
         return bp_event_check(ev, errstr, errstr_size);
+}
+
+bp_err_t bp_codec_decode_event(bp_codec_t *codec, bp_event_type_t type,
+                               const void *buf, size_t len, bp_event_t *ev,
+                               char *errstr, size_t errstr_size) {
+        bp_record_kind_t kind = (bp_record_kind_t)type, got;
+        bp_err_t         err;
+
+        if ((unsigned)type >= BP_EV__CNT) {
+                snprintf(errstr, errstr_size, "unknown event type %d", type);
+                return BP_ERR_INVALID;
+        }
+        if ((err = bp_codec_decode_slots(codec, &kind, 1, buf, len, &got,
+                                         errstr, errstr_size)) != BP_OK)
+                return err;
+        return fill_event(codec, type, ev, errstr, errstr_size);
+}
+
+bp_err_t bp_codec_decode_event_with(bp_codec_t *codec, bp_schema_entry_t *entry,
+                                    const uint8_t *body, size_t len,
+                                    bp_event_t *ev, char *errstr,
+                                    size_t errstr_size) {
+        bp_record_kind_t kind;
+        bp_err_t         err;
+
+        if (bp_codec_kind_of_schema(entry->schema, &kind) != BP_OK ||
+            kind >= (bp_record_kind_t)BP_EV__CNT) {
+                snprintf(errstr, errstr_size,
+                         "the writer schema %s is not an input event",
+                         avro_schema_type_name(entry->schema));
+                return BP_ERR_INVALID;
+        }
+        if ((err = bp_codec_decode_entry(codec, entry, kind, body, len, errstr,
+                                         errstr_size)) != BP_OK)
+                return err;
+        return fill_event(codec, (bp_event_type_t)kind, ev, errstr,
+                          errstr_size);
 }
 
 static bp_err_t put_profile(bp_buf_t *b, const bp_profile_updated_t *p) {
@@ -246,6 +273,23 @@ static bp_err_t put_body(bp_buf_t *b, const bp_event_t *ev) {
         }
 }
 
+bp_err_t bp_codec_encode_event_body(const bp_event_t *ev, bp_buf_t *out,
+                                    char *errstr, size_t errstr_size) {
+        size_t   mark = out->len;
+        bp_err_t err;
+
+        if ((unsigned)ev->type >= BP_EV__CNT) {
+                snprintf(errstr, errstr_size, "unknown event type %d",
+                         ev->type);
+                return BP_ERR_INVALID;
+        }
+        if ((err = bp_event_check(ev, errstr, errstr_size)) != BP_OK)
+                return err;
+        if (put_body(out, ev) != BP_OK)
+                return bp_codec_nomem(out, mark, errstr, errstr_size);
+        return BP_OK;
+}
+
 bp_err_t bp_codec_encode_event(bp_codec_t *codec, const bp_event_t *ev,
                                bp_buf_t *out, char *errstr,
                                size_t errstr_size) {
@@ -257,13 +301,12 @@ bp_err_t bp_codec_encode_event(bp_codec_t *codec, const bp_event_t *ev,
                          ev->type);
                 return BP_ERR_INVALID;
         }
-        /* Never publish what we would refuse to read. */
-        if ((err = bp_event_check(ev, errstr, errstr_size)) != BP_OK)
-                return err;
         if ((err = bp_codec_frame(codec, (bp_record_kind_t)ev->type, out, &mark,
                                   errstr, errstr_size)) != BP_OK)
                 return err;
-        if (put_body(out, ev) != BP_OK)
-                return bp_codec_nomem(out, mark, errstr, errstr_size);
-        return BP_OK;
+        /* Never publish what we would refuse to read: the body checks the
+         * event first, and the frame goes when it fails. */
+        if ((err = bp_codec_encode_event_body(ev, out, errstr, errstr_size)))
+                out->len = mark;
+        return err;
 }

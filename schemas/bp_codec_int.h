@@ -55,6 +55,15 @@ bp_err_t bp_codec_decode_slots(bp_codec_t *codec, const bp_record_kind_t *kinds,
                                size_t errstr_size);
 
 /**
+ * Validates body[0..body_len) against entry's writer schema, then decodes
+ * it as kind (its program compiled on first use) into the codec's scratch.
+ */
+bp_err_t bp_codec_decode_entry(bp_codec_t *codec, bp_schema_entry_t *entry,
+                               bp_record_kind_t kind, const uint8_t *body,
+                               size_t body_len, char *errstr,
+                               size_t errstr_size);
+
+/**
  * Appends the frame header of kind to out (registering the schema first
  * when needed) and sets *mark to out's length before it, for the caller
  * to roll back to on error.

@@ -36,6 +36,7 @@
 #include "bp_buf.h"
 #include "bp_error.h"
 #include "bp_event.h"
+#include "bp_state.h"
 
 /** A reader of input event lines; keeps the last line's document alive so
  *  that the event it produced can borrow its strings. */
@@ -113,6 +114,17 @@ bp_err_t bp_jsonl_parse_badge(bp_jsonl_parser_t *parser, const char *line,
                               size_t len, bp_arena_t *arena,
                               bp_badge_event_t *ev, char *errstr,
                               size_t errstr_size);
+
+/**
+ * Appends fl to buf as one JSON line, newline included: freelancer_id,
+ * profile (null when none), contract_hashes (hex), skills, partners, in
+ * the state's own orders (bp_state.h), so equal states give equal bytes.
+ * For `badgeproc state dump` and `replay --state-out`.
+ *
+ * Returns BP_OK, BP_ERR_INVALID (no freelancer_id, a feedback sum that is
+ * not finite) or BP_ERR_NOMEM; on error buf keeps its length.
+ */
+bp_err_t bp_jsonl_write_state(bp_buf_t *buf, const bp_freelancer_t *fl);
 
 /**
  * Appends s as a JSON string, quotes included (escaping as described at

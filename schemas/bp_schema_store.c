@@ -54,6 +54,27 @@ static void entry_free(bp_schema_entry_t *e) {
         free(e);
 }
 
+bp_schema_entry_t *bp_schema_entry_new(avro_schema_t schema, char *errstr,
+                                       size_t errstr_size) {
+        bp_schema_entry_t *e = calloc(1, sizeof(*e));
+
+        if (!e) {
+                snprintf(errstr, errstr_size, "out of memory");
+                return NULL;
+        }
+        e->id     = -1;
+        e->schema = avro_schema_incref(schema);
+        if (!(e->plan = bp_avro_plan_new(schema, errstr, errstr_size))) {
+                entry_free(e);
+                return NULL;
+        }
+        return e;
+}
+
+void bp_schema_entry_destroy(bp_schema_entry_t *entry) {
+        entry_free(entry);
+}
+
 /* Adds e (whose id is not in the table yet). */
 static bp_err_t insert(bp_schema_store_t *store, bp_schema_entry_t *e) {
         size_t i;
@@ -243,6 +264,8 @@ bp_schema_store_t *bp_schema_store_new(const bp_schema_store_conf_t *conf,
                 snprintf(errstr, errstr_size, "out of memory");
                 return NULL;
         }
+        if (conf->no_ids)
+                return store;
         if (conf->registry_url && *conf->registry_url) {
                 store->registry =
                     bp_registry_new(conf->registry_url, conf->timeout_ms,

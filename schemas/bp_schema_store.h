@@ -40,7 +40,10 @@ typedef struct bp_schema_store_conf_s {
         const char *map_path;     /* local map, used without a registry */
         const char *registry_url; /* NULL or "": use the local map */
         long        timeout_ms;   /* registry requests; 0: default */
-        size_t      max_response; /* registry reply bound; 0: default */
+        /* Neither map nor registry: every id is unknown (for data whose
+         * writer schemas travel with it, bp_schema_entry_new()). */
+        bool   no_ids;
+        size_t max_response; /* registry reply bound; 0: default */
 } bp_schema_store_conf_t;
 
 /** One writer schema. Owned by the store; valid until it is destroyed. */
@@ -90,6 +93,21 @@ bp_err_t bp_schema_store_get(bp_schema_store_t *store, int32_t id,
 bp_err_t bp_schema_store_id_of(bp_schema_store_t *store, const char *subject,
                                const char *json, avro_schema_t schema,
                                int32_t *id, char *errstr, size_t errstr_size);
+
+/**
+ * An entry for a writer schema that travels with the data instead of by
+ * id (an Avro object container file carries its own): schema (a reference
+ * is taken) with its validation plan, id -1, not in any store. The codec
+ * decodes with it like with a stored entry (bp_codec_decode_event_with()),
+ * and caches resolution programs in it that point into the codec's
+ * reader layouts: destroy the entry before the codec. NULL with errstr set
+ * when the schema cannot be validated against (bp_avro_plan_new()).
+ */
+bp_schema_entry_t *bp_schema_entry_new(avro_schema_t schema, char *errstr,
+                                       size_t errstr_size);
+
+/** Frees an entry made by bp_schema_entry_new(). NULL is a no-op. */
+void bp_schema_entry_destroy(bp_schema_entry_t *entry);
 
 /** The registry client, or NULL in local mode. */
 bp_registry_t *bp_schema_store_registry(const bp_schema_store_t *store);

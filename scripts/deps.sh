@@ -6,9 +6,10 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config clang clang-format libclang-rt-14-dev
-  librdkafka-dev libavro-dev libcmocka-dev liblmdb-dev lmdb-utils
+  librdkafka-dev libavro-dev libcmocka-dev liblmdb-dev lmdb-utils zlib1g-dev
   libyaml-dev libjansson-dev libcurl4-openssl-dev libmicrohttpd-dev
   kcat jq valgrind python3 python3-avro python3-confluent-kafka python3-yaml
+  shellcheck
 )
 
 # `deps.sh --list` prints the packages, for .ci/run to install in one go.

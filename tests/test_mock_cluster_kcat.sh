@@ -14,27 +14,6 @@
 # schema map); ctest sets both.
 . "$(dirname "$0")/kafka_lib.sh"
 
-# Avro encodings, for building records without the codec under test.
-avro_long() { # zig-zag varint of $1, as printf escapes
-        local n=$1 z out=""
-        z=$(( (n << 1) ^ (n >> 63) ))
-        while (( (z & ~0x7f) != 0 )); do
-                out+=$(printf '\\x%02x' $(( (z & 0x7f) | 0x80 )))
-                z=$(( (z >> 7) & 0x01ffffffffffffff ))
-        done
-        out+=$(printf '\\x%02x' "$z")
-        printf '%s' "$out"
-}
-avro_string() { printf '%s%s' "$(avro_long ${#1})" "$1"; }
-
-# invitation EVENT FREELANCER OCCURRED_AT INVITATION PARTNER: one framed
-# InvitationSent (schema id 3 in schemas/schema-map.txt) on stdout.
-invitation() {
-        printf '\x00\x00\x00\x00\x03'
-        printf "$(avro_string "$1")$(avro_string "$2")$(avro_long "$3")"
-        printf "$(avro_string "$4")$(avro_string "$5")"
-}
-
 # --- start the cluster and read its bootstrap line
 mc_start --brokers 3 --partitions 4 --port-file "$work/port"
 [[ $bootstrap =~ ^127\.0\.0\.1:[0-9]+(,127\.0\.0\.1:[0-9]+){2}$ ]] ||
