@@ -115,11 +115,11 @@ static void build_state(const bp_rules_t *rules, bp_freelancer_t *fl,
 }
 
 int main(int argc, char **argv) {
-        const char        *dir         = argc > 1 ? argv[1] : NULL;
-        uint32_t           freelancers = argc > 2 ? (uint32_t)atol(argv[2]) : 0;
-        int32_t            partitions  = argc > 3 ? atoi(argv[3]) : 12;
-        const char        *rules_dir = argc > 4 ? argv[4] : "tests/data/rules-gen";
-        char               errstr[512], id[32], path[1024];
+        const char *dir         = argc > 1 ? argv[1] : NULL;
+        uint32_t    freelancers = argc > 2 ? (uint32_t)atol(argv[2]) : 0;
+        int32_t     partitions  = argc > 3 ? atoi(argv[3]) : 12;
+        const char *rules_dir   = argc > 4 ? argv[4] : "tests/data/rules-gen";
+        char        errstr[512], id[32], path[1024];
         bp_store_options_t opts;
         bp_codec_conf_t    codec_conf = {0};
         bp_store_t        *store;
@@ -151,8 +151,8 @@ int main(int argc, char **argv) {
         for (i = 0; i < freelancers; i++) {
                 bp_freelancer_t *fl;
                 snprintf(id, sizeof(id), "f%07u", i);
-                p = rd_kafka_msg_partitioner_consistent(
-                    NULL, id, strlen(id), partitions, NULL, NULL);
+                p = rd_kafka_msg_partitioner_consistent(NULL, id, strlen(id),
+                                                        partitions, NULL, NULL);
                 if (!(fl = bp_freelancer_new(id)))
                         die("state", "out of memory");
                 build_state(rules, fl, i, &out);
@@ -161,8 +161,8 @@ int main(int argc, char **argv) {
                                           sizeof(errstr)))
                         die("encode", errstr);
                 bp_freelancer_destroy(fl);
-                if (!b && !(b = bp_store_batch_begin(store, errstr,
-                                                     sizeof(errstr))))
+                if (!b &&
+                    !(b = bp_store_batch_begin(store, errstr, sizeof(errstr))))
                         die("batch", errstr);
                 if (bp_store_batch_put(b, p, id, buf.data, buf.len, errstr,
                                        sizeof(errstr)))
