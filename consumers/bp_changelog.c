@@ -21,6 +21,16 @@
 
 #define FLUSH_TIMEOUT_MS 30000
 
+/* The BP_BATCH_HEADER of the batch attempt in flight, for one record
+ * (owned by the produce call). */
+static rd_kafka_headers_t *attempt_header(const bp_runner_t *r) {
+        char                hex[17];
+        rd_kafka_headers_t *hdrs = rd_kafka_headers_new(1);
+        snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)r->attempt);
+        rd_kafka_header_add(hdrs, BP_BATCH_HEADER, -1, hex, 16);
+        return hdrs;
+}
+
 /* The changed states of task t, to the changelog partition of the same
  * number. Each is encoded once, into r->state_enc (t->dirty_enc[i] ..
  * [i + 1]), where the store queue takes the same bytes after the commit
@@ -43,7 +53,8 @@ static bp_err_t produce_states(bp_runner_t *r, bp_task_t *t) {
                          r, r->conf.topic_changelog, t->partition,
                          fl->freelancer_id, strlen(fl->freelancer_id),
                          r->state_enc.data + t->dirty_enc[i],
-                         r->state_enc.len - t->dirty_enc[i], NULL, NULL)))
+                         r->state_enc.len - t->dirty_enc[i], attempt_header(r),
+                         NULL)))
                         return err;
         }
         return BP_OK;
@@ -70,7 +81,7 @@ static bp_err_t produce_seal(bp_runner_t *r, bp_task_t *t) {
         t->changelog_next = -1;
         return bp_runner_produce(r, r->conf.topic_changelog, t->partition,
                                  BP_OFFSETS_KEY, strlen(BP_OFFSETS_KEY), cpbuf,
-                                 len, NULL, t);
+                                 len, attempt_header(r), t);
 }
 
 void bp_changelog_produce(bp_runner_t *r, int *tasksp) {

@@ -266,6 +266,17 @@ void bp_restore_cancel(bp_runner_t *r, bp_task_t *t) {
         r->restore_reassign = true;
 }
 
+/* The batch attempt a changelog record names (BP_BATCH_HEADER), or NULL
+ * for a record written before there was one. */
+static const void *attempt_of(const rd_kafka_message_t *m, size_t *size) {
+        rd_kafka_headers_t *hdrs;
+        const void         *val;
+        if (rd_kafka_message_headers(m, &hdrs) ||
+            rd_kafka_header_get_last(hdrs, BP_BATCH_HEADER, &val, size))
+                return NULL;
+        return val;
+}
+
 /* Puts one committed batch's states into the slice's LMDB transaction
  * and takes the checkpoint its __offsets record carries, pointing past
  * that record. */
@@ -274,7 +285,8 @@ static bp_err_t apply_batch(bp_runner_t *r, bp_task_t *t, bp_store_batch_t *b,
                             size_t errstr_size) {
         bp_restore_t *rs = t->restore;
         char          id[BP_ID_MAX + 1];
-        size_t        i;
+        size_t        i, seal_size = 0, size = 0;
+        const void   *seal = attempt_of(offsets_rec, &seal_size), *attempt;
         bp_err_t      err;
 
         if ((err = bp_checkpoint_decode(offsets_rec->payload, offsets_rec->len,
@@ -283,6 +295,11 @@ static bp_err_t apply_batch(bp_runner_t *r, bp_task_t *t, bp_store_batch_t *b,
         rs->cp.changelog_offset = offsets_rec->offset + 1;
         for (i = 0; i < rs->pend.cnt; i++) {
                 const rd_kafka_message_t *m = rs->pend.msgs[i];
+                /* States of another attempt: a batch cut short whose
+                 * aborted records are visible (BP_BATCH_HEADER). */
+                if (seal && (attempt = attempt_of(m, &size)) &&
+                    (size != seal_size || memcmp(attempt, seal, size)))
+                        continue;
                 if (!m->key || m->key_len == 0 || m->key_len > BP_ID_MAX) {
                         snprintf(errstr, errstr_size,
                                  "changelog partition %d offset %lld has a "

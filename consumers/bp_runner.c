@@ -302,6 +302,7 @@ bp_err_t bp_runner_commit(bp_runner_t *r) {
         if (r->batch_events == 0)
                 return BP_OK;
         bp_buf_reset(&r->state_enc);
+        r->attempt++;
         if (!r->abort_needed)
                 bp_changelog_produce(r, &tasks);
         if (r->fatal)
@@ -766,12 +767,17 @@ bp_runner_t *bp_runner_new(const bp_runner_conf_t *conf, char *errstr,
         bp_runner_t       *r          = calloc(1, sizeof(*r));
         bp_codec_conf_t    codec_conf = {0};
         bp_store_options_t store_opts = {0};
+        struct timespec    now;
 
         if (!r) {
                 snprintf(errstr, errstr_size, "out of memory");
                 return NULL;
         }
         r->conf = *conf;
+        /* Attempt numbers start at this incarnation's start time, so no
+         * two incarnations share one (BP_BATCH_HEADER). */
+        clock_gettime(CLOCK_REALTIME, &now);
+        r->attempt = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
         if (bp_badge_events_init(&r->out) != BP_OK ||
             !(r->metrics =
                   bp_runner_metrics_new(conf->metrics, conf->topics))) {

@@ -28,6 +28,15 @@
 /** A restore in progress (bp_restore.c). */
 typedef struct bp_restore_s bp_restore_t;
 
+/** Header carried by every changelog record of one batch attempt, and by
+ *  its __offsets record: 16 hex digits, unique per attempt (this
+ *  incarnation's start time in ns plus its attempt count). Restore keeps
+ *  only the states whose attempt matches the seal that closes them: where
+ *  aborted transactions stay visible (the mock cluster), the states of a
+ *  batch cut short by a crash would otherwise be taken as part of the
+ *  next incarnation's first batch. */
+#define BP_BATCH_HEADER "bp.batch"
+
 /** Longest time a committed batch waits for the state store
  *  (bp_runner_store.c): one LMDB transaction per this period, not per
  *  Kafka transaction. */
@@ -109,6 +118,7 @@ struct bp_runner_s {
         bool              in_txn;
         int               batch_events;
         int64_t           batch_started_ms;
+        uint64_t          attempt; /* current batch attempt (header) */
         bp_badge_events_t out;
         bp_buf_t          buf;
         bp_buf_t          state_enc; /* the batch's encoded states */
