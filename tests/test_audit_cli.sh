@@ -14,20 +14,9 @@
 # revocations it should, with counts; and wrong command lines exit 2.
 set -euo pipefail
 
-: "${BP_BIN:?BP_BIN must name the badgeproc binary}"
-: "${BP_SRC:?BP_SRC must name the source tree}"
+# shellcheck source=tests/cli_lib.sh
+. "${BP_SRC:?BP_SRC must name the source tree}/tests/cli_lib.sh"
 cd "$BP_SRC/tests/data/audit"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-# expect_rc N CMD...: runs CMD, fails unless it exits with N.
-expect_rc() {
-        local want=$1 rc=0
-        shift
-        "$@" >"$work/out" 2>"$work/err" || rc=$?
-        [ "$rc" -eq "$want" ] ||
-                fail "$* exited $rc, expected $want: $(cat "$work/err")"
-}
 R=(--rules rules --input history.jsonl)
 
 # --- replay --decision-log: one decision per published event

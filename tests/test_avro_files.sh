@@ -16,20 +16,9 @@
 # dump, the next blocks of a container file are still read).
 set -euo pipefail
 
-: "${BP_BIN:?BP_BIN must name the badgeproc binary}"
-: "${BP_SRC:?BP_SRC must name the source tree}"
+# shellcheck source=tests/cli_lib.sh
+. "${BP_SRC:?BP_SRC must name the source tree}/tests/cli_lib.sh"
 cd "$BP_SRC"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-# expect_rc N CMD...: runs CMD, stdout to $work/out, fails unless it exits N.
-expect_rc() {
-        local want=$1 rc=0
-        shift
-        "$@" >"$work/out" 2>"$work/err" || rc=$?
-        [ "$rc" -eq "$want" ] ||
-                fail "$* exited $rc, expected $want: $(head -c 2000 "$work/err")"
-}
 # no_cause FILE: the badge events without cause.partition and cause.offset.
 no_cause() { jq -c 'del(.cause.partition, .cause.offset)' "$1"; }
 types="profile-updated contract-completed invitation-sent partner-decision"
