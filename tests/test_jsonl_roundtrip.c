@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "event_asserts.h"
+
 #include "bp_jsonl.h"
 #include "test_jsonl.h"
 
@@ -75,76 +77,6 @@ static bp_event_t make_event(int i) {
 }
 #define EVENT_CNT 10
 
-static void assert_str_or_null(const char *a, const char *b) {
-        if (!a || !b)
-                assert_ptr_equal(a, b);
-        else
-                assert_string_equal(a, b);
-}
-
-static void assert_profile_equal(const bp_profile_updated_t *a,
-                                 const bp_profile_updated_t *b) {
-        size_t i;
-
-        assert_true(a->profile_version == b->profile_version);
-        assert_int_equal(a->account_status, b->account_status);
-        assert_int_equal(a->profile_completeness, b->profile_completeness);
-        assert_int_equal(a->visibility, b->visibility);
-        assert_int_equal(a->english_level, b->english_level);
-        assert_int_equal(a->job_success_score, b->job_success_score);
-        assert_int_equal(a->origin, b->origin);
-        assert_str_or_null(a->signup_partner_id, b->signup_partner_id);
-        assert_int_equal(a->certification_cnt, b->certification_cnt);
-        for (i = 0; i < a->certification_cnt; i++) {
-                assert_string_equal(a->certifications[i].certification_id,
-                                    b->certifications[i].certification_id);
-                assert_true(a->certifications[i].expires_at ==
-                            b->certifications[i].expires_at);
-        }
-}
-
-static void assert_event_equal(const bp_event_t *a, const bp_event_t *b) {
-        size_t i;
-
-        assert_int_equal(a->type, b->type);
-        assert_string_equal(a->event_id, b->event_id);
-        assert_string_equal(a->freelancer_id, b->freelancer_id);
-        assert_true(a->occurred_at == b->occurred_at);
-        switch (a->type) {
-        case BP_EV_PROFILE_UPDATED:
-                assert_profile_equal(&a->u.profile, &b->u.profile);
-                break;
-        case BP_EV_CONTRACT_COMPLETED:
-                assert_string_equal(a->u.contract.contract_id,
-                                    b->u.contract.contract_id);
-                assert_int_equal(a->u.contract.skill_cnt,
-                                 b->u.contract.skill_cnt);
-                for (i = 0; i < a->u.contract.skill_cnt; i++)
-                        assert_string_equal(a->u.contract.skills[i],
-                                            b->u.contract.skills[i]);
-                assert_int_equal(a->u.contract.has_feedback_score,
-                                 b->u.contract.has_feedback_score);
-                if (a->u.contract.has_feedback_score)
-                        assert_true(a->u.contract.feedback_score ==
-                                    b->u.contract.feedback_score);
-                break;
-        case BP_EV_INVITATION_SENT:
-                assert_string_equal(a->u.invitation.invitation_id,
-                                    b->u.invitation.invitation_id);
-                assert_string_equal(a->u.invitation.partner_id,
-                                    b->u.invitation.partner_id);
-                break;
-        default:
-                assert_string_equal(a->u.decision.partner_id,
-                                    b->u.decision.partner_id);
-                assert_int_equal(a->u.decision.decision,
-                                 b->u.decision.decision);
-                assert_int_equal(a->u.decision.decided_by,
-                                 b->u.decision.decided_by);
-                assert_str_or_null(a->u.decision.reason, b->u.decision.reason);
-                break;
-        }
-}
 
 void test_roundtrip_events(void **state) {
         bp_jsonl_parser_t *parser = bp_jsonl_parser_new();
@@ -165,7 +97,7 @@ void test_roundtrip_events(void **state) {
                                           sizeof(errstr)) != BP_OK)
                         fail_msg("event %d: %s: %.*s", i, errstr,
                                  (int)first.len, (const char *)first.data);
-                assert_event_equal(&ev, &back);
+                bp_assert_event_equal(&ev, &back);
                 assert_int_equal(bp_jsonl_write_event(&second, &back), BP_OK);
                 assert_int_equal(first.len, second.len);
                 assert_memory_equal(first.data, second.data, first.len);
@@ -187,30 +119,6 @@ void test_roundtrip_events(void **state) {
         bp_buf_free(&second);
 }
 
-static void assert_badge_equal(const bp_badge_event_t *a,
-                               const bp_badge_event_t *b) {
-        size_t i;
-
-        assert_int_equal(a->kind, b->kind);
-        assert_string_equal(a->event_id, b->event_id);
-        assert_string_equal(a->freelancer_id, b->freelancer_id);
-        assert_string_equal(a->partner_id, b->partner_id);
-        assert_string_equal(a->badge_id, b->badge_id);
-        assert_true(a->occurred_at == b->occurred_at);
-        assert_true(a->badge_version == b->badge_version);
-        if (a->kind == BP_BADGE_GRANTED)
-                assert_int_equal(a->basis, b->basis);
-        assert_int_equal(a->reason_cnt, b->reason_cnt);
-        for (i = 0; i < a->reason_cnt; i++) {
-                assert_int_equal(a->reasons[i].code, b->reasons[i].code);
-                assert_string_equal(a->reasons[i].detail, b->reasons[i].detail);
-        }
-        assert_string_equal(a->cause.event_id, b->cause.event_id);
-        assert_string_equal(a->cause.topic, b->cause.topic);
-        assert_int_equal(a->cause.partition, b->cause.partition);
-        assert_true(a->cause.offset == b->cause.offset);
-        assert_string_equal(a->rules_version, b->rules_version);
-}
 
 void test_roundtrip_badges(void **state) {
         bp_jsonl_parser_t *parser = bp_jsonl_parser_new();
@@ -233,7 +141,7 @@ void test_roundtrip_badges(void **state) {
                         fail_msg("badge %d: %s", i, errstr);
                 /* The copy lives in the arena, not in the line. */
                 memset(first.data, 'X', first.len);
-                assert_badge_equal(&ev[i], &back);
+                bp_assert_badge_equal(&ev[i], &back);
                 assert_int_equal(bp_jsonl_write_badge(&second, &back), BP_OK);
                 bp_buf_reset(&first);
                 assert_int_equal(bp_jsonl_write_badge(&first, &ev[i]), BP_OK);
