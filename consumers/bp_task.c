@@ -329,14 +329,45 @@ static int64_t wall_clock_ms(void) {
         return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* One stored freelancer, re-evaluated under new rules. */
+/* A re-evaluation walks the partition's stored states and commits every
+ * batch.max.events of them, as a stream of batches: only the states that
+ * changed are kept (for the changelog), and the task's cache bound applies
+ * after each commit, so memory does not grow with the partition. The
+ * task's rules_version moves only when the walk ends: a crash or an abort
+ * in between re-evaluates the partition again, which republishes nothing
+ * for the freelancers already done (their badges already agree). */
 typedef struct reeval_s {
         bp_runner_t *r;
         bp_task_t   *t;
         bp_cause_t   cause;
         int64_t      at;
         bp_err_t     err;
+        uint64_t     aborted_before; /* r->stats.aborted at the start */
+        size_t       visited;
+        size_t       changed;
+        size_t       slices; /* batches committed */
+        bool         redo;   /* a slice was aborted: start again later */
 } reeval_t;
+
+/* Commits the slice in flight and opens the next. Returns 1 to stop the
+ * walk (an error, or an abort that asks for the walk again). */
+static int reevaluate_next_slice(reeval_t *re) {
+        bp_runner_t *r = re->r;
+        if ((re->err = bp_runner_commit(r)))
+                return 1;
+        if (r->stats.aborted != re->aborted_before) {
+                /* bp_runner_abort() rewound the task and flagged it for
+                 * re-evaluation: the next turn of the loop redoes it. */
+                re->redo = true;
+                return 1;
+        }
+        re->slices++;
+        if ((re->err = bp_runner_begin(r)))
+                return 1;
+        re->t->active       = true;
+        r->batch_started_ms = bp_runner_now_ms();
+        return 0;
+}
 
 static int reevaluate_one(const char *freelancer_id, const void *val,
                           size_t len, void *opaque) {
@@ -353,21 +384,34 @@ static int reevaluate_one(const char *freelancer_id, const void *val,
                 re->err = BP_ERR_STATE;
                 return 1;
         }
-        if (bp_state_map_put(re->t->cache, fl) != BP_OK) {
+        if ((re->err =
+                 bp_engine_reevaluate(re->r->rules, fl, re->at, &re->cause,
+                                      &re->r->out, &changed)) ||
+            (re->err = bp_decision_log_append(re->r->dlog, re->r->rules, fl,
+                                              &re->r->out))) {
                 bp_freelancer_destroy(fl);
-                re->err = BP_ERR_NOMEM;
                 return 1;
         }
-        if ((re->err = bp_engine_reevaluate(re->r->rules, fl, re->at,
-                                            &re->cause, &re->r->out, &changed)))
+        if (!changed) {
+                /* The store (flushed before the walk) and any cached copy
+                 * already hold this state. */
+                bp_freelancer_destroy(fl);
+        } else {
+                if (bp_state_map_put(re->t->cache, fl) != BP_OK) {
+                        bp_freelancer_destroy(fl);
+                        re->err = BP_ERR_NOMEM;
+                        return 1;
+                }
+                re->changed++;
+                if ((re->err = bp_task_mark_dirty(re->t, fl)))
+                        return 1;
+        }
+        if ((re->err = bp_task_publish(re->r)))
                 return 1;
-        if ((re->err = bp_decision_log_append(re->r->dlog, re->r->rules, fl,
-                                              &re->r->out)))
-                return 1;
-        if (changed && (re->err = bp_task_mark_dirty(re->t, fl)))
-                return 1;
-        re->err = bp_task_publish(re->r);
-        return re->err ? 1 : 0;
+        re->visited++;
+        if (re->r->batch_events++ >= re->r->conf.batch_max_events)
+                return reevaluate_next_slice(re);
+        return 0;
 }
 
 bp_err_t bp_task_reevaluate(bp_runner_t *r, bp_task_t *t) {
@@ -386,21 +430,32 @@ bp_err_t bp_task_reevaluate(bp_runner_t *r, bp_task_t *t) {
         re.cause.topic     = "rules";
         re.cause.partition = t->partition;
         re.cause.offset    = -1;
+        re.aborted_before  = r->stats.aborted;
         t->active          = true;
+        /* The walk counts as one event even over an empty partition, so
+         * that the commit after it records the new rules_version. */
         if (r->batch_events++ == 0)
                 r->batch_started_ms = bp_runner_now_ms();
         err = bp_store_foreach(r->store, t->partition, reevaluate_one, &re,
                                errstr, sizeof(errstr));
         if (re.err)
                 return re.err;
+        if (re.redo) {
+                BP_LOG(BP_LOG_WARN, "rules_reevaluation_restarted",
+                       "partition=%d visited=%zu", (int)t->partition,
+                       re.visited);
+                return BP_OK;
+        }
         if (err) {
                 bp_runner_set_fatal(r, "re-evaluate partition %d: %s",
                                     (int)t->partition, errstr);
                 return BP_ERR_STATE;
         }
         BP_LOG(BP_LOG_INFO, "rules_reevaluated",
-               "partition=%d rules_version=%s changed=%zu", (int)t->partition,
-               r->rules->version, t->dirty_cnt);
+               "partition=%d rules_version=%s freelancers=%zu changed=%zu "
+               "batches=%zu",
+               (int)t->partition, r->rules->version, re.visited, re.changed,
+               re.slices + 1);
         snprintf(t->rules_version, sizeof(t->rules_version), "%s",
                  r->rules->version);
         t->needs_reevaluation = false;

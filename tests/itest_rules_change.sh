@@ -5,7 +5,8 @@
 #
 # The runner processes 3,000 generated events under a copy of
 # tests/data/rules-gen (less its certification requirements), then initech's minimum JSS goes from 90 to 95 in
-# the copy and the runner gets SIGHUP. Expected: one badge-revoked per
+# the copy and the runner gets SIGHUP (batches of 40 events, so each
+# partition is re-evaluated in several committed slices). Expected: one badge-revoked per
 # freelancer who held initech's badge (the replay under the old rules)
 # and does not under the new ones (the replay under the new rules), each
 # with the single reason JSS_BELOW_MIN, the next badge_version, the new
@@ -33,7 +34,9 @@ sed -i '/certification:/d' "$work/rules-old/acme.yaml"
 cp -r "$work/rules-old" "$work/rules"
 run_rules="$work/rules"
 
-run_start run1
+# Batches of 40 events: each partition's ~100 freelancers are re-evaluated
+# in several committed slices, which must publish exactly what one would.
+run_start run1 batch.max.events=40
 run_wait applied 3000 60
 
 # --- tighten initech, SIGHUP
@@ -47,6 +50,10 @@ kill -HUP "$run_pid"
 run_wait_log 'event=rules_reevaluated' $((reevaluated + 3)) 30
 t1=$(($(date +%s%N) / 1000000))
 grep 'event=rules_reloaded' "$work/run1.err" | sed -E 's/^ts=[^ ]+ /  run1: /'
+grep 'event=rules_reevaluated' "$work/run1.err" | tail -n 3 | sed -E 's/^ts=[^ ]+ /  run1: /'
+slices=$(grep 'event=rules_reevaluated' "$work/run1.err" | tail -n 3 |
+        sed -nE 's/.* batches=([0-9]+).*/\1/p' | sort -n | head -n 1)
+[ "${slices:-0}" -ge 2 ] || fail "a re-evaluation was not committed in slices (batches=${slices:-none})"
 
 # --- a rules file that does not parse: refused, nothing changes
 cp "$work/rules/initech.yaml" "$work/initech.yaml"
