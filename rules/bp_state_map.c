@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bp_hash.h"
 #include "bp_state_map.h"
 
 typedef struct slot_s {
@@ -22,24 +23,8 @@ struct bp_state_map_s {
         size_t  cnt;
 };
 
-/* Mixes 8 bytes at a time (multiply-xorshift), then avalanches, so that
- * ids differing only in their last characters (f1, f2, ...) spread over the
- * whole table. Not persisted: it may change between releases. */
 static uint64_t id_hash(const char *s) {
-        size_t   len = strlen(s), i;
-        uint64_t h   = 0x9E3779B97F4A7C15ULL ^ len, w;
-        for (i = 0; i + 8 <= len; i += 8) {
-                memcpy(&w, s + i, 8);
-                h = (h ^ w) * 0xff51afd7ed558ccdULL;
-                h ^= h >> 29;
-        }
-        w = 0;
-        memcpy(&w, s + i, len - i);
-        h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
-        h ^= h >> 32;
-        h *= 0xff51afd7ed558ccdULL;
-        h ^= h >> 33;
-        return h;
+        return bp_hash_bytes(s, strlen(s));
 }
 
 bp_state_map_t *bp_state_map_new(void) {
