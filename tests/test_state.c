@@ -21,6 +21,7 @@
 
 #include "bp_event.h"
 #include "bp_intern.h"
+#include "bp_samples.h"
 #include "bp_state.h"
 
 /* An id longer than the intern table takes: held as an owned copy. */
@@ -102,25 +103,6 @@ static void test_intern_threads(void **state) {
         }
 }
 
-static bp_event_t profile_event(int64_t version, size_t cert_cnt,
-                                bp_event_cert_t *certs) {
-        bp_event_t ev;
-        memset(&ev, 0, sizeof(ev));
-        ev.type = BP_EV_PROFILE_UPDATED;
-        ev.u.profile =
-            (bp_profile_updated_t){.profile_version      = version,
-                                   .account_status       = BP_ACCOUNT_ACTIVE,
-                                   .profile_completeness = 100,
-                                   .visibility           = BP_VISIBILITY_PUBLIC,
-                                   .english_level        = BP_ENGLISH_FLUENT,
-                                   .job_success_score    = 90,
-                                   .origin               = BP_ORIGIN_NATIVE,
-                                   .signup_partner_id    = long_id,
-                                   .certifications       = certs,
-                                   .certification_cnt    = cert_cnt};
-        return ev;
-}
-
 /* Sets the profile with cnt certifications "cert-0".., expiring never. */
 static void set_certs(bp_freelancer_t *fl, int64_t version, size_t cnt) {
         bp_event_cert_t certs[8];
@@ -131,7 +113,11 @@ static void set_certs(bp_freelancer_t *fl, int64_t version, size_t cnt) {
                 snprintf(ids[i], sizeof(ids[i]), "cert-%zu", i);
                 certs[i] = (bp_event_cert_t){ids[i], BP_TIME_NONE};
         }
-        ev = profile_event(version, cnt, certs);
+        ev                             = bp_sample_event(0); /* a profile */
+        ev.u.profile.profile_version   = version;
+        ev.u.profile.signup_partner_id = long_id;
+        ev.u.profile.certifications    = certs;
+        ev.u.profile.certification_cnt = cnt;
         assert_int_equal(bp_freelancer_set_profile(fl, &ev.u.profile, version),
                          BP_OK);
 }
