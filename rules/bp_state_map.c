@@ -6,6 +6,7 @@
  * The table doubles at 70 % load. Entries are never removed, which keeps
  * linear probing simple (no tombstones).
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -133,6 +134,36 @@ bp_err_t bp_state_map_put(bp_state_map_t *map, bp_freelancer_t *fl) {
         s->fl   = fl;
         s->hash = h;
         return BP_OK;
+}
+
+/* The slot of the entry whose hash is h, or NULL: hashes only, so that
+ * nothing but the slot array is read. */
+static const slot_t *slot_of_hash(const bp_state_map_t *map, uint64_t h) {
+        size_t i = (size_t)h & map->mask;
+        for (;; i = (i + 1) & map->mask) {
+                const slot_t *s = &map->slots[i];
+                if (!s->fl)
+                        return NULL;
+                if (s->hash == h)
+                        return s;
+        }
+}
+
+void bp_state_map_prefetch(const bp_state_map_t *map, const char *id,
+                           size_t len) {
+        const slot_t *s = slot_of_hash(map, bp_hash_bytes(id, len));
+        uintptr_t     p, end;
+
+        if (!s)
+                return;
+        /* The state's block: its id just before the struct (most ids fit
+         * in the line before it), then the struct with its inline arrays.
+         * Prefetches never fault, whatever the address; integers, since
+         * the line before the struct may lie outside the block. */
+        p   = (uintptr_t)s->fl - 64;
+        end = (uintptr_t)(s->fl + 1);
+        for (; p < end; p += 64)
+                __builtin_prefetch((const void *)p, 1, 3);
 }
 
 size_t bp_state_map_count(const bp_state_map_t *map) {

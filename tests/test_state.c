@@ -6,7 +6,8 @@
  * or as its own copy (bp_state.h). These tests cross every one of those
  * boundaries, and check that the sanitizer build sees no leak or stray
  * access when states are built, cloned, compared and freed across them.
- * The intern table is process-wide, so the test that fills it runs last.
+ * Also the state map's prefetch hint. The intern table is process-wide,
+ * so the test that fills it runs last.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,6 +24,7 @@
 #include "bp_intern.h"
 #include "bp_samples.h"
 #include "bp_state.h"
+#include "bp_state_map.h"
 
 /* An id longer than the intern table takes: held as an owned copy. */
 static const char long_id[] =
@@ -231,6 +233,28 @@ static void test_state_reserve(void **state) {
         bp_freelancer_destroy(fl);
 }
 
+/* A hint only: the map is the same after it, present id or not. */
+static void test_map_prefetch(void **state) {
+        bp_state_map_t *map   = bp_state_map_new();
+        const char      key[] = {'f', '-', '7', 'x'}; /* no NUL: a Kafka key */
+        char            id[16];
+        int             i;
+
+        (void)state;
+        for (i = 0; i < 100; i++) {
+                snprintf(id, sizeof(id), "f-%d", i);
+                assert_non_null(bp_state_map_get(map, id));
+        }
+        bp_state_map_prefetch(map, key, 3);           /* f-7 */
+        bp_state_map_prefetch(map, key, sizeof(key)); /* f-7x: absent */
+        bp_state_map_prefetch(map, "", 0);
+        assert_int_equal(bp_state_map_count(map), 100);
+        assert_null(bp_state_map_find(map, "f-7x"));
+        assert_string_equal(bp_state_map_find(map, "f-7")->freelancer_id,
+                            "f-7");
+        bp_state_map_destroy(map);
+}
+
 /* Runs last: the table is full for the rest of the process. */
 static void test_intern_full(void **state) {
         const char *kept = bp_intern("acme"), *own;
@@ -269,6 +293,7 @@ int main(void) {
             cmocka_unit_test(test_state_grows_past_inline),
             cmocka_unit_test(test_state_certs_shrink_and_grow),
             cmocka_unit_test(test_state_reserve),
+            cmocka_unit_test(test_map_prefetch),
             cmocka_unit_test(test_intern_full),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
