@@ -7,7 +7,7 @@
  * insert simple: the first writer to swing a slot from NULL wins it, and
  * a loser compares the winner's string with its own before probing on.
  * A lost race leaves its reserved pool bytes and count unused: bounded
- * waste, since the pool and count only ever grow to their caps.
+ * waste, since the pool and count only ever grow, up to their caps.
  */
 #include <stdatomic.h>
 #include <stdint.h>
@@ -21,7 +21,7 @@
 
 static char                  pool[BP_INTERN_POOL];
 static atomic_size_t         pool_used;
-static atomic_uint           strings;
+static atomic_size_t         strings;
 static _Atomic(const char *) slots[SLOTS];
 
 bool bp_intern_has(const char *p) {
@@ -30,20 +30,31 @@ bool bp_intern_has(const char *p) {
         return (uintptr_t)p - (uintptr_t)pool < sizeof(pool);
 }
 
+/* Adds n to *counter unless that would pass max, and sets *was to the
+ * value it added to; false when it would pass. A compare-and-swap loop
+ * rather than an add, so that a full table's counters stay at their caps
+ * however many strings are refused (an add could wrap around, and the
+ * table overfill). */
+static bool take(atomic_size_t *counter, size_t n, size_t max, size_t *was) {
+        size_t cur = atomic_load_explicit(counter, memory_order_relaxed);
+        do {
+                if (cur > max || max - cur < n)
+                        return false;
+        } while (!atomic_compare_exchange_weak_explicit(counter, &cur, cur + n,
+                                                        memory_order_relaxed,
+                                                        memory_order_relaxed));
+        *was = cur;
+        return true;
+}
+
 /* Copies s (len bytes) into the pool; NULL when the table is full. */
 static const char *reserve_copy(const char *s, size_t len) {
-        size_t off;
-        char  *copy;
-        if (atomic_fetch_add_explicit(&strings, 1, memory_order_relaxed) >=
-            BP_INTERN_MAX)
+        size_t n, off;
+        if (!take(&strings, 1, BP_INTERN_MAX, &n) ||
+            !take(&pool_used, len + 1, sizeof(pool), &off))
                 return NULL;
-        off = atomic_fetch_add_explicit(&pool_used, len + 1,
-                                        memory_order_relaxed);
-        if (off + len + 1 > sizeof(pool))
-                return NULL;
-        copy = pool + off;
-        memcpy(copy, s, len + 1);
-        return copy;
+        memcpy(pool + off, s, len + 1);
+        return pool + off;
 }
 
 const char *bp_intern(const char *s) {
