@@ -151,19 +151,21 @@ static const slot_t *slot_of_hash(const bp_state_map_t *map, uint64_t h) {
 
 void bp_state_map_prefetch(const bp_state_map_t *map, const char *id,
                            size_t len) {
-        const slot_t *s = slot_of_hash(map, bp_hash_bytes(id, len));
-        uintptr_t     p, end;
-
-        if (!s)
-                return;
         /* The state's block: its id just before the struct (most ids fit
          * in the line before it), then the struct with its inline arrays.
          * Prefetches never fault, whatever the address; integers, since
-         * the line before the struct may lie outside the block. */
-        p   = (uintptr_t)s->fl - 64;
-        end = (uintptr_t)(s->fl + 1);
-        for (; p < end; p += 64)
-                __builtin_prefetch((const void *)p, 1, 3);
+         * the line before the struct may lie outside the block. A
+         * constant count, so that the compiler unrolls the loop. */
+        enum { LINES = (64 + sizeof(bp_freelancer_t) + 63) / 64 };
+        const slot_t *s = slot_of_hash(map, bp_hash_bytes(id, len));
+        uintptr_t     p;
+        int           k;
+
+        if (!s)
+                return;
+        p = (uintptr_t)s->fl - 64;
+        for (k = 0; k < LINES; k++)
+                __builtin_prefetch((const void *)(p + 64 * (uintptr_t)k), 1, 3);
 }
 
 size_t bp_state_map_count(const bp_state_map_t *map) {
