@@ -51,13 +51,32 @@ void bp_state_map_destroy(bp_state_map_t *map) {
         free(map);
 }
 
+/* Starts bringing fl's block into the cache: its id just before the
+ * struct (most ids fit in the line before it), then the struct with its
+ * inline arrays, which the engine reads next. Prefetches never fault,
+ * whatever the address; integers, since the line before the struct may
+ * lie outside the block. A constant count, so that the loop unrolls. */
+static void prefetch_block(const bp_freelancer_t *fl) {
+        enum { LINES = (64 + sizeof(bp_freelancer_t) + 63) / 64 };
+        uintptr_t p = (uintptr_t)fl - 64;
+        int       k;
+        for (k = 0; k < LINES; k++)
+                __builtin_prefetch((const void *)(p + 64 * (uintptr_t)k), 1, 3);
+}
+
 static slot_t *probe(const bp_state_map_t *map, uint64_t h, const char *id) {
         size_t i = (size_t)h & map->mask;
         for (;;) {
                 slot_t *s = &map->slots[i];
-                if (!s->fl ||
-                    (s->hash == h && strcmp(s->fl->freelancer_id, id) == 0))
+                if (!s->fl)
                         return s;
+                if (s->hash == h) {
+                        /* The id comparison waits for one line of the
+                         * state; the others can come in meanwhile. */
+                        prefetch_block(s->fl);
+                        if (strcmp(s->fl->freelancer_id, id) == 0)
+                                return s;
+                }
                 i = (i + 1) & map->mask;
         }
 }
@@ -151,21 +170,9 @@ static const slot_t *slot_of_hash(const bp_state_map_t *map, uint64_t h) {
 
 void bp_state_map_prefetch(const bp_state_map_t *map, const char *id,
                            size_t len) {
-        /* The state's block: its id just before the struct (most ids fit
-         * in the line before it), then the struct with its inline arrays.
-         * Prefetches never fault, whatever the address; integers, since
-         * the line before the struct may lie outside the block. A
-         * constant count, so that the compiler unrolls the loop. */
-        enum { LINES = (64 + sizeof(bp_freelancer_t) + 63) / 64 };
         const slot_t *s = slot_of_hash(map, bp_hash_bytes(id, len));
-        uintptr_t     p;
-        int           k;
-
-        if (!s)
-                return;
-        p = (uintptr_t)s->fl - 64;
-        for (k = 0; k < LINES; k++)
-                __builtin_prefetch((const void *)(p + 64 * (uintptr_t)k), 1, 3);
+        if (s)
+                prefetch_block(s->fl);
 }
 
 size_t bp_state_map_count(const bp_state_map_t *map) {
