@@ -55,11 +55,13 @@ void bp_state_map_destroy(bp_state_map_t *map) {
  * struct (most ids fit in the line before it), then the struct with its
  * inline arrays, which the engine reads next. Prefetches never fault,
  * whatever the address; integers, since the line before the struct may
- * lie outside the block. A constant count, so that the loop unrolls. */
+ * lie outside the block. Unrolled: eight prefetches, not eight turns of a
+ * loop. */
 static void prefetch_block(const bp_freelancer_t *fl) {
         enum { LINES = (64 + sizeof(bp_freelancer_t) + 63) / 64 };
         uintptr_t p = (uintptr_t)fl - 64;
         int       k;
+#pragma GCC unroll 16
         for (k = 0; k < LINES; k++)
                 __builtin_prefetch((const void *)(p + 64 * (uintptr_t)k), 1, 3);
 }
