@@ -4,8 +4,10 @@
  * The arrays are kept sorted so that lookups are binary searches and two
  * states holding the same facts are equal member by member, whatever the
  * order the facts arrived in (which the split-run and restore tests rely
- * on). Growth doubles capacity; freelancers have few partners and skills,
- * so inserting into the middle of a sorted array is cheap.
+ * on). Arrays start in the state's inline storage and move to the heap,
+ * doubling, when they outgrow it (bp_state.h says why); freelancers have
+ * few partners and skills, so inserting into the middle of a sorted array
+ * is cheap.
  */
 #include <stddef.h>
 #include <stdlib.h>
@@ -14,6 +16,10 @@
 #include "bp_event.h"
 #include "bp_intern.h"
 #include "bp_state.h"
+
+/* One cache line a partner, as bp_state.h promises, on 64-bit hosts. */
+_Static_assert(sizeof(void *) != 8 || sizeof(bp_partner_state_t) == 64,
+               "a partner entry is one cache line");
 
 /* Makes *items, an array of *cap entries of elem bytes holding cnt, hold
  * at least want entries. *items is either the state's inline array inl

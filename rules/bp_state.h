@@ -51,11 +51,11 @@ typedef struct bp_profile_s {
         bp_english_t        english_level;
         int32_t             job_success_score; /* BP_JSS_NONE: no score */
         bp_origin_t         origin;
-        const char         *signup_partner_id; /* NULL: none; interned
-                                                   or owned */
-        bp_cert_t *certifications;
-        size_t     certification_cnt;
-        size_t     certification_cap;
+        /* NULL: none; else interned or owned. */
+        const char *signup_partner_id;
+        bp_cert_t  *certifications;
+        size_t      certification_cnt;
+        size_t      certification_cap;
 } bp_profile_t;
 
 /** Completed contracts tagged with one skill. */
