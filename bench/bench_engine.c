@@ -6,8 +6,12 @@
  * the freelancer's partners, and building the published events. Each run
  * starts from an empty state; the median of the runs is reported.
  *
- *   bench_engine [events] [freelancers] [runs] [rules_dir]
- *   defaults:     1000000   100000        5     tests/data/rules-gen
+ *   bench_engine [events] [freelancers] [runs] [rules_dir] [ahead]
+ *   defaults:     1000000   100000        5     tests/data/rules-gen  4
+ *
+ * The loop prefetches the state of the event `ahead` events later
+ * (bp_state_map_prefetch(), as the runtime does with a record's key
+ * before it decodes the record); ahead 0 turns that off.
  *
  * bench/e2e.sh also runs it under callgrind (one run, fewer events) for
  * the instructions per event of engine_run, a figure that does not move
@@ -77,14 +81,20 @@ static void keep_event(bp_arena_t *arena, bp_event_t *ev) {
  * evaluation, from the empty state in map. Not inlined, so that callgrind
  * can count inside it alone (bench/e2e.sh: --toggle-collect=engine_run).
  * Returns the badge events published. */
-__attribute__((noinline)) static size_t
-engine_run(const bp_rules_t *rules, bp_state_map_t *map,
-           const bp_event_t *stream, int events, bp_badge_events_t *out) {
+__attribute__((noinline)) static size_t engine_run(const bp_rules_t *rules,
+                                                   bp_state_map_t   *map,
+                                                   const bp_event_t *stream,
+                                                   int events, int ahead,
+                                                   bp_badge_events_t *out) {
         size_t published = 0;
         int    i;
 
         for (i = 0; i < events; i++) {
                 const bp_event_t *ev = &stream[i];
+                if (ahead && i + ahead < events) {
+                        const char *next = stream[i + ahead].freelancer_id;
+                        bp_state_map_prefetch(map, next, strlen(next));
+                }
                 bp_cause_t cause = {ev->event_id, bp_event_type_name(ev->type),
                                     0, i};
                 bp_freelancer_t *fl = bp_state_map_get(map, ev->freelancer_id);
@@ -105,7 +115,8 @@ int main(int argc, char **argv) {
         int               events      = argc > 1 ? atoi(argv[1]) : 1000000;
         int               freelancers = argc > 2 ? atoi(argv[2]) : 100000;
         int               runs        = argc > 3 ? atoi(argv[3]) : 5;
-        const char       *dir = argc > 4 ? argv[4] : "tests/data/rules-gen";
+        const char       *dir   = argc > 4 ? argv[4] : "tests/data/rules-gen";
+        int               ahead = argc > 5 ? atoi(argv[5]) : 4;
         char              err[512];
         bp_rules_t       *rules = bp_rules_load_dir(dir, err, sizeof(err));
         bp_gen_conf_t     conf;
@@ -117,7 +128,8 @@ int main(int argc, char **argv) {
         size_t            published = 0;
         int               i, r;
 
-        if (!rules || events <= 0 || freelancers <= 0 || runs <= 0) {
+        if (!rules || events <= 0 || freelancers <= 0 || runs <= 0 ||
+            ahead < 0) {
                 fprintf(stderr, "bench_engine: %s\n",
                         rules ? "bad arguments" : err);
                 return 2;
@@ -137,7 +149,7 @@ int main(int argc, char **argv) {
         for (r = 0; r < runs; r++) {
                 bp_state_map_t *map = bp_state_map_new();
                 double          t0  = now_s(), dt;
-                published = engine_run(rules, map, stream, events, &out);
+                published = engine_run(rules, map, stream, events, ahead, &out);
                 dt        = now_s() - t0;
                 rates[r]  = events / dt;
                 fprintf(stderr, "run %d: %.3f s, %.0f events/s\n", r + 1, dt,
@@ -146,8 +158,8 @@ int main(int argc, char **argv) {
         }
         qsort(rates, (size_t)runs, sizeof(*rates), cmp_double);
         printf("engine apply+evaluate: %d events, %d freelancers, 5 partners, "
-               "%zu badge events published\n",
-               events, freelancers, published);
+               "prefetch %d ahead, %zu badge events published\n",
+               events, freelancers, ahead, published);
         printf("median %.0f events/s (min %.0f, max %.0f, %d runs)\n",
                rates[runs / 2], rates[0], rates[runs - 1], runs);
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the benchmarks of this machine side by side and prints their figures:
 #   engine  - apply+evaluate, 1,000,000 events, 100,000 freelancers, 5
-#             partners, single thread (bench_engine)
+#             partners, single thread (bench_engine), with and without
+#             prefetching; heap bytes per state (bench_state_mem)
 #   replay  - the whole `badgeproc replay` path from a JSON Lines file of the
 #             same generated stream (median of 3 runs)
 #   codec   - framed Avro decode and encode of ProfileUpdated (bench_codec)
@@ -21,6 +22,10 @@ trap 'rm -rf "$tmp"' EXIT
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "== engine (bench_engine 1000000 100000 5)"
 "$build/bench/bench_engine" 1000000 100000 5 tests/data/rules-gen 2>/dev/null
+echo "== engine, no prefetch (bench_engine 1000000 100000 5 ... 0)"
+"$build/bench/bench_engine" 1000000 100000 5 tests/data/rules-gen 0 2>/dev/null
+echo "== state memory (bench_state_mem 1000000 100000)"
+"$build/bench/bench_state_mem" 1000000 100000 tests/data/rules-gen
 
 echo "== replay (badgeproc gen --events 1000000 --freelancers 100000 --partners 5 | replay)"
 "$build/badgeproc" gen --events 1000000 --freelancers 100000 --partners 5 \

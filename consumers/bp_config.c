@@ -63,9 +63,9 @@ const bp_config_keydef_t bp_config_keys[BP_CONFIG_KEY_CNT] = {
     {"state.cache.max", BP_CONFIG_INT, "50000", 0, 100000000,
      F(state_cache_max),
      "Most freelancer states kept in memory between batches, over all "
-     "assigned partitions (about 1 KB each). Past it a partition's cache "
-     "is emptied after a commit and its states are read from the store "
-     "again."},
+     "assigned partitions (about 600 bytes each). Past it a partition's "
+     "cache is emptied after a commit and its states are read from the "
+     "store again."},
     {"instance.id", BP_CONFIG_ID, NULL, 0, 0, F(instance_id),
      "Stable name of this instance (letters, digits, `.`, `_`, `-`; at "
      "most 64). The transactional id is `<kafka.group.id>-<instance.id>`, "

@@ -248,6 +248,11 @@ static bp_err_t apply_record(bp_runner_t *r, bp_task_t *t,
         bool             changed = false, cached;
         bp_err_t         err;
 
+        /* The state is looked up once the record is decoded: start
+         * bringing it into the cache now (the key is the freelancer_id),
+         * so that its cache misses overlap the decoding. */
+        if (rkm->key)
+                bp_state_map_prefetch(t->cache, rkm->key, rkm->key_len);
         err = bp_codec_decode_event(r->codec, (bp_event_type_t)input,
                                     rkm->payload, rkm->len, &ev, errstr,
                                     sizeof(errstr));

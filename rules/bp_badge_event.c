@@ -1,8 +1,7 @@
 /*
  * bp_badge_event.c - the list of published badge events, and their ids.
  */
-#include <inttypes.h>
-#include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,7 +37,7 @@ bp_badge_event_t *bp_badge_events_push(bp_badge_events_t *list) {
                 list->cap   = cap;
         }
         ev = &list->items[list->cnt++];
-        memset(ev, 0, sizeof(*ev));
+        memset(ev, 0, offsetof(bp_badge_event_t, reasons));
         return ev;
 }
 
@@ -48,16 +47,31 @@ static void hash_field(bp_sha256_t *h, const char *s) {
         bp_sha256_update(h, s ? s : "", s ? strlen(s) + 1 : 1);
 }
 
+/* Writes v in decimal, as printf's "%" PRId64 would, with a NUL, at the
+ * end of out; returns where it starts. Not snprintf: its format parsing
+ * cost as much as the rest of the id. */
+static const char *decimal(int64_t v, char out[24]) {
+        char    *p = out + 23;
+        uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+        *p         = '\0';
+        do {
+                *--p = (char)('0' + u % 10);
+                u /= 10;
+        } while (u);
+        if (v < 0)
+                *--p = '-';
+        return p;
+}
+
 void bp_badge_event_make_id(bp_badge_event_t *ev) {
         bp_sha256_t h;
         uint8_t     digest[32];
         char        version[24];
 
-        snprintf(version, sizeof(version), "%" PRId64, ev->badge_version);
         bp_sha256_init(&h);
         hash_field(&h, ev->freelancer_id);
         hash_field(&h, ev->partner_id);
-        hash_field(&h, version);
+        hash_field(&h, decimal(ev->badge_version, version));
         hash_field(&h, ev->cause.event_id);
         bp_sha256_final(&h, digest);
         ev->event_id[0] = 'b';

@@ -37,11 +37,13 @@ typedef struct bp_badge_event_s {
         const char     *badge_id;
         int64_t         occurred_at;
         int64_t         badge_version;
-        bp_basis_t      basis;      /* granted only */
-        size_t          reason_cnt; /* revoked only; one per failing code */
-        bp_reason_t     reasons[BP_REASON__CNT];
+        bp_basis_t      basis; /* granted only */
         bp_cause_t      cause;
         const char     *rules_version;
+        size_t          reason_cnt; /* revoked only; one per failing code */
+        /* Last, and valid up to reason_cnt only: 2 KiB that a push does
+         * not clear, since grants have none and revocations few. */
+        bp_reason_t reasons[BP_REASON__CNT];
 } bp_badge_event_t;
 
 typedef struct bp_badge_events_s {
@@ -60,7 +62,8 @@ void bp_badge_events_clear(bp_badge_events_t *list);
 /** Frees what the list owns (not list itself). */
 void bp_badge_events_destroy(bp_badge_events_t *list);
 
-/** Appends a zeroed event and returns it, or NULL on ENOMEM. */
+/** Appends an event, zeroed up to its reasons (reason_cnt 0), and returns
+ *  it, or NULL on ENOMEM. */
 bp_badge_event_t *bp_badge_events_push(bp_badge_events_t *list);
 
 /**

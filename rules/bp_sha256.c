@@ -1,12 +1,13 @@
 /*
  * bp_sha256.c - SHA-256 as specified by FIPS 180-4, section 6.2.
  *
- * A plain, portable implementation: the message schedule and compression
- * follow the standard's notation (Ch, Maj, Sigma0/1, sigma0/1), and words
- * are read and written big-endian byte by byte so that the result does not
- * depend on the host's endianness or on unaligned access. Speed matters
- * little here: the engine hashes the rules once per load and a few dozen
- * bytes per published event id.
+ * A portable implementation: the message schedule and compression follow
+ * the standard's notation (Ch, Maj, Sigma0/1, sigma0/1), and words are
+ * read and written big-endian byte by byte so that the result does not
+ * depend on the host's endianness or on unaligned access. The engine
+ * hashes the rules once per load and one block per published event id;
+ * the rounds are unrolled by eight, which halves the instructions of the
+ * plain loop (bench/RESULTS.md, "Engine").
  */
 #include <string.h>
 
@@ -27,10 +28,6 @@ static const uint32_t bp_sha256_k[64] = {
     0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
     0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
 
-static uint32_t bp_rotr(uint32_t x, unsigned n) {
-        return (x >> n) | (x << (32 - n));
-}
-
 static uint32_t bp_load_be32(const uint8_t *p) {
         return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
                ((uint32_t)p[2] << 8) | (uint32_t)p[3];
@@ -43,48 +40,51 @@ static void bp_store_be32(uint8_t *p, uint32_t v) {
         p[3] = (uint8_t)v;
 }
 
+/* FIPS 180-4, 4.1.2 (ROTR, Ch and Maj written with fewer operations that
+ * give the same bits). */
+#define ROTR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
+#define CH(e, f, g) ((g) ^ ((e) & ((f) ^ (g))))
+#define MAJ(a, b, c) (((a) & (b)) | ((c) & ((a) | (b))))
+#define BSIG0(a) (ROTR(a, 2) ^ ROTR(a, 13) ^ ROTR(a, 22))
+#define BSIG1(e) (ROTR(e, 6) ^ ROTR(e, 11) ^ ROTR(e, 25))
+#define SSIG0(x) (ROTR(x, 7) ^ ROTR(x, 18) ^ ((x) >> 3))
+#define SSIG1(x) (ROTR(x, 17) ^ ROTR(x, 19) ^ ((x) >> 10))
+
+/* Round t of 6.2.2 step 3. Instead of shifting the eight working
+ * variables down by one each round, the caller renames them: a round
+ * writes only d (the next e) and h (the next a). */
+#define ROUND(a, b, c, d, e, f, g, h, t)                                  \
+        do {                                                              \
+                uint32_t t1 =                                             \
+                    (h) + BSIG1(e) + CH(e, f, g) + bp_sha256_k[t] + w[t]; \
+                (d) += t1;                                                \
+                (h) = t1 + BSIG0(a) + MAJ(a, b, c);                       \
+        } while (0)
+
 /* One application of the compression function to a 64-byte block
- * (FIPS 180-4, 6.2.2 steps 1 to 4). */
+ * (FIPS 180-4, 6.2.2 steps 1 to 4), eight rounds per loop turn so that
+ * the renaming above comes back to where it started. Event ids hash one
+ * block each, and published events are the engine's busiest output. */
 static void bp_sha256_block(uint32_t state[8], const uint8_t block[64]) {
         uint32_t w[64];
-        uint32_t a, b, c, d, e, f, g, h, t1, t2;
+        uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
+        uint32_t e = state[4], f = state[5], g = state[6], h = state[7];
         int      t;
 
         for (t = 0; t < 16; t++)
                 w[t] = bp_load_be32(block + 4 * t);
-        for (t = 16; t < 64; t++) {
-                uint32_t s0 = bp_rotr(w[t - 15], 7) ^ bp_rotr(w[t - 15], 18) ^
-                              (w[t - 15] >> 3);
-                uint32_t s1 = bp_rotr(w[t - 2], 17) ^ bp_rotr(w[t - 2], 19) ^
-                              (w[t - 2] >> 10);
-                w[t] = s1 + w[t - 7] + s0 + w[t - 16];
-        }
-
-        a = state[0];
-        b = state[1];
-        c = state[2];
-        d = state[3];
-        e = state[4];
-        f = state[5];
-        g = state[6];
-        h = state[7];
-        for (t = 0; t < 64; t++) {
-                uint32_t big_s1 =
-                    bp_rotr(e, 6) ^ bp_rotr(e, 11) ^ bp_rotr(e, 25);
-                uint32_t ch = (e & f) ^ (~e & g);
-                uint32_t big_s0 =
-                    bp_rotr(a, 2) ^ bp_rotr(a, 13) ^ bp_rotr(a, 22);
-                uint32_t maj = (a & b) ^ (a & c) ^ (b & c);
-                t1           = h + big_s1 + ch + bp_sha256_k[t] + w[t];
-                t2           = big_s0 + maj;
-                h            = g;
-                g            = f;
-                f            = e;
-                e            = d + t1;
-                d            = c;
-                c            = b;
-                b            = a;
-                a            = t1 + t2;
+        for (t = 16; t < 64; t++)
+                w[t] =
+                    SSIG1(w[t - 2]) + w[t - 7] + SSIG0(w[t - 15]) + w[t - 16];
+        for (t = 0; t < 64; t += 8) {
+                ROUND(a, b, c, d, e, f, g, h, t);
+                ROUND(h, a, b, c, d, e, f, g, t + 1);
+                ROUND(g, h, a, b, c, d, e, f, t + 2);
+                ROUND(f, g, h, a, b, c, d, e, t + 3);
+                ROUND(e, f, g, h, a, b, c, d, t + 4);
+                ROUND(d, e, f, g, h, a, b, c, t + 5);
+                ROUND(c, d, e, f, g, h, a, b, t + 6);
+                ROUND(b, c, d, e, f, g, h, a, t + 7);
         }
         state[0] += a;
         state[1] += b;

@@ -4,58 +4,128 @@
  * The arrays are kept sorted so that lookups are binary searches and two
  * states holding the same facts are equal member by member, whatever the
  * order the facts arrived in (which the split-run and restore tests rely
- * on). Growth doubles capacity; freelancers have few partners and skills,
- * so inserting into the middle of a sorted array is cheap.
+ * on). Arrays start in the state's inline storage and move to the heap,
+ * doubling, when they outgrow it (bp_state.h says why); freelancers have
+ * few partners and skills, so inserting into the middle of a sorted array
+ * is cheap.
  */
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bp_event.h"
+#include "bp_intern.h"
 #include "bp_state.h"
 
-static char *dup_or_null(const char *s) {
-        return s ? strdup(s) : NULL;
-}
+/* One cache line a partner, as bp_state.h promises, on 64-bit hosts. */
+_Static_assert(sizeof(void *) != 8 || sizeof(bp_partner_state_t) == 64,
+               "a partner entry is one cache line");
 
-/* Grows *items (of *cap elements of size elem) to hold one more. */
-static int grow(void **items, size_t *cap, size_t cnt, size_t elem) {
+/* Makes *items, an array of *cap entries of elem bytes holding cnt, hold
+ * at least want entries. *items is either the state's inline array inl
+ * (of inl_cap entries) or on the heap; it stays inline, or returns there
+ * when it was never allocated, while want fits, and moves to the heap
+ * (doubling) beyond. */
+static int reserve(void **items, size_t *cap, size_t cnt, size_t want,
+                   size_t elem, void *inl, size_t inl_cap) {
         size_t ncap;
         void  *p;
-        if (cnt < *cap)
+        if ((!*items || *items == inl) && want <= inl_cap) {
+                *items = inl;
+                *cap   = inl_cap;
                 return 0;
-        ncap = *cap ? *cap * 2 : 4;
-        p    = realloc(*items, ncap * elem);
-        if (!p)
+        }
+        if (*items && *cap < cnt)
+                *cap = cnt; /* filled by hand: holds its count at least */
+        if (want <= *cap && *items)
+                return 0;
+        ncap = *cap * 2 > want ? *cap * 2 : want;
+        if (ncap < 4)
+                ncap = 4;
+        if (*items == inl) {
+                if (!(p = malloc(ncap * elem)))
+                        return -1;
+                memcpy(p, inl, cnt * elem);
+        } else if (!(p = realloc(*items, ncap * elem))) {
                 return -1;
+        }
         *items = p;
         *cap   = ncap;
         return 0;
 }
 
-/* The id is allocated with the struct: one allocation and one cache line
- * fewer per lookup, since the map compares ids on every hit. */
+/* Room for one more entry: the growth of every array but certifications. */
+#define GROW(fl, arr, cnt, cap)                                            \
+        reserve((void **)&(fl)->arr, &(fl)->cap, (fl)->cnt, (fl)->cnt + 1, \
+                sizeof(*(fl)->arr), (fl)->inl.arr,                         \
+                sizeof((fl)->inl.arr) / sizeof(*(fl)->inl.arr))
+
+/* Frees an array unless it is the inline one. */
+static void free_array(void *items, const void *inl) {
+        if (items != inl)
+                free(items);
+}
+
+/* The id goes just before the struct, in the same block: the map
+ * compares it on every lookup, and the struct's first line is read right
+ * after. The offset keeps the struct aligned for any member. */
+static size_t id_room(size_t len) {
+        size_t align = _Alignof(max_align_t);
+        return (len + 1 + align - 1) / align * align;
+}
+
 bp_freelancer_t *bp_freelancer_new(const char *freelancer_id) {
-        size_t           len = strlen(freelancer_id);
-        bp_freelancer_t *fl  = calloc(1, sizeof(*fl) + len + 1);
-        if (!fl)
+        size_t           len = strlen(freelancer_id), room = id_room(len);
+        char            *block = calloc(1, room + sizeof(bp_freelancer_t));
+        bp_freelancer_t *fl;
+        if (!block)
                 return NULL;
-        fl->freelancer_id = (char *)(fl + 1);
-        memcpy(fl->freelancer_id, freelancer_id, len + 1);
+        memcpy(block, freelancer_id, len + 1);
+        fl                            = (bp_freelancer_t *)(block + room);
+        fl->freelancer_id             = block;
+        fl->partners                  = fl->inl.partners;
+        fl->partner_cap               = BP_FL_INLINE_PARTNERS;
+        fl->skills                    = fl->inl.skills;
+        fl->skill_cap                 = BP_FL_INLINE_SKILLS;
+        fl->contract_hashes           = fl->inl.contract_hashes;
+        fl->contract_cap              = BP_FL_INLINE_CONTRACTS;
+        fl->profile.certifications    = fl->inl.certifications;
+        fl->profile.certification_cap = BP_FL_INLINE_CERTS;
         return fl;
 }
 
-static void profile_free(bp_profile_t *p) {
-        size_t i;
+/* Sets the number of certifications to cnt: entries past the current
+ * count start empty, those past cnt are freed. */
+static int resize_certs(bp_freelancer_t *fl, size_t cnt) {
+        bp_profile_t *pr = &fl->profile;
+        size_t        i;
+
+        if (reserve((void **)&pr->certifications, &pr->certification_cap,
+                    pr->certification_cnt, cnt, sizeof(bp_cert_t),
+                    fl->inl.certifications, BP_FL_INLINE_CERTS))
+                return -1;
+        for (i = cnt; i < pr->certification_cnt; i++)
+                bp_intern_free(pr->certifications[i].certification_id);
+        for (i = pr->certification_cnt; i < cnt; i++)
+                pr->certifications[i] = (bp_cert_t){NULL, BP_TIME_NONE};
+        pr->certification_cnt = cnt;
+        return 0;
+}
+
+static void profile_free(bp_freelancer_t *fl) {
+        bp_profile_t *p = &fl->profile;
+        size_t        i;
         for (i = 0; i < p->certification_cnt; i++)
-                free(p->certifications[i].certification_id);
-        free(p->certifications);
-        free(p->signup_partner_id);
+                bp_intern_free(p->certifications[i].certification_id);
+        free_array(p->certifications, fl->inl.certifications);
+        bp_intern_free(p->signup_partner_id);
         memset(p, 0, sizeof(*p));
+        p->certifications    = fl->inl.certifications;
+        p->certification_cap = BP_FL_INLINE_CERTS;
 }
 
 static void partner_free(bp_partner_state_t *ps) {
-        free(ps->partner_id);
+        bp_intern_free(ps->partner_id);
         free(ps->decision_event_id);
         free(ps->decision_reason);
 }
@@ -64,15 +134,35 @@ void bp_freelancer_destroy(bp_freelancer_t *fl) {
         size_t i;
         if (!fl)
                 return;
-        profile_free(&fl->profile);
-        free(fl->contract_hashes);
+        profile_free(fl);
+        free_array(fl->contract_hashes, fl->inl.contract_hashes);
         for (i = 0; i < fl->skill_cnt; i++)
-                free(fl->skills[i].skill);
-        free(fl->skills);
+                bp_intern_free(fl->skills[i].skill);
+        free_array(fl->skills, fl->inl.skills);
         for (i = 0; i < fl->partner_cnt; i++)
                 partner_free(&fl->partners[i]);
-        free(fl->partners);
-        free(fl);
+        free_array(fl->partners, fl->inl.partners);
+        free(fl->freelancer_id); /* the block */
+}
+
+bp_err_t bp_freelancer_reserve(bp_freelancer_t *fl, size_t certs,
+                               size_t contracts, size_t skills,
+                               size_t partners) {
+        bp_profile_t *pr = &fl->profile;
+        if (reserve((void **)&pr->certifications, &pr->certification_cap,
+                    pr->certification_cnt, certs, sizeof(bp_cert_t),
+                    fl->inl.certifications, BP_FL_INLINE_CERTS) ||
+            reserve((void **)&fl->contract_hashes, &fl->contract_cap,
+                    fl->contract_cnt, contracts, sizeof(uint64_t),
+                    fl->inl.contract_hashes, BP_FL_INLINE_CONTRACTS) ||
+            reserve((void **)&fl->skills, &fl->skill_cap, fl->skill_cnt, skills,
+                    sizeof(bp_skill_stat_t), fl->inl.skills,
+                    BP_FL_INLINE_SKILLS) ||
+            reserve((void **)&fl->partners, &fl->partner_cap, fl->partner_cnt,
+                    partners, sizeof(bp_partner_state_t), fl->inl.partners,
+                    BP_FL_INLINE_PARTNERS))
+                return BP_ERR_NOMEM;
+        return BP_OK;
 }
 
 /* Binary search over an array of cnt structs of elem_size bytes, sorted
@@ -121,15 +211,14 @@ bp_partner_state_t *bp_freelancer_partner_get(bp_freelancer_t *fl,
         int                 found;
         size_t              i = partner_index(fl, partner_id, &found);
         bp_partner_state_t *ps;
-        char               *id;
+        const char         *id;
 
         if (found)
                 return &fl->partners[i];
-        if (!(id = strdup(partner_id)))
+        if (!(id = bp_intern_dup(partner_id)))
                 return NULL;
-        if (grow((void **)&fl->partners, &fl->partner_cap, fl->partner_cnt,
-                 sizeof(*fl->partners))) {
-                free(id);
+        if (GROW(fl, partners, partner_cnt, partner_cap)) {
+                bp_intern_free(id);
                 return NULL;
         }
         memmove(&fl->partners[i + 1], &fl->partners[i],
@@ -158,17 +247,16 @@ const bp_skill_stat_t *bp_freelancer_skill(const bp_freelancer_t *fl,
 }
 
 static bp_skill_stat_t *skill_get(bp_freelancer_t *fl, const char *skill) {
-        int    found;
-        size_t i = skill_index(fl, skill, &found);
-        char  *name;
+        int         found;
+        size_t      i = skill_index(fl, skill, &found);
+        const char *name;
 
         if (found)
                 return &fl->skills[i];
-        if (!(name = strdup(skill)))
+        if (!(name = bp_intern_dup(skill)))
                 return NULL;
-        if (grow((void **)&fl->skills, &fl->skill_cap, fl->skill_cnt,
-                 sizeof(*fl->skills))) {
-                free(name);
+        if (GROW(fl, skills, skill_cnt, skill_cap)) {
+                bp_intern_free(name);
                 return NULL;
         }
         memmove(&fl->skills[i + 1], &fl->skills[i],
@@ -231,8 +319,7 @@ int bp_freelancer_add_contract(bp_freelancer_t *fl, const char *contract_id,
         for (size_t s = 0; s < skill_cnt; s++)
                 if (!skill_get(fl, skills[s]))
                         return BP_ERR_NOMEM;
-        if (grow((void **)&fl->contract_hashes, &fl->contract_cap,
-                 fl->contract_cnt, sizeof(*fl->contract_hashes)))
+        if (GROW(fl, contract_hashes, contract_cnt, contract_cap))
                 return BP_ERR_NOMEM;
         memmove(&fl->contract_hashes[i + 1], &fl->contract_hashes[i],
                 (fl->contract_cnt - i) * sizeof(*fl->contract_hashes));
@@ -255,34 +342,16 @@ int bp_freelancer_add_contract(bp_freelancer_t *fl, const char *contract_id,
 
 /* Makes *dst hold s (NULL allowed), keeping the current copy when it
  * already holds the same text: consecutive snapshots mostly repeat their
- * ids, and then nothing is allocated. */
-static int assign_str(char **dst, const char *s) {
-        char *copy;
+ * ids, and then nothing is interned or allocated. */
+static int assign_str(const char **dst, const char *s) {
+        const char *copy;
         if (*dst && s && strcmp(*dst, s) == 0)
                 return 0;
         copy = NULL;
-        if (s && !(copy = strdup(s)))
+        if (s && !(copy = bp_intern_dup(s)))
                 return -1;
-        free(*dst);
+        bp_intern_free(*dst);
         *dst = copy;
-        return 0;
-}
-
-/* Resizes the certification array to cnt entries, in place: entries past
- * cnt are freed, new ones start empty. */
-static int resize_certs(bp_profile_t *pr, size_t cnt) {
-        size_t i;
-        if (cnt > pr->certification_cnt) {
-                bp_cert_t *c = realloc(pr->certifications, cnt * sizeof(*c));
-                if (!c)
-                        return -1;
-                memset(c + pr->certification_cnt, 0,
-                       (cnt - pr->certification_cnt) * sizeof(*c));
-                pr->certifications = c;
-        }
-        for (i = cnt; i < pr->certification_cnt; i++)
-                free(pr->certifications[i].certification_id);
-        pr->certification_cnt = cnt;
         return 0;
 }
 
@@ -293,7 +362,7 @@ bp_err_t bp_freelancer_set_profile(bp_freelancer_t            *fl,
         size_t        i;
 
         if (assign_str(&pr->signup_partner_id, p->signup_partner_id) ||
-            resize_certs(pr, p->certification_cnt))
+            resize_certs(fl, p->certification_cnt))
                 goto nomem;
         for (i = 0; i < p->certification_cnt; i++) {
                 pr->certifications[i].expires_at =
@@ -315,15 +384,21 @@ bp_err_t bp_freelancer_set_profile(bp_freelancer_t            *fl,
 
 nomem:
         /* Half old, half new: drop it; the caller discards the state. */
-        profile_free(pr);
+        profile_free(fl);
         fl->has_profile = false;
         return BP_ERR_NOMEM;
 }
 
-static int copy_partner(bp_partner_state_t       *dst,
-                        const bp_partner_state_t *src) {
-        *dst                   = *src;
-        dst->partner_id        = strdup(src->partner_id);
+static char *dup_or_null(const char *s) {
+        return s ? strdup(s) : NULL;
+}
+
+/* Copies the strings of src's entry into dst's, which holds a bitwise
+ * copy: each member is replaced by its own copy or NULL, so that dst
+ * never points to src's owned strings, even on failure. */
+static int copy_partner_strs(bp_partner_state_t       *dst,
+                             const bp_partner_state_t *src) {
+        dst->partner_id        = bp_intern_dup(src->partner_id);
         dst->decision_event_id = dup_or_null(src->decision_event_id);
         dst->decision_reason   = dup_or_null(src->decision_reason);
         if (!dst->partner_id ||
@@ -333,27 +408,29 @@ static int copy_partner(bp_partner_state_t       *dst,
         return 0;
 }
 
-static int copy_profile(bp_profile_t *dst, const bp_profile_t *src) {
-        size_t i;
+/* Copies src's profile, certifications and all, into fl's (empty). */
+static int copy_profile(bp_freelancer_t *fl, const bp_profile_t *src) {
+        bp_profile_t *dst   = &fl->profile;
+        bp_cert_t    *certs = dst->certifications; /* the inline array */
+        size_t        i;
+
         *dst                   = *src;
-        dst->signup_partner_id = NULL;
-        dst->certifications    = NULL;
+        dst->certifications    = certs;
+        dst->certification_cap = BP_FL_INLINE_CERTS;
         dst->certification_cnt = 0;
-        if (src->signup_partner_id &&
-            !(dst->signup_partner_id = strdup(src->signup_partner_id)))
-                return -1;
-        if (src->certification_cnt &&
-            !(dst->certifications =
-                  calloc(src->certification_cnt, sizeof(*dst->certifications))))
+        dst->signup_partner_id = NULL;
+        if (resize_certs(fl, src->certification_cnt))
                 return -1;
         for (i = 0; i < src->certification_cnt; i++) {
-                dst->certifications[i] = src->certifications[i];
-                dst->certifications[i].certification_id =
-                    strdup(src->certifications[i].certification_id);
-                dst->certification_cnt = i + 1;
-                if (!dst->certifications[i].certification_id)
+                dst->certifications[i].expires_at =
+                    src->certifications[i].expires_at;
+                if (!(dst->certifications[i].certification_id = bp_intern_dup(
+                          src->certifications[i].certification_id)))
                         return -1;
         }
+        if (src->signup_partner_id &&
+            !(dst->signup_partner_id = bp_intern_dup(src->signup_partner_id)))
+                return -1;
         return 0;
 }
 
@@ -364,35 +441,24 @@ bp_freelancer_t *bp_freelancer_clone(const bp_freelancer_t *src) {
         if (!fl)
                 return NULL;
         fl->has_profile = src->has_profile;
-        if (copy_profile(&fl->profile, &src->profile))
+        if (copy_profile(fl, &src->profile) ||
+            bp_freelancer_reserve(fl, 0, src->contract_cnt, src->skill_cnt,
+                                  src->partner_cnt))
                 goto fail;
-        if (src->contract_cnt) {
-                fl->contract_hashes =
-                    malloc(src->contract_cnt * sizeof(*fl->contract_hashes));
-                if (!fl->contract_hashes)
-                        goto fail;
-                memcpy(fl->contract_hashes, src->contract_hashes,
-                       src->contract_cnt * sizeof(*fl->contract_hashes));
-                fl->contract_cnt = fl->contract_cap = src->contract_cnt;
-        }
-        if (src->skill_cnt &&
-            !(fl->skills = calloc(src->skill_cnt, sizeof(*fl->skills))))
-                goto fail;
-        fl->skill_cap = src->skill_cnt;
+        memcpy(fl->contract_hashes, src->contract_hashes,
+               src->contract_cnt * sizeof(*fl->contract_hashes));
+        fl->contract_cnt = src->contract_cnt;
         for (i = 0; i < src->skill_cnt; i++) {
                 fl->skills[i]       = src->skills[i];
-                fl->skills[i].skill = strdup(src->skills[i].skill);
+                fl->skills[i].skill = bp_intern_dup(src->skills[i].skill);
                 fl->skill_cnt       = i + 1;
                 if (!fl->skills[i].skill)
                         goto fail;
         }
-        if (src->partner_cnt &&
-            !(fl->partners = calloc(src->partner_cnt, sizeof(*fl->partners))))
-                goto fail;
-        fl->partner_cap = src->partner_cnt;
         for (i = 0; i < src->partner_cnt; i++) {
+                fl->partners[i] = src->partners[i];
                 fl->partner_cnt = i + 1;
-                if (copy_partner(&fl->partners[i], &src->partners[i]))
+                if (copy_partner_strs(&fl->partners[i], &src->partners[i]))
                         goto fail;
         }
         return fl;
@@ -403,8 +469,10 @@ fail:
 }
 
 static bool str_eq(const char *a, const char *b) {
+        if (a == b) /* interned, or both NULL */
+                return true;
         if (!a || !b)
-                return a == b;
+                return false;
         return strcmp(a, b) == 0;
 }
 

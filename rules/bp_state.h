@@ -14,6 +14,17 @@
  * stable across releases because it is persisted). Two distinct ids of one
  * freelancer colliding has probability about n^2 / 2^65 for n contracts,
  * which is negligible next to the memory that storing the ids would cost.
+ *
+ * Memory layout, for the cache: an event touches one freelancer out of
+ * many, so every separate allocation of a state is a likely cache miss.
+ * A state is therefore one block: its id just before the struct (the map
+ * compares it on every lookup), and small arrays inside the struct (inl)
+ * until they outgrow it. The short strings states repeat (partner ids,
+ * skills, certification ids) are interned (bp_intern.h): the const char *
+ * members below hold an interned string or an owned heap copy, released
+ * with bp_intern_free(). The arrays point into inl or to the heap; so a
+ * state must never be copied by value (bp_freelancer_clone() copies one),
+ * and an array is freed only when it is not the inline one.
  */
 #ifndef BP_STATE_H
 #define BP_STATE_H
@@ -26,8 +37,8 @@
 #include "bp_types.h"
 
 typedef struct bp_cert_s {
-        char   *certification_id;
-        int64_t expires_at; /* BP_TIME_NONE: does not expire */
+        const char *certification_id; /* interned or owned */
+        int64_t     expires_at;       /* BP_TIME_NONE: does not expire */
 } bp_cert_t;
 
 /** The latest profile snapshot (valid when has_profile). */
@@ -40,51 +51,81 @@ typedef struct bp_profile_s {
         bp_english_t        english_level;
         int32_t             job_success_score; /* BP_JSS_NONE: no score */
         bp_origin_t         origin;
-        char               *signup_partner_id; /* NULL: none */
-        bp_cert_t          *certifications;
-        size_t              certification_cnt;
+        /* NULL: none; else interned or owned. */
+        const char *signup_partner_id;
+        bp_cert_t  *certifications;
+        size_t      certification_cnt;
+        size_t      certification_cap;
 } bp_profile_t;
 
 /** Completed contracts tagged with one skill. */
 typedef struct bp_skill_stat_s {
-        char    *skill;
-        uint32_t contracts;    /* contracts tagged with the skill */
-        uint32_t scored;       /* of those, contracts with a feedback */
-        double   feedback_sum; /* sum of those feedback scores */
+        const char *skill;        /* interned or owned */
+        uint32_t    contracts;    /* contracts tagged with the skill */
+        uint32_t    scored;       /* of those, contracts with a feedback */
+        double      feedback_sum; /* sum of those feedback scores */
 } bp_skill_stat_t;
 
-/** What one partner has done about this freelancer, and the badge. */
+/** What one partner has done about this freelancer, and the badge.
+ *  Ordered so that an entry is 64 bytes: one cache line. */
 typedef struct bp_partner_state_s {
-        char           *partner_id;
-        bool            invited;
-        int64_t         invited_at; /* first invitation, BP_TIME_NONE */
-        bp_decision_t   decision;   /* BP_DECISION_NONE: none yet */
-        bp_decided_by_t decided_by;
+        const char     *partner_id;        /* interned or owned */
+        int64_t         invited_at;        /* first invitation, BP_TIME_NONE */
         int64_t         decided_at;        /* occurred_at of the decision */
         char           *decision_event_id; /* tie-break, NULL if none */
         char           *decision_reason;   /* NULL if none */
-        bool            held;              /* badge currently held */
-        bp_basis_t      basis;             /* valid when held */
         int64_t         badge_version;     /* last published version */
+        bp_decision_t   decision;          /* BP_DECISION_NONE: none yet */
+        bp_decided_by_t decided_by;
+        bp_basis_t      basis; /* valid when held */
+        bool            invited;
+        bool            held; /* badge currently held */
 } bp_partner_state_t;
 
+/* Entries of each array that fit inside the state before it moves to the
+ * heap: what most freelancers have (bench/RESULTS.md, "Engine"). */
+#define BP_FL_INLINE_CERTS 2
+#define BP_FL_INLINE_CONTRACTS 4
+#define BP_FL_INLINE_SKILLS 2
+#define BP_FL_INLINE_PARTNERS 2
+
 typedef struct bp_freelancer_s {
-        char               *freelancer_id; /* set by _new(), never replaced */
-        bool                has_profile;
-        bp_profile_t        profile;
-        uint64_t           *contract_hashes;
-        size_t              contract_cnt;
-        size_t              contract_cap;
-        bp_skill_stat_t    *skills;
-        size_t              skill_cnt;
-        size_t              skill_cap;
+        /* Set by _new(), never replaced; the start of the state's block. */
+        char               *freelancer_id;
         bp_partner_state_t *partners;
         size_t              partner_cnt;
         size_t              partner_cap;
+        bp_skill_stat_t    *skills;
+        size_t              skill_cnt;
+        size_t              skill_cap;
+        uint64_t           *contract_hashes;
+        size_t              contract_cnt;
+        size_t              contract_cap;
+        bool                has_profile;
+        bp_profile_t        profile;
+        /* Inline storage of the arrays while they fit: read them through
+         * the pointers above, never directly. */
+        struct {
+                bp_partner_state_t partners[BP_FL_INLINE_PARTNERS];
+                bp_skill_stat_t    skills[BP_FL_INLINE_SKILLS];
+                uint64_t           contract_hashes[BP_FL_INLINE_CONTRACTS];
+                bp_cert_t          certifications[BP_FL_INLINE_CERTS];
+        } inl;
 } bp_freelancer_t;
 
-/** Allocates an empty state for freelancer_id (copied). NULL on ENOMEM. */
+/** Allocates an empty state for freelancer_id (copied), its arrays empty
+ *  in the inline storage. NULL on ENOMEM. */
 bp_freelancer_t *bp_freelancer_new(const char *freelancer_id);
+
+/**
+ * Makes room for at least the given number of certifications (of the
+ * profile), contract hashes, skills and partners, keeping the entries
+ * there are; counts are not changed. For codecs, which know the counts
+ * before they fill the arrays. BP_ERR_NOMEM leaves fl valid.
+ */
+bp_err_t bp_freelancer_reserve(bp_freelancer_t *fl, size_t certs,
+                               size_t contracts, size_t skills,
+                               size_t partners);
 
 /** Frees fl and everything it owns. NULL is a no-op. */
 void bp_freelancer_destroy(bp_freelancer_t *fl);

@@ -6,9 +6,11 @@
  * The table doubles at 70 % load. Entries are never removed, which keeps
  * linear probing simple (no tombstones).
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bp_hash.h"
 #include "bp_state_map.h"
 
 typedef struct slot_s {
@@ -22,24 +24,8 @@ struct bp_state_map_s {
         size_t  cnt;
 };
 
-/* Mixes 8 bytes at a time (multiply-xorshift), then avalanches, so that
- * ids differing only in their last characters (f1, f2, ...) spread over the
- * whole table. Not persisted: it may change between releases. */
 static uint64_t id_hash(const char *s) {
-        size_t   len = strlen(s), i;
-        uint64_t h   = 0x9E3779B97F4A7C15ULL ^ len, w;
-        for (i = 0; i + 8 <= len; i += 8) {
-                memcpy(&w, s + i, 8);
-                h = (h ^ w) * 0xff51afd7ed558ccdULL;
-                h ^= h >> 29;
-        }
-        w = 0;
-        memcpy(&w, s + i, len - i);
-        h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
-        h ^= h >> 32;
-        h *= 0xff51afd7ed558ccdULL;
-        h ^= h >> 33;
-        return h;
+        return bp_hash_bytes(s, strlen(s));
 }
 
 bp_state_map_t *bp_state_map_new(void) {
@@ -65,13 +51,34 @@ void bp_state_map_destroy(bp_state_map_t *map) {
         free(map);
 }
 
+/* Starts bringing fl's block into the cache: its id just before the
+ * struct (most ids fit in the line before it), then the struct with its
+ * inline arrays, which the engine reads next. Prefetches never fault,
+ * whatever the address; integers, since the line before the struct may
+ * lie outside the block. Unrolled: eight prefetches, not eight turns of a
+ * loop. */
+static void prefetch_block(const bp_freelancer_t *fl) {
+        enum { LINES = (64 + sizeof(bp_freelancer_t) + 63) / 64 };
+        uintptr_t p = (uintptr_t)fl - 64;
+        int       k;
+#pragma GCC unroll 16
+        for (k = 0; k < LINES; k++)
+                __builtin_prefetch((const void *)(p + 64 * (uintptr_t)k), 1, 3);
+}
+
 static slot_t *probe(const bp_state_map_t *map, uint64_t h, const char *id) {
         size_t i = (size_t)h & map->mask;
         for (;;) {
                 slot_t *s = &map->slots[i];
-                if (!s->fl ||
-                    (s->hash == h && strcmp(s->fl->freelancer_id, id) == 0))
+                if (!s->fl)
                         return s;
+                if (s->hash == h) {
+                        /* The id comparison waits for one line of the
+                         * state; the others can come in meanwhile. */
+                        prefetch_block(s->fl);
+                        if (strcmp(s->fl->freelancer_id, id) == 0)
+                                return s;
+                }
                 i = (i + 1) & map->mask;
         }
 }
@@ -148,6 +155,26 @@ bp_err_t bp_state_map_put(bp_state_map_t *map, bp_freelancer_t *fl) {
         s->fl   = fl;
         s->hash = h;
         return BP_OK;
+}
+
+/* The slot of the entry whose hash is h, or NULL: hashes only, so that
+ * nothing but the slot array is read. */
+static const slot_t *slot_of_hash(const bp_state_map_t *map, uint64_t h) {
+        size_t i = (size_t)h & map->mask;
+        for (;; i = (i + 1) & map->mask) {
+                const slot_t *s = &map->slots[i];
+                if (!s->fl)
+                        return NULL;
+                if (s->hash == h)
+                        return s;
+        }
+}
+
+void bp_state_map_prefetch(const bp_state_map_t *map, const char *id,
+                           size_t len) {
+        const slot_t *s = slot_of_hash(map, bp_hash_bytes(id, len));
+        if (s)
+                prefetch_block(s->fl);
 }
 
 size_t bp_state_map_count(const bp_state_map_t *map) {

@@ -36,6 +36,19 @@ bp_freelancer_t *bp_state_map_get(bp_state_map_t *map,
  */
 bp_err_t bp_state_map_put(bp_state_map_t *map, bp_freelancer_t *fl);
 
+/**
+ * Starts bringing the state of the id of len bytes (no NUL needed: a
+ * Kafka key will do) into the cache, when the map holds it; the contents
+ * of the map do not change. For loops that know the next freelancer a
+ * while before they look it up: the runtime calls it with a record's key
+ * before decoding the record, so that the state's cache misses overlap
+ * the decoding. It reads the map's slots (one likely miss itself) and
+ * prefetches the state's block; cheaper than a lookup, and useless when
+ * the lookup follows at once.
+ */
+void bp_state_map_prefetch(const bp_state_map_t *map, const char *id,
+                           size_t len);
+
 /** Number of freelancers. */
 size_t bp_state_map_count(const bp_state_map_t *map);
 

@@ -4,14 +4,16 @@
  * The state store keeps one FreelancerState per freelancer, framed like
  * every other record so that the schema id says which version wrote it and
  * a newer release can still read it. Decoding builds an owned
- * bp_freelancer_t (malloc'ed members, as bp_freelancer_destroy() frees
- * them) and checks the invariants bp_state.h promises, since a state that
- * breaks them would make the engine misbehave silently.
+ * bp_freelancer_t (arrays reserved at their final size, short ids
+ * interned, as bp_state.h describes) and checks the invariants bp_state.h
+ * promises, since a state that breaks them would make the engine
+ * misbehave silently.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "bp_codec_int.h"
+#include "bp_intern.h"
 
 enum {
         ST_FREELANCER_ID,
@@ -116,6 +118,12 @@ static int dup_opt(const char *s, char **out) {
         return s && !*out ? -1 : 0;
 }
 
+/* The same for the short ids a state interns (bp_intern.h). */
+static int intern_opt(const char *s, const char **out) {
+        *out = bp_intern_dup(s);
+        return s && !*out ? -1 : 0;
+}
+
 static bp_err_t get_profile(const st_t *st, bp_profile_t *p) {
         const bp_slot_t *s  = st->s;
         const int       *ix = st->ix;
@@ -130,16 +138,15 @@ static bp_err_t get_profile(const st_t *st, bp_profile_t *p) {
         p->job_success_score =
             (int32_t)bp_slot_opt_long(&s[ix[ST_P_JSS]], BP_JSS_NONE);
         p->origin = (bp_origin_t)s[ix[ST_P_ORIGIN]].i;
-        if (dup_opt(bp_slot_opt_str(&s[ix[ST_P_SIGNUP]]),
-                    &p->signup_partner_id) == -1 ||
-            (n && !(p->certifications = calloc(n, sizeof(bp_cert_t)))))
+        if (intern_opt(bp_slot_opt_str(&s[ix[ST_P_SIGNUP]]),
+                       &p->signup_partner_id) == -1)
                 return st_fail(st, BP_ERR_NOMEM, NULL);
-        p->certification_cnt = n;
         for (i = 0; i < n; i++) {
                 const bp_slot_t *it =
                     item_of(st, ST_P_CERTS, ST_P_CERT_STRIDE, i);
+                p->certification_cnt = i + 1; /* room reserved */
                 if (!(p->certifications[i].certification_id =
-                          strdup(it[ix[ST_P_CERT_ID]].s)))
+                          bp_intern_dup(it[ix[ST_P_CERT_ID]].s)))
                         return st_fail(st, BP_ERR_NOMEM, NULL);
                 p->certifications[i].expires_at =
                     bp_slot_opt_long(&it[ix[ST_P_CERT_EXPIRES]], BP_TIME_NONE);
@@ -150,9 +157,7 @@ static bp_err_t get_profile(const st_t *st, bp_profile_t *p) {
 static bp_err_t get_hashes(const st_t *st, bp_freelancer_t *fl) {
         size_t i, n = st->s[st->ix[ST_HASHES]].len;
 
-        if (n && !(fl->contract_hashes = malloc(n * sizeof(uint64_t))))
-                return st_fail(st, BP_ERR_NOMEM, NULL);
-        fl->contract_cnt = fl->contract_cap = n;
+        fl->contract_cnt = n; /* room reserved by the caller */
         for (i = 0; i < n; i++) {
                 fl->contract_hashes[i] =
                     (uint64_t)item_of(st, ST_HASHES, ST_HASH_STRIDE, i)->i;
@@ -168,16 +173,15 @@ static bp_err_t get_skills(const st_t *st, bp_freelancer_t *fl) {
         const int *ix = st->ix;
         size_t     i, n = st->s[ix[ST_SKILLS]].len;
 
-        if (n && !(fl->skills = calloc(n, sizeof(*fl->skills))))
-                return st_fail(st, BP_ERR_NOMEM, NULL);
-        fl->skill_cnt = fl->skill_cap = n;
         for (i = 0; i < n; i++) {
                 const bp_slot_t *it =
                     item_of(st, ST_SKILLS, ST_SKILL_STRIDE, i);
                 bp_skill_stat_t *sk = &fl->skills[i];
                 int64_t          c  = it[ix[ST_S_CONTRACTS]].i,
                         sc          = it[ix[ST_S_SCORED]].i;
-                if (!(sk->skill = strdup(it[ix[ST_S_SKILL]].s)))
+                memset(sk, 0, sizeof(*sk));
+                fl->skill_cnt = i + 1; /* room reserved by the caller */
+                if (!(sk->skill = bp_intern_dup(it[ix[ST_S_SKILL]].s)))
                         return st_fail(st, BP_ERR_NOMEM, NULL);
                 if (c < 0 || c > UINT32_MAX || sc < 0 || sc > c)
                         return st_fail(st, BP_ERR_INVALID,
@@ -196,7 +200,8 @@ static bp_err_t get_partner(const st_t *st, const bp_slot_t *it,
                             bp_partner_state_t *ps) {
         const int *ix = st->ix;
 
-        if (!(ps->partner_id = strdup(it[ix[ST_PS_PARTNER_ID]].s)) ||
+        memset(ps, 0, sizeof(*ps));
+        if (!(ps->partner_id = bp_intern_dup(it[ix[ST_PS_PARTNER_ID]].s)) ||
             dup_opt(bp_slot_opt_str(&it[ix[ST_PS_DECISION_EVENT_ID]]),
                     &ps->decision_event_id) == -1 ||
             dup_opt(bp_slot_opt_str(&it[ix[ST_PS_DECISION_REASON]]),
@@ -221,10 +226,8 @@ static bp_err_t get_partners(const st_t *st, bp_freelancer_t *fl) {
         size_t   i, n = st->s[st->ix[ST_PARTNERS]].len;
         bp_err_t err;
 
-        if (n && !(fl->partners = calloc(n, sizeof(*fl->partners))))
-                return st_fail(st, BP_ERR_NOMEM, NULL);
-        fl->partner_cnt = fl->partner_cap = n;
         for (i = 0; i < n; i++) {
+                fl->partner_cnt = i + 1; /* room reserved by the caller */
                 if ((err = get_partner(
                          st, item_of(st, ST_PARTNERS, ST_PARTNER_STRIDE, i),
                          &fl->partners[i])) != BP_OK)
@@ -255,6 +258,13 @@ bp_err_t bp_codec_decode_state(bp_codec_t *codec, const void *buf, size_t len,
                 goto out;
         }
         fl->has_profile = st.s[st.ix[ST_PROFILE]].branch != 0;
+        if (bp_freelancer_reserve(
+                fl, fl->has_profile ? st.s[st.ix[ST_P_CERTS]].len : 0,
+                st.s[st.ix[ST_HASHES]].len, st.s[st.ix[ST_SKILLS]].len,
+                st.s[st.ix[ST_PARTNERS]].len)) {
+                err = st_fail(&st, BP_ERR_NOMEM, NULL);
+                goto out;
+        }
         if ((fl->has_profile && (err = get_profile(&st, &fl->profile))) ||
             (err = get_hashes(&st, fl)) || (err = get_skills(&st, fl)) ||
             (err = get_partners(&st, fl)))

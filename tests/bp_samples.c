@@ -107,27 +107,23 @@ bp_freelancer_t *bp_sample_state(int full) {
         fl->partner_cnt = fl->partner_cap = 2;
         fl->partners                      = calloc(2, sizeof(*fl->partners));
         fl->partners[0] =
-            (bp_partner_state_t){strdup("acme"),
-                                 true,
-                                 1600000000000LL,
-                                 BP_DECISION_SELECTED,
-                                 BP_DECIDED_BY_PARTNER,
-                                 1600000001000LL,
-                                 strdup("e-7"),
-                                 strdup("great"),
-                                 true,
-                                 BP_BASIS_NEW_FREELANCER_EXCEPTION,
-                                 2};
-        fl->partners[1] = (bp_partner_state_t){strdup("globex"),
-                                               false,
-                                               BP_TIME_NONE,
-                                               BP_DECISION_NONE,
-                                               BP_DECIDED_BY_PARTNER,
-                                               BP_TIME_NONE,
-                                               NULL,
-                                               NULL,
-                                               false,
-                                               BP_BASIS_STANDARD,
-                                               0};
+            (bp_partner_state_t){.partner_id        = strdup("acme"),
+                                 .invited           = true,
+                                 .invited_at        = 1600000000000LL,
+                                 .decision          = BP_DECISION_SELECTED,
+                                 .decided_by        = BP_DECIDED_BY_PARTNER,
+                                 .decided_at        = 1600000001000LL,
+                                 .decision_event_id = strdup("e-7"),
+                                 .decision_reason   = strdup("great"),
+                                 .held              = true,
+                                 .basis = BP_BASIS_NEW_FREELANCER_EXCEPTION,
+                                 .badge_version = 2};
+        fl->partners[1] =
+            (bp_partner_state_t){.partner_id = strdup("globex"),
+                                 .invited_at = BP_TIME_NONE,
+                                 .decision   = BP_DECISION_NONE,
+                                 .decided_by = BP_DECIDED_BY_PARTNER,
+                                 .decided_at = BP_TIME_NONE,
+                                 .basis      = BP_BASIS_STANDARD};
         return fl;
 }
