@@ -98,6 +98,21 @@ static bool is_offsets_record(const rd_kafka_message_t *rkm) {
                memcmp(rkm->key, BP_OFFSETS_KEY, rkm->key_len) == 0;
 }
 
+/* The restore consumer's settings, after the user's kafka.* ones.
+ * queued.min.messages: librdkafka 2.0.2 counts it over the consumer's
+ *   one queue, not per partition, and once the queue holds that many
+ *   records it stops fetching every partition until its broker threads
+ *   next wake up on their own, up to a second later. With the default
+ *   (100,000) a restore whose store writes are slower than the fetches
+ *   filled the queue, drained it in a fraction of a second and then
+ *   waited: about 100,000 records a second whatever the machine. A
+ *   million keeps the fetches going for a whole slice and its commit;
+ *   the price is memory while a large restore runs (see
+ *   docs/operating.md), still bounded by queued.max.messages.kbytes.
+ * fetch.wait.max.ms: the end of a partition is only known from a fetch
+ *   that finds nothing there, which a broker holds for this long (the
+ *   default, 500 ms, is most of a short delta restore).
+ * socket.nagle.disable: as for the other clients (bp_runner_tuning.c). */
 static rd_kafka_t *restore_consumer(bp_runner_t *r, char *errstr,
                                     size_t errstr_size) {
         const bp_kafka_kv_t kv[] = {
@@ -106,6 +121,9 @@ static rd_kafka_t *restore_consumer(bp_runner_t *r, char *errstr,
             {"enable.partition.eof", "true"},
             {"isolation.level", "read_committed"},
             {"auto.offset.reset", "earliest"},
+            {"queued.min.messages", "1000000"},
+            {"fetch.wait.max.ms", "10"},
+            {"socket.nagle.disable", "true"},
         };
         rd_kafka_conf_t *conf = bp_kafka_conf_new(
             r->conf.kafka, r->conf.kafka_cnt, errstr, errstr_size);
