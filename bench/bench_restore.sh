@@ -58,7 +58,10 @@ restore_figures() {
 # and reports the restore; then lets it finish.
 delta() {
         local want=$2
-        eos_start "x.$1" "$work/x" "${opts[@]}" "kafka.group.id=bench-$1"
+        # At debug level the first batch_committed shows up at once; the
+        # info-level progress line comes only after seconds, when the
+        # whole tail may be processed and stored (nothing to restore).
+        eos_start "x.$1" "$work/x" "${opts[@]}" "kafka.group.id=bench-$1" log.level=debug
         eos_wait_log "x.$1" 'event=batch_committed|event=progress applied=[1-9]' 60
         sleep 1
         eos_kill "x.$1"
