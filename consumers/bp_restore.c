@@ -340,9 +340,11 @@ static bp_err_t apply_batch(bp_runner_t *r, bp_task_t *t, bp_store_batch_t *b,
 }
 
 /* Takes one changelog record or event. *rkmp is set to NULL when the
- * record was kept (pending); the caller destroys what is left. */
+ * record was kept (pending); the caller destroys what is left. *endedp
+ * is set when a restore reached its end. */
 static bp_err_t take(bp_runner_t *r, rd_kafka_message_t **rkmp,
-                     bp_store_batch_t **bp, char *errstr, size_t errstr_size) {
+                     bp_store_batch_t **bp, bool *endedp, char *errstr,
+                     size_t errstr_size) {
         rd_kafka_message_t *rkm = *rkmp;
         int32_t             p   = rkm->partition;
         bp_task_t    *t  = p >= 0 && p < r->partition_cnt ? r->tasks[p] : NULL;
@@ -352,7 +354,7 @@ static bp_err_t take(bp_runner_t *r, rd_kafka_message_t **rkmp,
         if (!rs || rs->done || rkm->offset < rs->pos)
                 return BP_OK;
         if (rkm->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-                rs->done = true;
+                rs->done = *endedp = true;
                 return BP_OK;
         }
         if (rkm->err) {
@@ -417,21 +419,24 @@ static bool all_done(const bp_runner_t *r) {
 /* Reads for one slice of time, or until every restore reached its end:
  * the slice is one durable LMDB commit, so it is not cut short when the
  * fetcher is momentarily behind (a commit per handful of records is what
- * makes restores slow). */
+ * makes restores slow). Once nothing is queued, a restore that reached
+ * its end does end the slice, so that its task starts now rather than
+ * when the slice would have: a delta restore reads its tail in a few
+ * milliseconds, and waited out the whole one-second slice. */
 static bp_err_t read_slice(bp_runner_t *r, char *errstr, size_t errstr_size) {
         int64_t deadline =
             bp_runner_now_ms() + (any_ready(r) ? SLICE_MS : SLICE_ALONE_MS);
         bp_store_batch_t *b    = NULL;
         bp_err_t          err  = BP_OK;
         unsigned          n    = 0;
-        bool              idle = true;
+        bool              idle = true, ended = false;
 
         while (!err) {
                 rd_kafka_message_t *rkm =
                     rd_kafka_consumer_poll(r->restore_rk, idle ? 5 : 0);
                 if (rkm) {
                         idle = false;
-                        err  = take(r, &rkm, &b, errstr, errstr_size);
+                        err  = take(r, &rkm, &b, &ended, errstr, errstr_size);
                         if (rkm)
                                 rd_kafka_message_destroy(rkm);
                         if (++n % SLICE_CHECK == 0 &&
@@ -440,7 +445,7 @@ static bp_err_t read_slice(bp_runner_t *r, char *errstr, size_t errstr_size) {
                         continue;
                 }
                 idle = true;
-                if (bp_runner_now_ms() >= deadline || all_done(r))
+                if (ended || bp_runner_now_ms() >= deadline || all_done(r))
                         break;
         }
         if (err) {
