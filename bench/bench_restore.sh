@@ -61,9 +61,11 @@ delta() {
         # At debug level the first batch_committed shows up at once; the
         # info-level progress line comes only after seconds, when the
         # whole tail may be processed and stored (nothing to restore).
+        # Half a second later the next batch is committing (its states
+        # and seal in the changelog, not yet in the store).
         eos_start "x.$1" "$work/x" "${opts[@]}" "kafka.group.id=bench-$1" log.level=debug
         eos_wait_log "x.$1" 'event=batch_committed|event=progress applied=[1-9]' 60
-        sleep 1
+        sleep 0.5
         eos_kill "x.$1"
         eos_start "x.$1r" "$work/x" "${opts[@]}" "kafka.group.id=bench-$1r" log.level=debug
         eos_wait_offsets "$work/x" "$want" 600

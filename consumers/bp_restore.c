@@ -112,7 +112,11 @@ static bool is_offsets_record(const rd_kafka_message_t *rkm) {
  * fetch.wait.max.ms: the end of a partition is only known from a fetch
  *   that finds nothing there, which a broker holds for this long (the
  *   default, 500 ms, is most of a short delta restore).
- * socket.nagle.disable: as for the other clients (bp_runner_tuning.c). */
+ * socket.nagle.disable: as for the other clients (bp_runner_tuning.c).
+ * enable.sparse.connections: off, so that the consumer, made at start
+ *   (bp_restore_open), is connected to every broker before the group
+ *   hands out the first partitions: a consumer made at the first restore
+ *   often fetched its first records about a second after assignment. */
 static rd_kafka_t *restore_consumer(bp_runner_t *r, char *errstr,
                                     size_t errstr_size) {
         const bp_kafka_kv_t kv[] = {
@@ -124,6 +128,7 @@ static rd_kafka_t *restore_consumer(bp_runner_t *r, char *errstr,
             {"queued.min.messages", "1000000"},
             {"fetch.wait.max.ms", "10"},
             {"socket.nagle.disable", "true"},
+            {"enable.sparse.connections", "false"},
         };
         rd_kafka_conf_t *conf = bp_kafka_conf_new(
             r->conf.kafka, r->conf.kafka_cnt, errstr, errstr_size);
@@ -239,6 +244,18 @@ static bp_err_t restore_range(bp_runner_t *r, bp_task_t *t, bp_restore_t *rs,
         return BP_OK;
 }
 
+bp_err_t bp_restore_open(bp_runner_t *r, char *errstr, size_t errstr_size) {
+        if (r->restore_rk)
+                return BP_OK;
+        if (!r->restore_assigned &&
+            !(r->restore_assigned =
+                  calloc((size_t)r->partition_cnt, sizeof(bool))))
+                return BP_ERR_NOMEM;
+        if (!(r->restore_rk = restore_consumer(r, errstr, errstr_size)))
+                return BP_ERR_KAFKA;
+        return BP_OK;
+}
+
 bp_err_t bp_restore_start(bp_runner_t *r, bp_task_t *t, char *errstr,
                           size_t errstr_size) {
         bp_restore_t *rs = calloc(1, sizeof(*rs));
@@ -257,14 +274,8 @@ bp_err_t bp_restore_start(bp_runner_t *r, bp_task_t *t, char *errstr,
                 finish(r, t); /* nothing to read: ready at once */
                 return BP_OK;
         }
-        if (!r->restore_rk) {
-                r->restore_assigned =
-                    calloc((size_t)r->partition_cnt, sizeof(bool));
-                if (!r->restore_assigned)
-                        return BP_ERR_NOMEM;
-                if (!(r->restore_rk = restore_consumer(r, errstr, errstr_size)))
-                        return BP_ERR_KAFKA;
-        }
+        if ((err = bp_restore_open(r, errstr, errstr_size)))
+                return err;
         BP_LOG(BP_LOG_INFO, "restore_started",
                "partition=%d from=%lld to=%lld full=%s", (int)t->partition,
                (long long)rs->start, (long long)rs->end,
