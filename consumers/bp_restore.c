@@ -25,7 +25,10 @@
  * checkpoint written in the same transaction is the one of the last batch
  * applied, so the store never claims more than it holds. The records are
  * stored as they are: the changelog carries the same framed
- * FreelancerState bytes as the store, so nothing is decoded.
+ * FreelancerState bytes as the store, so nothing is decoded. The restore
+ * consumer reads far ahead of the store (restore_consumer()): with
+ * librdkafka's default read-ahead it spent most of a large restore
+ * waiting for its fetcher to start again.
  */
 #include <stdio.h>
 #include <stdlib.h>
