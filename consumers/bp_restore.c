@@ -25,7 +25,10 @@
  * checkpoint written in the same transaction is the one of the last batch
  * applied, so the store never claims more than it holds. The records are
  * stored as they are: the changelog carries the same framed
- * FreelancerState bytes as the store, so nothing is decoded.
+ * FreelancerState bytes as the store, so nothing is decoded. The restore
+ * consumer reads far ahead of the store (restore_consumer()): with
+ * librdkafka's default read-ahead it spent most of a large restore
+ * waiting for its fetcher to start again.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,6 +101,25 @@ static bool is_offsets_record(const rd_kafka_message_t *rkm) {
                memcmp(rkm->key, BP_OFFSETS_KEY, rkm->key_len) == 0;
 }
 
+/* The restore consumer's settings, after the user's kafka.* ones.
+ * queued.min.messages: librdkafka 2.0.2 counts it over the consumer's
+ *   one queue, not per partition, and once the queue holds that many
+ *   records it stops fetching every partition until its broker threads
+ *   next wake up on their own, up to a second later. With the default
+ *   (100,000) a restore whose store writes are slower than the fetches
+ *   filled the queue, drained it in a fraction of a second and then
+ *   waited: about 100,000 records a second whatever the machine. A
+ *   million keeps the fetches going for a whole slice and its commit;
+ *   the price is memory while a large restore runs (see
+ *   docs/operating.md), still bounded by queued.max.messages.kbytes.
+ * fetch.wait.max.ms: the end of a partition is only known from a fetch
+ *   that finds nothing there, which a broker holds for this long (the
+ *   default, 500 ms, is most of a short delta restore).
+ * socket.nagle.disable: as for the other clients (bp_runner_tuning.c).
+ * enable.sparse.connections: off, so that the consumer, made at start
+ *   (bp_restore_open), is connected to every broker before the group
+ *   hands out the first partitions: a consumer made at the first restore
+ *   often fetched its first records about a second after assignment. */
 static rd_kafka_t *restore_consumer(bp_runner_t *r, char *errstr,
                                     size_t errstr_size) {
         const bp_kafka_kv_t kv[] = {
@@ -106,6 +128,10 @@ static rd_kafka_t *restore_consumer(bp_runner_t *r, char *errstr,
             {"enable.partition.eof", "true"},
             {"isolation.level", "read_committed"},
             {"auto.offset.reset", "earliest"},
+            {"queued.min.messages", "1000000"},
+            {"fetch.wait.max.ms", "10"},
+            {"socket.nagle.disable", "true"},
+            {"enable.sparse.connections", "false"},
         };
         rd_kafka_conf_t *conf = bp_kafka_conf_new(
             r->conf.kafka, r->conf.kafka_cnt, errstr, errstr_size);
@@ -221,6 +247,18 @@ static bp_err_t restore_range(bp_runner_t *r, bp_task_t *t, bp_restore_t *rs,
         return BP_OK;
 }
 
+bp_err_t bp_restore_open(bp_runner_t *r, char *errstr, size_t errstr_size) {
+        if (r->restore_rk)
+                return BP_OK;
+        if (!r->restore_assigned &&
+            !(r->restore_assigned =
+                  calloc((size_t)r->partition_cnt, sizeof(bool))))
+                return BP_ERR_NOMEM;
+        if (!(r->restore_rk = restore_consumer(r, errstr, errstr_size)))
+                return BP_ERR_KAFKA;
+        return BP_OK;
+}
+
 bp_err_t bp_restore_start(bp_runner_t *r, bp_task_t *t, char *errstr,
                           size_t errstr_size) {
         bp_restore_t *rs = calloc(1, sizeof(*rs));
@@ -239,14 +277,8 @@ bp_err_t bp_restore_start(bp_runner_t *r, bp_task_t *t, char *errstr,
                 finish(r, t); /* nothing to read: ready at once */
                 return BP_OK;
         }
-        if (!r->restore_rk) {
-                r->restore_assigned =
-                    calloc((size_t)r->partition_cnt, sizeof(bool));
-                if (!r->restore_assigned)
-                        return BP_ERR_NOMEM;
-                if (!(r->restore_rk = restore_consumer(r, errstr, errstr_size)))
-                        return BP_ERR_KAFKA;
-        }
+        if ((err = bp_restore_open(r, errstr, errstr_size)))
+                return err;
         BP_LOG(BP_LOG_INFO, "restore_started",
                "partition=%d from=%lld to=%lld full=%s", (int)t->partition,
                (long long)rs->start, (long long)rs->end,
@@ -322,9 +354,11 @@ static bp_err_t apply_batch(bp_runner_t *r, bp_task_t *t, bp_store_batch_t *b,
 }
 
 /* Takes one changelog record or event. *rkmp is set to NULL when the
- * record was kept (pending); the caller destroys what is left. */
+ * record was kept (pending); the caller destroys what is left. *endedp
+ * is set when a restore reached its end. */
 static bp_err_t take(bp_runner_t *r, rd_kafka_message_t **rkmp,
-                     bp_store_batch_t **bp, char *errstr, size_t errstr_size) {
+                     bp_store_batch_t **bp, bool *endedp, char *errstr,
+                     size_t errstr_size) {
         rd_kafka_message_t *rkm = *rkmp;
         int32_t             p   = rkm->partition;
         bp_task_t    *t  = p >= 0 && p < r->partition_cnt ? r->tasks[p] : NULL;
@@ -334,7 +368,7 @@ static bp_err_t take(bp_runner_t *r, rd_kafka_message_t **rkmp,
         if (!rs || rs->done || rkm->offset < rs->pos)
                 return BP_OK;
         if (rkm->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-                rs->done = true;
+                rs->done = *endedp = true;
                 return BP_OK;
         }
         if (rkm->err) {
@@ -399,21 +433,24 @@ static bool all_done(const bp_runner_t *r) {
 /* Reads for one slice of time, or until every restore reached its end:
  * the slice is one durable LMDB commit, so it is not cut short when the
  * fetcher is momentarily behind (a commit per handful of records is what
- * makes restores slow). */
+ * makes restores slow). Once nothing is queued, a restore that reached
+ * its end does end the slice, so that its task starts now rather than
+ * when the slice would have: a delta restore reads its tail in a few
+ * milliseconds, and waited out the whole one-second slice. */
 static bp_err_t read_slice(bp_runner_t *r, char *errstr, size_t errstr_size) {
         int64_t deadline =
             bp_runner_now_ms() + (any_ready(r) ? SLICE_MS : SLICE_ALONE_MS);
         bp_store_batch_t *b    = NULL;
         bp_err_t          err  = BP_OK;
         unsigned          n    = 0;
-        bool              idle = true;
+        bool              idle = true, ended = false;
 
         while (!err) {
                 rd_kafka_message_t *rkm =
                     rd_kafka_consumer_poll(r->restore_rk, idle ? 5 : 0);
                 if (rkm) {
                         idle = false;
-                        err  = take(r, &rkm, &b, errstr, errstr_size);
+                        err  = take(r, &rkm, &b, &ended, errstr, errstr_size);
                         if (rkm)
                                 rd_kafka_message_destroy(rkm);
                         if (++n % SLICE_CHECK == 0 &&
@@ -422,7 +459,7 @@ static bp_err_t read_slice(bp_runner_t *r, char *errstr, size_t errstr_size) {
                         continue;
                 }
                 idle = true;
-                if (bp_runner_now_ms() >= deadline || all_done(r))
+                if (ended || bp_runner_now_ms() >= deadline || all_done(r))
                         break;
         }
         if (err) {

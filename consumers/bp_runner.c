@@ -803,6 +803,7 @@ bp_runner_t *bp_runner_new(const bp_runner_conf_t *conf, char *errstr,
         if (register_schemas(r, errstr, errstr_size) ||
             open_clients(r, errstr, errstr_size) ||
             check_topics(r, errstr, errstr_size) ||
+            bp_restore_open(r, errstr, errstr_size) ||
             subscribe(r, errstr, errstr_size))
                 goto fail;
         return r;

@@ -232,6 +232,9 @@ void bp_rebalance_flow_control(bp_runner_t *r, bp_task_t *t);
 void bp_rebalance_task_ready(bp_runner_t *r, bp_task_t *t);
 
 /* bp_restore.c */
+/** Makes the restore consumer (idle until a restore starts), once the
+ *  partition count is known; bp_restore_start() makes it if not yet. */
+bp_err_t bp_restore_open(bp_runner_t *r, char *errstr, size_t errstr_size);
 /** Starts bringing the task's stored state up to date with the changelog
  *  tail. When there is nothing to read, the task is ready on return
  *  (t->restore NULL, committed[] set); otherwise t->restore is set and
