@@ -62,6 +62,7 @@ typedef struct bp_config_s {
         int                   commit_interval_ms;  /* commit.interval.ms */
         int                   batch_max_events;    /* batch.max.events */
         int                   state_cache_max;     /* state.cache.max */
+        int                   restore_read_ahead;  /* restore.read.ahead */
         int                   stats_interval_ms;   /* 0: off */
         int                   state_max_size_mb;   /* state.max.size.mb */
         const char           *schema_registry_url; /* NULL: local map */

@@ -101,6 +101,9 @@ static bool is_offsets_record(const rd_kafka_message_t *rkm) {
                memcmp(rkm->key, BP_OFFSETS_KEY, rkm->key_len) == 0;
 }
 
+/* restore.read.ahead when the runner's configuration leaves it at 0. */
+#define BP_RESTORE_READ_AHEAD 1000000
+
 /* The restore consumer's settings, after the user's kafka.* ones.
  * queued.min.messages: librdkafka 2.0.2 counts it over the consumer's
  *   one queue, not per partition, and once the queue holds that many
@@ -109,9 +112,10 @@ static bool is_offsets_record(const rd_kafka_message_t *rkm) {
  *   (100,000) a restore whose store writes are slower than the fetches
  *   filled the queue, drained it in a fraction of a second and then
  *   waited: about 100,000 records a second whatever the machine. A
- *   million keeps the fetches going for a whole slice and its commit;
- *   the price is memory while a large restore runs (see
- *   docs/operating.md), still bounded by queued.max.messages.kbytes.
+ *   million (restore.read.ahead) keeps the fetches going for a whole
+ *   slice and its commit; the price is memory while a large restore
+ *   runs (see docs/operating.md), still bounded by
+ *   queued.max.messages.kbytes.
  * fetch.wait.max.ms: the end of a partition is only known from a fetch
  *   that finds nothing there, which a broker holds for this long (the
  *   default, 500 ms, is most of a short delta restore).
@@ -122,13 +126,17 @@ static bool is_offsets_record(const rd_kafka_message_t *rkm) {
  *   often fetched its first records about a second after assignment. */
 static rd_kafka_t *restore_consumer(bp_runner_t *r, char *errstr,
                                     size_t errstr_size) {
+        char read_ahead[24];
+        snprintf(read_ahead, sizeof(read_ahead), "%d",
+                 r->conf.restore_read_ahead > 0 ? r->conf.restore_read_ahead
+                                                : BP_RESTORE_READ_AHEAD);
         const bp_kafka_kv_t kv[] = {
             {"group.id", "badgeproc-restore"}, /* never joins or commits */
             {"enable.auto.commit", "false"},
             {"enable.partition.eof", "true"},
             {"isolation.level", "read_committed"},
             {"auto.offset.reset", "earliest"},
-            {"queued.min.messages", "1000000"},
+            {"queued.min.messages", read_ahead},
             {"fetch.wait.max.ms", "10"},
             {"socket.nagle.disable", "true"},
             {"enable.sparse.connections", "false"},

@@ -67,8 +67,10 @@ typedef struct bp_runner_conf_s {
         int                  batch_max_events;
         /* States cached between batches over all tasks (bp_task.c). */
         size_t state_cache_max;
-        int    merge_queue_max; /* records queued per input */
-        int    log_stats_interval_ms;
+        /* Changelog records a restore may fetch ahead (bp_restore.c). */
+        int restore_read_ahead;
+        int merge_queue_max; /* records queued per input */
+        int log_stats_interval_ms;
         /* Read gauges (consumer lag, state size) every N ms; 0: off. */
         int stats_interval_ms;
         /* Where to count (NULL: no metrics) and the HTTP server whose

@@ -91,6 +91,7 @@ static void runner_conf(const bp_config_t *conf, char *schema_map,
         rc->commit_interval_ms = conf->commit_interval_ms;
         rc->batch_max_events   = conf->batch_max_events;
         rc->state_cache_max    = (size_t)conf->state_cache_max;
+        rc->restore_read_ahead = conf->restore_read_ahead;
         if (conf->stats_interval_ms > 0)
                 rc->log_stats_interval_ms = conf->stats_interval_ms;
         rc->stats_interval_ms = conf->stats_interval_ms;
