@@ -60,8 +60,9 @@ static void clear_dirty(bp_task_t *t) {
         t->dirty_cnt = 0;
 }
 
-/* Forgets the states of the batch: they are reloaded from the store,
- * which holds exactly what the last commit left. */
+/* Forgets the cached states: they are reloaded from the runner's store
+ * queue or the store, which together hold exactly what the last commit
+ * left (bp_task_state). */
 static void drop_cache(bp_task_t *t) {
         bp_state_map_destroy(t->cache);
         t->cache  = bp_state_map_new();
@@ -100,15 +101,23 @@ bp_freelancer_t *bp_task_state(bp_runner_t *r, bp_task_t *t,
 
         if (fl)
                 return fl;
-        err = bp_store_get(r->store, t->partition, freelancer_id, &val, &len,
-                           errstr, errstr_size);
-        if (err == BP_ERR_NOT_FOUND)
-                return bp_state_map_get(t->cache, freelancer_id);
-        if (err)
-                return NULL;
-        err = bp_codec_decode_state(r->state_codec, val, len, &fl, errstr,
-                                    errstr_size);
-        bp_store_get_done(r->store);
+        /* Committed but not yet stored (bp_runner_store.c) is newer than
+         * the store. */
+        if (bp_runner_store_pending_get(r, t->partition, freelancer_id, &val,
+                                        &len)) {
+                err = bp_codec_decode_state(r->state_codec, val, len, &fl,
+                                            errstr, errstr_size);
+        } else {
+                err = bp_store_get(r->store, t->partition, freelancer_id, &val,
+                                   &len, errstr, errstr_size);
+                if (err == BP_ERR_NOT_FOUND)
+                        return bp_state_map_get(t->cache, freelancer_id);
+                if (err)
+                        return NULL;
+                err = bp_codec_decode_state(r->state_codec, val, len, &fl,
+                                            errstr, errstr_size);
+                bp_store_get_done(r->store);
+        }
         if (err)
                 return NULL;
         if (bp_state_map_put(t->cache, fl) != BP_OK) {
