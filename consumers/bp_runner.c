@@ -298,31 +298,17 @@ bp_err_t bp_runner_commit(bp_runner_t *r) {
         bp_buf_reset(&r->state_enc);
         r->attempt++;
         if (!r->abort_needed)
-                bp_changelog_produce_states(r, &tasks);
+                bp_changelog_produce(r, &tasks);
         if (r->fatal)
                 return BP_ERR_KAFKA;
         if (r->conf.guarantee == BP_EXACTLY_ONCE) {
-                /* The offsets' two round trips (AddOffsetsToTxn,
-                 * TxnOffsetCommit) run while the states are delivered, so
-                 * the wait for their acknowledgement before the seals
-                 * (bp_changelog.c) mostly finds it done: one round trip
-                 * per batch less than sealing first. */
                 if (!r->abort_needed)
                         cls = txn_call(r, "send_offsets_to_transaction",
                                        send_offsets);
                 if (cls == BP_KAFKA_OK && !r->abort_needed)
-                        bp_changelog_seal(r);
-                if (r->fatal)
-                        return BP_ERR_KAFKA;
-                if (cls == BP_KAFKA_OK && !r->abort_needed)
                         cls = txn_call(r, "commit_transaction", commit_txn);
-        } else {
-                if (!r->abort_needed)
-                        bp_changelog_seal(r);
-                if (r->fatal)
-                        return BP_ERR_KAFKA;
-                if (rd_kafka_flush(r->producer, TXN_TIMEOUT_MS))
-                        r->abort_needed = true;
+        } else if (rd_kafka_flush(r->producer, TXN_TIMEOUT_MS)) {
+                r->abort_needed = true;
         }
         /* Serve the delivery reports: the __offsets offsets come with them. */
         rd_kafka_poll(r->producer, 0);

@@ -194,14 +194,11 @@ bp_err_t bp_runner_produce(bp_runner_t *r, const char *topic, int32_t partition,
 void bp_runner_log_error(const char *call, rd_kafka_error_t *error);
 
 /* bp_changelog.c */
-/** Produces every active task's changed states to the changelog. *tasksp
- *  gets the number of active tasks. A failure sets r->abort_needed (or
- *  fatal). */
-void bp_changelog_produce_states(bp_runner_t *r, int *tasksp);
-/** Produces one __offsets record (seal) per active task: exactly-once,
- *  only once everything produced in the batch is acknowledged. A failure
- *  sets r->abort_needed (or fatal). */
-void bp_changelog_seal(bp_runner_t *r);
+/** Produces the batch's changelog records: every active task's changed
+ *  states, then (exactly-once) once everything produced in the batch is
+ *  acknowledged, one __offsets record per active task. *tasksp gets the
+ *  number of active tasks. A failure sets r->abort_needed (or fatal). */
+void bp_changelog_produce(bp_runner_t *r, int *tasksp);
 
 /* bp_runner_store.c */
 /** Queues the states and checkpoints of the batch just committed to
