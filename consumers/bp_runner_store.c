@@ -205,29 +205,23 @@ nomem:
         return BP_ERR_STATE;
 }
 
-/* A live queued record in the flush's put order (16 bytes, so that
- * sorting moves little). */
+/* A live queued record in the flush's put order. */
 typedef struct sort_key_s {
-        int32_t  partition;
-        uint32_t rec;    /* index in pending_recs */
-        uint64_t prefix; /* id_prefix() of its id */
+        int32_t     partition;
+        uint32_t    rec;    /* index in pending_recs */
+        uint64_t    prefix; /* id_prefix(id) */
+        const char *id;     /* in pending (not moved during the sort) */
 } sort_key_t;
-
-/* qsort's context: the runner whose records are sorted. */
-static const bp_runner_t *sort_runner;
 
 /* Store key order: partition, then the id's bytes (a prefix first);
  * the ids' first 8 bytes, as one number, usually decide. */
 static int sort_key_cmp(const void *a, const void *b) {
         const sort_key_t *x = a, *y = b;
-        const uint8_t    *base = sort_runner->pending.data;
         if (x->partition != y->partition)
                 return x->partition < y->partition ? -1 : 1;
         if (x->prefix != y->prefix)
                 return x->prefix < y->prefix ? -1 : 1;
-        return strcmp(
-            (const char *)base + sort_runner->pending_recs[x->rec].id_off,
-            (const char *)base + sort_runner->pending_recs[y->rec].id_off);
+        return strcmp(x->id, y->id);
 }
 
 /* The live (not superseded) queued records in store key order, *cntp of
@@ -239,13 +233,11 @@ static sort_key_t *sorted_live(const bp_runner_t *r, size_t *cntp) {
                 return NULL;
         for (i = 0; i < r->pending_cnt; i++) {
                 const bp_pending_rec_t *rec = &r->pending_recs[i];
+                const char *id = (const char *)r->pending.data + rec->id_off;
                 if (!rec->superseded)
-                        keys[n++] = (sort_key_t){
-                            rec->partition, (uint32_t)i,
-                            id_prefix((const char *)r->pending.data +
-                                      rec->id_off)};
+                        keys[n++] = (sort_key_t){rec->partition, (uint32_t)i,
+                                                 id_prefix(id), id};
         }
-        sort_runner = r;
         qsort(keys, n, sizeof(*keys), sort_key_cmp);
         *cntp = n;
         return keys;
