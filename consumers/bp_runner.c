@@ -278,20 +278,14 @@ static size_t task_cache_max(const bp_runner_t *r) {
         return r->conf.state_cache_max / (size_t)(tasks ? tasks : 1);
 }
 
-/* Is a store flush due after this commit: its period is over, the queue
- * is large, or a task is about to drop its cache (its states must be in
- * the store before it reloads them from there)? */
+/* Is a store flush due after this commit: its period is over, or the
+ * queue is large (in bytes, or in states: see BP_STORE_PENDING_STATES)?
+ * A task dropping its cache needs none: its misses look in the queue
+ * before the store. */
 static bool flush_due(const bp_runner_t *r) {
-        size_t cache_max = task_cache_max(r);
-        int    p;
-        if (bp_runner_now_ms() - r->last_flush_ms >= BP_STORE_FLUSH_MS ||
-            r->pending.len >= BP_STORE_PENDING_MAX)
-                return true;
-        for (p = 0; p < r->partition_cnt; p++)
-                if (r->tasks[p] && r->tasks[p]->active &&
-                    bp_state_map_count(r->tasks[p]->cache) > cache_max)
-                        return true;
-        return false;
+        return bp_runner_now_ms() - r->last_flush_ms >= BP_STORE_FLUSH_MS ||
+               r->pending.len >= BP_STORE_PENDING_MAX ||
+               r->pending_live >= BP_STORE_PENDING_STATES;
 }
 
 bp_err_t bp_runner_commit(bp_runner_t *r) {
@@ -838,6 +832,7 @@ void bp_runner_destroy(bp_runner_t *r) {
         bp_buf_free(&r->state_enc);
         bp_buf_free(&r->pending);
         free(r->pending_recs);
+        free(r->pending_idx);
         bp_runner_metrics_destroy(r->metrics);
         bp_decision_log_close(r->dlog);
         free(r);

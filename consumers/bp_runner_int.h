@@ -45,13 +45,26 @@ typedef struct bp_restore_s bp_restore_t;
 /** Bytes of queued states past which the store is flushed early. */
 #define BP_STORE_PENDING_MAX ((size_t)16 << 20)
 
+/** Distinct queued states past which the store is flushed early. LMDB
+ *  copies every page a write transaction changes into a malloc()ed page
+ *  and keeps those buffers for later transactions (it never frees them
+ *  before the environment closes), so the largest flush sets a floor
+ *  under the heap: about one 4 KiB page per state once the store has
+ *  far more leaf pages than a flush has states (millions of
+ *  freelancers), 32 MiB for this bound. */
+#define BP_STORE_PENDING_STATES 8192
+
 /** A state record committed to Kafka and not yet to the store: its id
- *  (NUL-terminated) and value are bytes of bp_runner_t.pending. */
+ *  (NUL-terminated) and value are bytes of bp_runner_t.pending.
+ *  superseded: a later record of the same freelancer is queued (only
+ *  that one is written). */
 typedef struct bp_pending_rec_s {
-        int32_t partition;
-        size_t  id_off;
-        size_t  val_off;
-        size_t  val_len;
+        int32_t  partition;
+        bool     superseded;
+        uint64_t hash;
+        size_t   id_off;
+        size_t   val_off;
+        size_t   val_len;
 } bp_pending_rec_t;
 
 /** Partition p of the four input topics, and its state. */
@@ -127,6 +140,12 @@ struct bp_runner_s {
         bp_pending_rec_t *pending_recs;
         size_t            pending_cnt;
         size_t            pending_cap;
+        /* Latest queued record per (partition, freelancer): open
+         * addressing over pending_recs (index + 1, 0 = free slot),
+         * pending_idx_cap slots, a power of two, at most half full. */
+        uint32_t         *pending_idx;
+        size_t            pending_idx_cap;
+        size_t            pending_live; /* queued records not superseded */
         int64_t           last_flush_ms;
         bp_runner_stats_t stats;
         /* Set from delivery reports and error callbacks (librdkafka's
@@ -185,10 +204,17 @@ void bp_changelog_produce(bp_runner_t *r, int *tasksp);
 /** Queues the states and checkpoints of the batch just committed to
  *  Kafka for the next store flush. BP_ERR_STATE (fatal) on ENOMEM. */
 bp_err_t bp_runner_store_queue(bp_runner_t *r);
+/** The latest queued (committed, not yet stored) state of freelancer_id
+ *  in partition: *val and *len point into the queue, valid until the
+ *  next queue or flush. false when none is queued. */
+bool bp_runner_store_pending_get(const bp_runner_t *r, int32_t partition,
+                                 const char *freelancer_id, const void **val,
+                                 size_t *len);
 /** Writes everything queued, and the checkpoints, in one LMDB
- *  transaction. Call before anything reads the store for a state a task
- *  may have cached (cache drop, rewind, revoke, re-evaluation) and at
- *  stop. BP_ERR_STATE (fatal, set on r) on failure. */
+ *  transaction. Call before anything reads the store without looking in
+ *  the queue first (rewind, revoke, re-evaluation, restore) and at
+ *  stop; a task's cache lookups (bp_task_state) look in the queue. BP_ERR_STATE
+ * (fatal, set on r) on failure. */
 bp_err_t bp_runner_store_flush(bp_runner_t *r);
 
 /* bp_runner_tuning.c */

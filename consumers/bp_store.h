@@ -139,7 +139,9 @@ bp_store_batch_t *bp_store_batch_begin(bp_store_t *store, char *errstr,
 /**
  * Sets the record of freelancer_id (NUL-terminated) in partition to the len
  * bytes at value, replacing any previous one. The bytes are copied; value
- * may be NULL when len is 0. Visible to others at commit.
+ * may be NULL when len is 0. Visible to others at commit. Puts in key
+ * order (partition, then the id's bytes) are cheapest: each stays on the
+ * previous one's leaf page when it can.
  *
  * Returns BP_OK; BP_ERR_INVALID for a negative partition; BP_ERR_TOO_LARGE
  * when the id is longer than bp_store_max_id_len() (the batch stays

@@ -84,7 +84,16 @@ bp_err_t bp_store_batch_put(bp_store_batch_t *batch, int32_t partition,
                 return err;
         val.mv_size = len;
         val.mv_data = (void *)(value ? value : "");
-        rc = mdb_put(batch->txn, batch->store->state_dbi, &key.val, &val, 0);
+        /* Through one cursor rather than mdb_put (a fresh cursor each
+         * time): when the key falls within the leaf page the cursor is
+         * on, LMDB searches that page only instead of descending from the
+         * root, so puts in key order cost far less. */
+        if (!batch->put_cur &&
+            (rc = mdb_cursor_open(batch->txn, batch->store->state_dbi,
+                                  &batch->put_cur)))
+                return batch_fail(batch, rc, "mdb_cursor_open(state)", errstr,
+                                  errstr_size);
+        rc = mdb_cursor_put(batch->put_cur, &key.val, &val, 0);
         if (rc)
                 return batch_fail(batch, rc, "mdb_put(state)", errstr,
                                   errstr_size);

@@ -33,6 +33,9 @@ struct bp_store_s {
 struct bp_store_batch_s {
         bp_store_t *store;
         MDB_txn    *txn;
+        /* The state records' cursor, opened by the first put; LMDB
+         * closes it with the transaction. */
+        MDB_cursor *put_cur;
         /* An LMDB call failed: LMDB refuses everything but abort from
          * then on, and so does the batch. */
         bool failed;

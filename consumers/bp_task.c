@@ -60,8 +60,9 @@ static void clear_dirty(bp_task_t *t) {
         t->dirty_cnt = 0;
 }
 
-/* Forgets the states of the batch: they are reloaded from the store,
- * which holds exactly what the last commit left. */
+/* Forgets the cached states: they are reloaded from the runner's store
+ * queue or the store, which together hold exactly what the last commit
+ * left (bp_task_state). */
 static void drop_cache(bp_task_t *t) {
         bp_state_map_destroy(t->cache);
         t->cache  = bp_state_map_new();
@@ -100,15 +101,23 @@ bp_freelancer_t *bp_task_state(bp_runner_t *r, bp_task_t *t,
 
         if (fl)
                 return fl;
-        err = bp_store_get(r->store, t->partition, freelancer_id, &val, &len,
-                           errstr, errstr_size);
-        if (err == BP_ERR_NOT_FOUND)
-                return bp_state_map_get(t->cache, freelancer_id);
-        if (err)
-                return NULL;
-        err = bp_codec_decode_state(r->state_codec, val, len, &fl, errstr,
-                                    errstr_size);
-        bp_store_get_done(r->store);
+        /* Committed but not yet stored (bp_runner_store.c) is newer than
+         * the store. */
+        if (bp_runner_store_pending_get(r, t->partition, freelancer_id, &val,
+                                        &len)) {
+                err = bp_codec_decode_state(r->state_codec, val, len, &fl,
+                                            errstr, errstr_size);
+        } else {
+                err = bp_store_get(r->store, t->partition, freelancer_id, &val,
+                                   &len, errstr, errstr_size);
+                if (err == BP_ERR_NOT_FOUND)
+                        return bp_state_map_get(t->cache, freelancer_id);
+                if (err)
+                        return NULL;
+                err = bp_codec_decode_state(r->state_codec, val, len, &fl,
+                                            errstr, errstr_size);
+                bp_store_get_done(r->store);
+        }
         if (err)
                 return NULL;
         if (bp_state_map_put(t->cache, fl) != BP_OK) {
@@ -241,11 +250,10 @@ static bool key_matches(const rd_kafka_message_t *rkm, const char *id) {
 static bp_err_t apply_record(bp_runner_t *r, bp_task_t *t,
                              const rd_kafka_message_t *rkm, int input) {
         char             errstr[512];
-        char             id[BP_ID_MAX + 1];
         bp_event_t       ev;
         bp_cause_t       cause;
         bp_freelancer_t *fl;
-        bool             changed = false, cached;
+        bool             changed = false;
         bp_err_t         err;
 
         /* The state is looked up once the record is decoded: start
@@ -267,22 +275,14 @@ static bp_err_t apply_record(bp_runner_t *r, bp_task_t *t,
                 return dead_letter(r, rkm, input,
                                    "record key is not the event's "
                                    "freelancer_id");
-        /* ev is borrowed from the codec until its next decode call, and
-         * loading a state that is not cached decodes it from the store:
-         * ev must then be decoded again before the engine reads it. */
-        snprintf(id, sizeof(id), "%s", ev.freelancer_id);
-        cached = bp_state_map_find(t->cache, id) != NULL;
-        if (!(fl = bp_task_state(r, t, id, errstr, sizeof(errstr)))) {
-                bp_runner_set_fatal(r, "load state of %s: %s", id, errstr);
-                return BP_ERR_STATE;
-        }
-        if (!cached && (err = bp_codec_decode_event(
-                            r->codec, (bp_event_type_t)input, rkm->payload,
-                            rkm->len, &ev, errstr, sizeof(errstr)))) {
-                if (err == BP_ERR_IO)
-                        return err; /* retried with the batch */
-                bp_runner_set_fatal(r, "decode again at offset %lld: %s",
-                                    (long long)rkm->offset, errstr);
+        /* ev is borrowed from r->codec until its next decode call; a state
+         * that is not cached is decoded from the store with a codec of its
+         * own (r->state_codec), so loading it leaves ev intact and the
+         * event is decoded once. */
+        if (!(fl = bp_task_state(r, t, ev.freelancer_id, errstr,
+                                 sizeof(errstr)))) {
+                bp_runner_set_fatal(r, "load state of %s: %s", ev.freelancer_id,
+                                    errstr);
                 return BP_ERR_STATE;
         }
         cause.event_id  = ev.event_id;
