@@ -159,7 +159,11 @@ static char *read_file(const char *path, size_t max, char *errstr,
                 free(buf);
                 buf = NULL;
         } else {
+                char *fit;
                 buf[n] = '\0';
+                /* The entry keeps the text: give back the rest of max. */
+                if ((fit = realloc(buf, n + 1)))
+                        buf = fit;
         }
         fclose(f);
         return buf;
