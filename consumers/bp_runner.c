@@ -1,6 +1,6 @@
 /*
- * bp_runner.c - the runner's life: start, the poll loop, batch commit,
- * abort and rewind, and a clean stop.
+ * bp_runner.c - the runner's life: start, the poll loop and a clean stop.
+ * A batch's commit, abort and rewind are in bp_runner_txn.c.
  *
  * One thread does everything: it polls the consumer, feeds tasks, applies
  * records, produces, and commits. librdkafka's own threads never call back
@@ -19,7 +19,6 @@
 #include "bp_log.h"
 #include "bp_runner_int.h"
 
-#define TXN_TIMEOUT_MS 30000
 #define POLL_MS 20
 
 int64_t bp_runner_now_ms(void) {
@@ -69,7 +68,7 @@ void bp_runner_set_fatal(bp_runner_t *r, const char *fmt, ...) {
  * over: the one fatal error an operator must be able to tell at a glance
  * (two instances given the same instance.id, or a zombie that came back
  * after its replacement started). */
-static void check_fenced(bp_runner_t *r, rd_kafka_resp_err_t code) {
+void bp_runner_check_fenced(bp_runner_t *r, rd_kafka_resp_err_t code) {
         if (r->fenced || (code != RD_KAFKA_RESP_ERR__FENCED &&
                           code != RD_KAFKA_RESP_ERR_PRODUCER_FENCED &&
                           code != RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH))
@@ -94,7 +93,7 @@ static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm,
                        rd_kafka_topic_name(rkm->rkt),
                        rd_kafka_err2str(rkm->err));
                 if (cls == BP_KAFKA_FATAL) {
-                        check_fenced(r, rkm->err);
+                        bp_runner_check_fenced(r, rkm->err);
                         bp_runner_set_fatal(r, "delivery: %s",
                                             rd_kafka_err2str(rkm->err));
                 }
@@ -112,7 +111,8 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason,
         bp_runner_t *r = opaque;
         char         fatal[512];
         if (err == RD_KAFKA_RESP_ERR__FATAL) {
-                check_fenced(r, rd_kafka_fatal_error(rk, fatal, sizeof(fatal)));
+                bp_runner_check_fenced(
+                    r, rd_kafka_fatal_error(rk, fatal, sizeof(fatal)));
                 bp_runner_set_fatal(r, "%s: %s", rd_kafka_name(rk), fatal);
                 return;
         }
@@ -154,193 +154,6 @@ bp_err_t bp_runner_produce(bp_runner_t *r, const char *topic, int32_t partition,
                 r->abort_needed = true;
                 return BP_ERR_KAFKA;
         }
-        return BP_OK;
-}
-
-bp_err_t bp_runner_begin(bp_runner_t *r) {
-        rd_kafka_error_t *error;
-        if (r->in_txn || r->conf.guarantee != BP_EXACTLY_ONCE)
-                return BP_OK;
-        if ((error = rd_kafka_begin_transaction(r->producer))) {
-                bp_runner_set_fatal(r, "begin transaction: %s",
-                                    rd_kafka_error_string(error));
-                rd_kafka_error_destroy(error);
-                return BP_ERR_KAFKA;
-        }
-        r->in_txn = true;
-        return BP_OK;
-}
-
-/* The input offsets of the active tasks, for send_offsets_to_transaction
- * (they let the group see progress; recovery does not depend on them). */
-static rd_kafka_topic_partition_list_t *batch_offsets(bp_runner_t *r) {
-        rd_kafka_topic_partition_list_t *offsets =
-            rd_kafka_topic_partition_list_new(4 * r->partition_cnt);
-        int p, i;
-        for (p = 0; p < r->partition_cnt; p++) {
-                bp_task_t *t = r->tasks[p];
-                if (!t || !t->active)
-                        continue;
-                for (i = 0; i < BP_MERGE_INPUTS; i++)
-                        if (t->next[i] >= 0)
-                                rd_kafka_topic_partition_list_add(
-                                    offsets, r->conf.topics[i], p)
-                                    ->offset = t->next[i];
-        }
-        return offsets;
-}
-
-/* Retries a transactional call while it is retriable. Returns the class
- * of the final outcome; the error text goes to the log. */
-static bp_kafka_class_t txn_call(bp_runner_t *r, const char *what,
-                                 rd_kafka_error_t *(*call)(bp_runner_t *r)) {
-        for (;;) {
-                rd_kafka_error_t *error = call(r);
-                bp_kafka_class_t  cls   = bp_kafka_error_class(error);
-                if (cls == BP_KAFKA_OK)
-                        return cls;
-                BP_LOG(BP_LOG_WARN, "txn_error", "call=%s class=%s error=%s",
-                       what, bp_kafka_class_name(cls),
-                       rd_kafka_error_string(error));
-                if (cls == BP_KAFKA_FATAL) {
-                        check_fenced(r, rd_kafka_error_code(error));
-                        bp_runner_set_fatal(r, "%s: %s", what,
-                                            rd_kafka_error_string(error));
-                }
-                rd_kafka_error_destroy(error);
-                if (cls != BP_KAFKA_RETRIABLE)
-                        return cls;
-        }
-}
-
-static rd_kafka_error_t *send_offsets(bp_runner_t *r) {
-        rd_kafka_topic_partition_list_t    *offsets = batch_offsets(r);
-        rd_kafka_consumer_group_metadata_t *cgmd =
-            rd_kafka_consumer_group_metadata(r->consumer);
-        rd_kafka_error_t *error = NULL;
-        if (offsets->cnt > 0)
-                error = rd_kafka_send_offsets_to_transaction(
-                    r->producer, offsets, cgmd, TXN_TIMEOUT_MS);
-        rd_kafka_consumer_group_metadata_destroy(cgmd);
-        rd_kafka_topic_partition_list_destroy(offsets);
-        return error;
-}
-
-static rd_kafka_error_t *commit_txn(bp_runner_t *r) {
-        return rd_kafka_commit_transaction(r->producer, TXN_TIMEOUT_MS);
-}
-
-static rd_kafka_error_t *abort_txn(bp_runner_t *r) {
-        return rd_kafka_abort_transaction(r->producer, TXN_TIMEOUT_MS);
-}
-
-/* Drops the batch in flight everywhere and resumes every task from its
- * last commit. */
-void bp_runner_abort(bp_runner_t *r) {
-        int p;
-        if (r->in_txn && r->conf.guarantee == BP_EXACTLY_ONCE &&
-            txn_call(r, "abort_transaction", abort_txn) != BP_KAFKA_OK)
-                return; /* fatal: the loop stops */
-        /* The queued batches were committed: store them before the tasks
-         * reload their states from the store. */
-        if (bp_runner_store_flush(r))
-                return; /* fatal: the loop stops */
-        for (p = 0; p < r->partition_cnt; p++) {
-                bp_task_t *t = r->tasks[p];
-                /* A restoring task has nothing in flight, and its inputs
-                 * wait for the restore's offsets. */
-                if (!t || t->restore)
-                        continue;
-                bp_task_rewind(t);
-                bp_rebalance_seek_committed(r, t);
-                /* A re-evaluation in the dropped batch must happen again:
-                 * its badge events and changed states are gone. */
-                if (strcmp(t->rules_version, r->rules->version) != 0)
-                        t->needs_reevaluation = true;
-        }
-        bp_badge_events_clear(&r->out);
-        r->in_txn       = false;
-        r->batch_events = 0;
-        r->abort_needed = false;
-        r->stats.aborted++;
-        bp_runner_metrics_transaction(r->metrics, 0, 0);
-        BP_LOG(BP_LOG_WARN, "batch_aborted", "aborted=%llu",
-               (unsigned long long)r->stats.aborted);
-}
-
-/* The states each task may keep between batches: state.cache.max shared
- * evenly by the assigned tasks, so that memory does not grow with the
- * number of partitions an instance is given. */
-static size_t task_cache_max(const bp_runner_t *r) {
-        int p, tasks = 0;
-        for (p = 0; p < r->partition_cnt; p++)
-                tasks += r->tasks[p] != NULL;
-        return r->conf.state_cache_max / (size_t)(tasks ? tasks : 1);
-}
-
-/* Is a store flush due after this commit: its period is over, or the
- * queue is large (in bytes, or in states: see BP_STORE_PENDING_STATES)?
- * A task dropping its cache needs none: its misses look in the queue
- * before the store. */
-static bool flush_due(const bp_runner_t *r) {
-        return bp_runner_now_ms() - r->last_flush_ms >= BP_STORE_FLUSH_MS ||
-               r->pending.len >= BP_STORE_PENDING_MAX ||
-               r->pending_live >= BP_STORE_PENDING_STATES;
-}
-
-bp_err_t bp_runner_commit(bp_runner_t *r) {
-        int64_t          t0 = bp_runner_now_ms(), t_txn;
-        int              p, tasks = 0;
-        bp_kafka_class_t cls = BP_KAFKA_OK;
-
-        if (r->batch_events == 0)
-                return BP_OK;
-        bp_buf_reset(&r->state_enc);
-        r->attempt++;
-        if (!r->abort_needed)
-                bp_changelog_produce(r, &tasks);
-        if (r->fatal)
-                return BP_ERR_KAFKA;
-        if (r->conf.guarantee == BP_EXACTLY_ONCE) {
-                if (!r->abort_needed)
-                        cls = txn_call(r, "send_offsets_to_transaction",
-                                       send_offsets);
-                if (cls == BP_KAFKA_OK && !r->abort_needed)
-                        cls = txn_call(r, "commit_transaction", commit_txn);
-        } else if (rd_kafka_flush(r->producer, TXN_TIMEOUT_MS)) {
-                r->abort_needed = true;
-        }
-        /* Serve the delivery reports: the __offsets offsets come with them. */
-        rd_kafka_poll(r->producer, 0);
-        if (cls == BP_KAFKA_FATAL || r->fatal)
-                return BP_ERR_KAFKA;
-        if (cls == BP_KAFKA_ABORTABLE || r->abort_needed) {
-                bp_runner_abort(r);
-                return r->fatal ? BP_ERR_KAFKA : BP_OK;
-        }
-        r->in_txn = false;
-        t_txn     = bp_runner_now_ms();
-        /* Step 4, batched over commits (bp_runner_store.c). */
-        if (bp_runner_store_queue(r) ||
-            (flush_due(r) && bp_runner_store_flush(r)))
-                return BP_ERR_STATE;
-        for (p = 0; p < r->partition_cnt; p++)
-                if (r->tasks[p] && r->tasks[p]->active)
-                        bp_task_after_commit(r->tasks[p], task_cache_max(r));
-        r->stats.batches++;
-        /* At least once: a batch redone after an abort logs its decisions
-         * again; each line carries the deterministic event_id. */
-        bp_decision_log_flush(r->dlog);
-        bp_runner_metrics_transaction(
-            r->metrics, 1, (double)(bp_runner_now_ms() - t0) / 1000.0);
-        /* kafka_ms: changelog, offsets and the transaction's commit (or
-         * the flush); store_ms: the LMDB transaction after it. */
-        BP_LOG(BP_LOG_DEBUG, "batch_committed",
-               "events=%d tasks=%d commit_ms=%lld kafka_ms=%lld store_ms=%lld",
-               r->batch_events, tasks, (long long)(bp_runner_now_ms() - t0),
-               (long long)(t_txn - t0),
-               (long long)(bp_runner_now_ms() - t_txn));
-        r->batch_events = 0;
         return BP_OK;
 }
 
@@ -684,7 +497,8 @@ static bp_err_t open_clients(bp_runner_t *r, char *errstr, size_t errstr_size) {
                 return BP_ERR_KAFKA;
         }
         if (r->conf.guarantee == BP_EXACTLY_ONCE &&
-            (error = rd_kafka_init_transactions(r->producer, TXN_TIMEOUT_MS))) {
+            (error =
+                 rd_kafka_init_transactions(r->producer, BP_TXN_TIMEOUT_MS))) {
                 snprintf(errstr, errstr_size, "init transactions: %s",
                          rd_kafka_error_string(error));
                 rd_kafka_error_destroy(error);

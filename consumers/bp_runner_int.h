@@ -1,9 +1,11 @@
 /*
  * bp_runner_int.h - the runner's internals, shared by its source files:
- * bp_runner.c (lifecycle, loop, commit and rewind), bp_changelog.c (the
- * batch's changelog records), bp_task.c (one record through decode, state,
- * engine and produce), bp_rebalance.c (assignment) and bp_restore.c
- * (state from the changelog). Not for other modules.
+ * bp_runner.c (lifecycle, clients, loop), bp_runner_txn.c (a batch's
+ * commit, abort and rewind), bp_runner_store.c (the store, written at most
+ * once a second), bp_changelog.c (the batch's changelog records),
+ * bp_task.c (one record through decode, state, engine and produce),
+ * bp_rebalance.c (assignment) and bp_restore.c (state from the
+ * changelog). Not for other modules.
  */
 #ifndef BP_RUNNER_INT_H
 #define BP_RUNNER_INT_H
@@ -41,6 +43,9 @@ typedef struct bp_restore_s bp_restore_t;
  *  (bp_runner_store.c): one LMDB transaction per this period, not per
  *  Kafka transaction. */
 #define BP_STORE_FLUSH_MS 1000
+
+/** Longest wait of a transactional call (init, commit, abort), in ms. */
+#define BP_TXN_TIMEOUT_MS 30000
 
 /** Bytes of queued states past which the store is flushed early. */
 #define BP_STORE_PENDING_MAX ((size_t)16 << 20)
@@ -174,6 +179,11 @@ int64_t bp_runner_now_ms(void);
 /** Marks the runner fatally broken with a reason (first one wins). */
 void bp_runner_set_fatal(bp_runner_t *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/** Logs, once, that another instance took over our transactional.id
+ *  when code says so (the runner then stops on the fatal error). */
+void bp_runner_check_fenced(bp_runner_t *r, rd_kafka_resp_err_t code);
+
+/* bp_runner_txn.c */
 /** Commits the batch in flight (no-op when empty). On an abortable error
  *  aborts and rewinds every task; BP_ERR_KAFKA/STATE on fatal ones. */
 bp_err_t bp_runner_commit(bp_runner_t *r);
@@ -181,6 +191,8 @@ bp_err_t bp_runner_commit(bp_runner_t *r);
 void bp_runner_abort(bp_runner_t *r);
 /** Makes sure a transaction is open (exactly-once mode). */
 bp_err_t bp_runner_begin(bp_runner_t *r);
+
+/* bp_runner.c */
 /** Produces one record, waiting while the local queue is full.
  *  partition may be RD_KAFKA_PARTITION_UA. hdrs (may be NULL) is owned by
  *  the call whatever happens. opaque reaches the delivery report. */

@@ -1,0 +1,206 @@
+/*
+ * bp_runner_txn.c - a batch's end: commit it (step 3 and 4 of the
+ * exactly-once protocol in DESIGN.md) or abort it and rewind every task.
+ *
+ * bp_runner_begin() opens the Kafka transaction of a batch on its first
+ * record. bp_runner_commit() produces the changelog (bp_changelog.c),
+ * sends the input offsets, commits the transaction (or, at least once,
+ * flushes the producer), then queues the states for the store, which is
+ * written at most once a second (bp_runner_store.c). Errors are classed as
+ * examples/transactions.c does: retriable calls are retried, abortable
+ * ones abort the batch and rewind every task to its last commit
+ * (bp_runner_abort()), fatal ones (this producer was fenced) stop the
+ * loop.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "bp_log.h"
+#include "bp_runner_int.h"
+
+bp_err_t bp_runner_begin(bp_runner_t *r) {
+        rd_kafka_error_t *error;
+        if (r->in_txn || r->conf.guarantee != BP_EXACTLY_ONCE)
+                return BP_OK;
+        if ((error = rd_kafka_begin_transaction(r->producer))) {
+                bp_runner_set_fatal(r, "begin transaction: %s",
+                                    rd_kafka_error_string(error));
+                rd_kafka_error_destroy(error);
+                return BP_ERR_KAFKA;
+        }
+        r->in_txn = true;
+        return BP_OK;
+}
+
+/* The input offsets of the active tasks, for send_offsets_to_transaction
+ * (they let the group see progress; recovery does not depend on them). */
+static rd_kafka_topic_partition_list_t *batch_offsets(bp_runner_t *r) {
+        rd_kafka_topic_partition_list_t *offsets =
+            rd_kafka_topic_partition_list_new(4 * r->partition_cnt);
+        int p, i;
+        for (p = 0; p < r->partition_cnt; p++) {
+                bp_task_t *t = r->tasks[p];
+                if (!t || !t->active)
+                        continue;
+                for (i = 0; i < BP_MERGE_INPUTS; i++)
+                        if (t->next[i] >= 0)
+                                rd_kafka_topic_partition_list_add(
+                                    offsets, r->conf.topics[i], p)
+                                    ->offset = t->next[i];
+        }
+        return offsets;
+}
+
+/* Retries a transactional call while it is retriable. Returns the class
+ * of the final outcome; the error text goes to the log. */
+static bp_kafka_class_t txn_call(bp_runner_t *r, const char *what,
+                                 rd_kafka_error_t *(*call)(bp_runner_t *r)) {
+        for (;;) {
+                rd_kafka_error_t *error = call(r);
+                bp_kafka_class_t  cls   = bp_kafka_error_class(error);
+                if (cls == BP_KAFKA_OK)
+                        return cls;
+                BP_LOG(BP_LOG_WARN, "txn_error", "call=%s class=%s error=%s",
+                       what, bp_kafka_class_name(cls),
+                       rd_kafka_error_string(error));
+                if (cls == BP_KAFKA_FATAL) {
+                        bp_runner_check_fenced(r, rd_kafka_error_code(error));
+                        bp_runner_set_fatal(r, "%s: %s", what,
+                                            rd_kafka_error_string(error));
+                }
+                rd_kafka_error_destroy(error);
+                if (cls != BP_KAFKA_RETRIABLE)
+                        return cls;
+        }
+}
+
+static rd_kafka_error_t *send_offsets(bp_runner_t *r) {
+        rd_kafka_topic_partition_list_t    *offsets = batch_offsets(r);
+        rd_kafka_consumer_group_metadata_t *cgmd =
+            rd_kafka_consumer_group_metadata(r->consumer);
+        rd_kafka_error_t *error = NULL;
+        if (offsets->cnt > 0)
+                error = rd_kafka_send_offsets_to_transaction(
+                    r->producer, offsets, cgmd, BP_TXN_TIMEOUT_MS);
+        rd_kafka_consumer_group_metadata_destroy(cgmd);
+        rd_kafka_topic_partition_list_destroy(offsets);
+        return error;
+}
+
+static rd_kafka_error_t *commit_txn(bp_runner_t *r) {
+        return rd_kafka_commit_transaction(r->producer, BP_TXN_TIMEOUT_MS);
+}
+
+static rd_kafka_error_t *abort_txn(bp_runner_t *r) {
+        return rd_kafka_abort_transaction(r->producer, BP_TXN_TIMEOUT_MS);
+}
+
+/* Drops the batch in flight everywhere and resumes every task from its
+ * last commit. */
+void bp_runner_abort(bp_runner_t *r) {
+        int p;
+        if (r->in_txn && r->conf.guarantee == BP_EXACTLY_ONCE &&
+            txn_call(r, "abort_transaction", abort_txn) != BP_KAFKA_OK)
+                return; /* fatal: the loop stops */
+        /* The queued batches were committed: store them before the tasks
+         * reload their states from the store. */
+        if (bp_runner_store_flush(r))
+                return; /* fatal: the loop stops */
+        for (p = 0; p < r->partition_cnt; p++) {
+                bp_task_t *t = r->tasks[p];
+                /* A restoring task has nothing in flight, and its inputs
+                 * wait for the restore's offsets. */
+                if (!t || t->restore)
+                        continue;
+                bp_task_rewind(t);
+                bp_rebalance_seek_committed(r, t);
+                /* A re-evaluation in the dropped batch must happen again:
+                 * its badge events and changed states are gone. */
+                if (strcmp(t->rules_version, r->rules->version) != 0)
+                        t->needs_reevaluation = true;
+        }
+        bp_badge_events_clear(&r->out);
+        r->in_txn       = false;
+        r->batch_events = 0;
+        r->abort_needed = false;
+        r->stats.aborted++;
+        bp_runner_metrics_transaction(r->metrics, 0, 0);
+        BP_LOG(BP_LOG_WARN, "batch_aborted", "aborted=%llu",
+               (unsigned long long)r->stats.aborted);
+}
+
+/* The states each task may keep between batches: state.cache.max shared
+ * evenly by the assigned tasks, so that memory does not grow with the
+ * number of partitions an instance is given. */
+static size_t task_cache_max(const bp_runner_t *r) {
+        int p, tasks = 0;
+        for (p = 0; p < r->partition_cnt; p++)
+                tasks += r->tasks[p] != NULL;
+        return r->conf.state_cache_max / (size_t)(tasks ? tasks : 1);
+}
+
+/* Is a store flush due after this commit: its period is over, or the
+ * queue is large (in bytes, or in states: see BP_STORE_PENDING_STATES)?
+ * A task dropping its cache needs none: its misses look in the queue
+ * before the store. */
+static bool flush_due(const bp_runner_t *r) {
+        return bp_runner_now_ms() - r->last_flush_ms >= BP_STORE_FLUSH_MS ||
+               r->pending.len >= BP_STORE_PENDING_MAX ||
+               r->pending_live >= BP_STORE_PENDING_STATES;
+}
+
+bp_err_t bp_runner_commit(bp_runner_t *r) {
+        int64_t          t0 = bp_runner_now_ms(), t_txn;
+        int              p, tasks = 0;
+        bp_kafka_class_t cls = BP_KAFKA_OK;
+
+        if (r->batch_events == 0)
+                return BP_OK;
+        bp_buf_reset(&r->state_enc);
+        r->attempt++;
+        if (!r->abort_needed)
+                bp_changelog_produce(r, &tasks);
+        if (r->fatal)
+                return BP_ERR_KAFKA;
+        if (r->conf.guarantee == BP_EXACTLY_ONCE) {
+                if (!r->abort_needed)
+                        cls = txn_call(r, "send_offsets_to_transaction",
+                                       send_offsets);
+                if (cls == BP_KAFKA_OK && !r->abort_needed)
+                        cls = txn_call(r, "commit_transaction", commit_txn);
+        } else if (rd_kafka_flush(r->producer, BP_TXN_TIMEOUT_MS)) {
+                r->abort_needed = true;
+        }
+        /* Serve the delivery reports: the __offsets offsets come with them. */
+        rd_kafka_poll(r->producer, 0);
+        if (cls == BP_KAFKA_FATAL || r->fatal)
+                return BP_ERR_KAFKA;
+        if (cls == BP_KAFKA_ABORTABLE || r->abort_needed) {
+                bp_runner_abort(r);
+                return r->fatal ? BP_ERR_KAFKA : BP_OK;
+        }
+        r->in_txn = false;
+        t_txn     = bp_runner_now_ms();
+        /* Step 4, batched over commits (bp_runner_store.c). */
+        if (bp_runner_store_queue(r) ||
+            (flush_due(r) && bp_runner_store_flush(r)))
+                return BP_ERR_STATE;
+        for (p = 0; p < r->partition_cnt; p++)
+                if (r->tasks[p] && r->tasks[p]->active)
+                        bp_task_after_commit(r->tasks[p], task_cache_max(r));
+        r->stats.batches++;
+        /* At least once: a batch redone after an abort logs its decisions
+         * again; each line carries the deterministic event_id. */
+        bp_decision_log_flush(r->dlog);
+        bp_runner_metrics_transaction(
+            r->metrics, 1, (double)(bp_runner_now_ms() - t0) / 1000.0);
+        /* kafka_ms: changelog, offsets and the transaction's commit (or
+         * the flush); store_ms: the LMDB transaction after it. */
+        BP_LOG(BP_LOG_DEBUG, "batch_committed",
+               "events=%d tasks=%d commit_ms=%lld kafka_ms=%lld store_ms=%lld",
+               r->batch_events, tasks, (long long)(bp_runner_now_ms() - t0),
+               (long long)(t_txn - t0),
+               (long long)(bp_runner_now_ms() - t_txn));
+        r->batch_events = 0;
+        return BP_OK;
+}
