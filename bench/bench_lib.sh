@@ -25,9 +25,15 @@ trap 'exit 1' INT TERM
 start_cluster() {
         "$bp" mock-cluster --brokers 1 "$@" >"$tmp/mc.out" 2>"$tmp/mc.err" &
         pids+=($!)
-        for _ in $(seq 100); do [ -s "$tmp/mc.out" ] && break; sleep 0.1; done
+        # Up to 30 s: a cluster with many topics starts slowly on a busy
+        # machine.
+        for _ in $(seq 300); do [ -s "$tmp/mc.out" ] && break; sleep 0.1; done
         bootstrap=$(head -n 1 "$tmp/mc.out")
-        [ -n "$bootstrap" ] || { cat "$tmp/mc.err" >&2; exit 1; }
+        [ -n "$bootstrap" ] || {
+                echo "bench: the mock cluster gave no bootstrap address within 30 s" >&2
+                cat "$tmp/mc.err" >&2
+                exit 1
+        }
 }
 
 watch_service() {
