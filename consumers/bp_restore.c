@@ -101,9 +101,6 @@ static bool is_offsets_record(const rd_kafka_message_t *rkm) {
                memcmp(rkm->key, BP_OFFSETS_KEY, rkm->key_len) == 0;
 }
 
-/* restore.read.ahead when the runner's configuration leaves it at 0. */
-#define BP_RESTORE_READ_AHEAD 1000000
-
 /* The restore consumer's settings, after the user's kafka.* ones.
  * queued.min.messages: librdkafka 2.0.2 counts it over the consumer's
  *   one queue, not per partition, and once the queue holds that many
@@ -128,8 +125,7 @@ static rd_kafka_t *restore_consumer(bp_runner_t *r, char *errstr,
                                     size_t errstr_size) {
         char read_ahead[24];
         snprintf(read_ahead, sizeof(read_ahead), "%d",
-                 r->conf.restore_read_ahead > 0 ? r->conf.restore_read_ahead
-                                                : BP_RESTORE_READ_AHEAD);
+                 r->conf.restore_read_ahead);
         const bp_kafka_kv_t kv[] = {
             {"group.id", "badgeproc-restore"}, /* never joins or commits */
             {"enable.auto.commit", "false"},

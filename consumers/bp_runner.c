@@ -51,6 +51,7 @@ void bp_runner_conf_defaults(bp_runner_conf_t *c) {
         c->merge_queue_max       = 2048;
         c->log_stats_interval_ms = 10000;
         c->state_cache_max       = 50000;
+        c->restore_read_ahead    = 1000000;
 }
 
 void bp_runner_set_fatal(bp_runner_t *r, const char *fmt, ...) {
