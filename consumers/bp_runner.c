@@ -356,7 +356,7 @@ static bp_err_t turn(bp_runner_t *r) {
             (err = bp_runner_commit(r)))
                 return err;
         if (bp_runner_now_ms() - r->last_flush_ms >= BP_STORE_FLUSH_MS &&
-            (err = bp_runner_store_flush(r)))
+            (err = bp_runner_store_flush_async(r)))
                 return err;
         log_stats(r);
         if (r->conf.metrics && r->conf.stats_interval_ms > 0 &&
@@ -486,6 +486,29 @@ static rd_kafka_conf_t *client_conf(bp_runner_t *r, int consumer, char *errstr,
         return conf;
 }
 
+/* Gives the producer the metadata of the topics it writes before the
+ * first batch needs it. A producer learns a topic's partitions on its
+ * first record to it; on librdkafka 2.0.2 that first record waited about
+ * 0.85 s for the answer, and the commit of the first batch with a badge
+ * event waited with it. The handles stay until the producer goes, so the
+ * topics stay known. Best effort: a topic that does not answer now is
+ * looked up on its first record, as before. */
+static void warm_producer(bp_runner_t *r) {
+        const char *topics[BP_RUNNER_OUT_TOPICS] = {r->conf.topic_badge_events,
+                                                    r->conf.topic_changelog,
+                                                    r->conf.topic_dlq};
+        int         i;
+        for (i = 0; i < BP_RUNNER_OUT_TOPICS; i++) {
+                const struct rd_kafka_metadata *md = NULL;
+                if (!topics[i] || !(r->out_rkt[i] = rd_kafka_topic_new(
+                                        r->producer, topics[i], NULL)))
+                        continue;
+                if (rd_kafka_metadata(r->producer, 0, r->out_rkt[i], &md,
+                                      5000) == RD_KAFKA_RESP_ERR_NO_ERROR)
+                        rd_kafka_metadata_destroy(md);
+        }
+}
+
 static bp_err_t open_clients(bp_runner_t *r, char *errstr, size_t errstr_size) {
         rd_kafka_conf_t  *conf;
         rd_kafka_error_t *error;
@@ -505,6 +528,7 @@ static bp_err_t open_clients(bp_runner_t *r, char *errstr, size_t errstr_size) {
                 rd_kafka_error_destroy(error);
                 return BP_ERR_KAFKA;
         }
+        warm_producer(r);
         if (!(conf = client_conf(r, 1, errstr, errstr_size)))
                 return BP_ERR_CONFIG;
         if (!(r->consumer =
@@ -607,7 +631,8 @@ bp_runner_t *bp_runner_new(const bp_runner_conf_t *conf, char *errstr,
                 goto fail;
         store_opts.map_size = conf->state_map_size;
         if (!(r->store = bp_store_open(conf->state_dir, &store_opts, errstr,
-                                       errstr_size)))
+                                       errstr_size)) ||
+            bp_runner_store_open(r, errstr, errstr_size))
                 goto fail;
         if (register_schemas(r, errstr, errstr_size) ||
             open_clients(r, errstr, errstr_size) ||
@@ -629,6 +654,9 @@ void bp_runner_destroy(bp_runner_t *r) {
                 rd_kafka_destroy(r->consumer);
         if (r->producer) {
                 rd_kafka_flush(r->producer, 5000);
+                for (p = 0; p < BP_RUNNER_OUT_TOPICS; p++)
+                        if (r->out_rkt[p])
+                                rd_kafka_topic_destroy(r->out_rkt[p]);
                 rd_kafka_destroy(r->producer);
         }
         for (p = 0; p < r->partition_cnt && r->tasks; p++) {
@@ -638,6 +666,7 @@ void bp_runner_destroy(bp_runner_t *r) {
         }
         bp_restore_close(r);
         free(r->tasks);
+        bp_runner_store_close(r);
         bp_store_close(r->store);
         bp_codec_destroy(r->codec);
         bp_codec_destroy(r->state_codec);
@@ -645,9 +674,6 @@ void bp_runner_destroy(bp_runner_t *r) {
         bp_badge_events_destroy(&r->out);
         bp_buf_free(&r->buf);
         bp_buf_free(&r->state_enc);
-        bp_buf_free(&r->pending);
-        free(r->pending_recs);
-        free(r->pending_idx);
         bp_runner_metrics_destroy(r->metrics);
         bp_decision_log_close(r->dlog);
         free(r);

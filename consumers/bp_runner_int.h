@@ -26,6 +26,7 @@
 #include "bp_runner_metrics.h"
 #include "bp_state_map.h"
 #include "bp_store.h"
+#include "bp_store_writer.h"
 
 /** A restore in progress (bp_restore.c). */
 typedef struct bp_restore_s bp_restore_t;
@@ -43,6 +44,9 @@ typedef struct bp_restore_s bp_restore_t;
  *  (bp_runner_store.c): one LMDB transaction per this period, not per
  *  Kafka transaction. */
 #define BP_STORE_FLUSH_MS 1000
+
+/** Topics the runner's producer writes: badge events, changelog, DLQ. */
+#define BP_RUNNER_OUT_TOPICS 3
 
 /** Longest wait of a transactional call (init, commit, abort), in ms. */
 #define BP_TXN_TIMEOUT_MS 30000
@@ -71,6 +75,35 @@ typedef struct bp_pending_rec_s {
         size_t   val_off;
         size_t   val_len;
 } bp_pending_rec_t;
+
+/** A checkpoint that goes to the store with a pending set. */
+typedef struct bp_pending_cp_s {
+        int32_t         partition;
+        bp_checkpoint_t cp;
+} bp_pending_cp_t;
+
+/** Committed batches not yet in the store (bp_runner_store.c): the
+ *  states' bytes, their records, an index of the latest record per
+ *  (partition, freelancer), and the checkpoints that go with them. The
+ *  runner fills one set while the store writer writes the other. */
+typedef struct bp_pending_s {
+        bp_buf_t          bytes;
+        bp_pending_rec_t *recs;
+        size_t            cnt;
+        size_t            cap;
+        /* Open addressing over recs (index + 1, 0 = free slot), idx_cap
+         * slots, a power of two, at most half full. */
+        uint32_t        *idx;
+        size_t           idx_cap;
+        size_t           live; /* records not superseded */
+        bp_pending_cp_t *cps;
+        size_t           cp_cnt;
+        size_t           cp_cap;
+        /* Set by the write, read after it: for the log. */
+        bp_store_t *store;
+        size_t      written;
+        int64_t     write_ms;
+} bp_pending_t;
 
 /** Partition p of the four input topics, and its state. */
 typedef struct bp_task_s {
@@ -103,10 +136,6 @@ typedef struct bp_task_s {
          * learnt from its delivery report; -1 while unknown. */
         int64_t changelog_next;
         bool    needs_reevaluation; /* rules changed since the last run */
-        /* A committed batch awaits the store; pending_cp is the
-         * checkpoint of the last such batch (bp_runner_store.c). */
-        bool            store_pending;
-        bp_checkpoint_t pending_cp;
         /* rules_version the state was evaluated under: in the batch in
          * flight, and as of the last commit (a rewind returns to it). */
         char rules_version[BP_CHECKPOINT_RULES_VERSION_SIZE];
@@ -121,7 +150,9 @@ struct bp_runner_s {
         bp_runner_conf_t conf;
         rd_kafka_t      *consumer;
         rd_kafka_t      *producer;
-        bp_codec_t      *codec;
+        /* Handles of the topics the producer writes (see warm_producer). */
+        rd_kafka_topic_t *out_rkt[BP_RUNNER_OUT_TOPICS];
+        bp_codec_t       *codec;
         /* Decodes stored states only. A decoded event's strings are
          * borrowed from its codec until that codec's next decode, and a
          * state is loaded (and decoded) between decoding an event and
@@ -140,19 +171,15 @@ struct bp_runner_s {
         bp_badge_events_t out;
         bp_buf_t          buf;
         bp_buf_t          state_enc; /* the batch's encoded states */
-        /* Committed batches not yet in the store (bp_runner_store.c). */
-        bp_buf_t          pending;
-        bp_pending_rec_t *pending_recs;
-        size_t            pending_cnt;
-        size_t            pending_cap;
-        /* Latest queued record per (partition, freelancer): open
-         * addressing over pending_recs (index + 1, 0 = free slot),
-         * pending_idx_cap slots, a power of two, at most half full. */
-        uint32_t         *pending_idx;
-        size_t            pending_idx_cap;
-        size_t            pending_live; /* queued records not superseded */
-        int64_t           last_flush_ms;
-        bp_runner_stats_t stats;
+        /* Committed batches not yet in the store (bp_runner_store.c):
+         * pending fills while the writer writes flushing (sets[0] and
+         * sets[1], swapped at each flush). */
+        bp_pending_t       sets[2];
+        bp_pending_t      *pending;
+        bp_pending_t      *flushing;
+        bp_store_writer_t *writer;
+        int64_t            last_flush_ms;
+        bp_runner_stats_t  stats;
         /* Set from delivery reports and error callbacks (librdkafka's
          * threads call them only through rd_kafka_poll on this thread). */
         bool abort_needed;
@@ -217,17 +244,24 @@ void bp_changelog_produce(bp_runner_t *r, int *tasksp);
  *  Kafka for the next store flush. BP_ERR_STATE (fatal) on ENOMEM. */
 bp_err_t bp_runner_store_queue(bp_runner_t *r);
 /** The latest queued (committed, not yet stored) state of freelancer_id
- *  in partition: *val and *len point into the queue, valid until the
- *  next queue or flush. false when none is queued. */
+ *  in partition, or the one being written: *val and *len point into the
+ *  queue, valid until the next queue or flush. false when none is queued. */
 bool bp_runner_store_pending_get(const bp_runner_t *r, int32_t partition,
                                  const char *freelancer_id, const void **val,
                                  size_t *len);
-/** Writes everything queued, and the checkpoints, in one LMDB
- *  transaction. Call before anything reads the store without looking in
- *  the queue first (rewind, revoke, re-evaluation, restore) and at
- *  stop; a task's cache lookups (bp_task_state) look in the queue. BP_ERR_STATE
- * (fatal, set on r) on failure. */
+/** Hands everything queued, and the checkpoints, to the store writer
+ *  for one LMDB transaction, after waiting for the previous one; does not
+ *  wait for this one. A task's cache lookups (bp_task_state) look in
+ *  what is being written too. BP_ERR_STATE (fatal, set on r) if the
+ *  previous write failed. */
+bp_err_t bp_runner_store_flush_async(bp_runner_t *r);
+/** The same, then waits until it is written. Call before anything reads
+ *  the store without looking in the queue first (rewind, revoke,
+ *  re-evaluation, restore) and at stop. */
 bp_err_t bp_runner_store_flush(bp_runner_t *r);
+/** Starts the store writer; frees the queues and stops the writer. */
+bp_err_t bp_runner_store_open(bp_runner_t *r, char *errstr, size_t errstr_size);
+void     bp_runner_store_close(bp_runner_t *r);
 
 /* bp_runner_tuning.c */
 /** Sets the librdkafka defaults this workload wants on conf, for the

@@ -29,6 +29,17 @@
  * (100,000 freelancers: a 15-45 ms LMDB commit after most 100 ms
  * batches). The index also makes a flush write each state once, however
  * many batches changed it since the last one.
+ *
+ * Why in the background: even batched, a flush forced by
+ * BP_STORE_PENDING_STATES came after nearly every batch with 100,000
+ * freelancers and took 10-45 ms, a third of the runner thread's time.
+ * The runner now hands the queue over (bp_store_writer.c) and starts a
+ * new one; until the write has ended and the runner has seen it, cache
+ * misses look in both sets, newest first, then in the store. The runner
+ * waits for the previous write before handing over the next, so at most
+ * one set is in flight and a store miss never reads a state older than
+ * what is in flight. A failed write is fatal at that wait, one flush
+ * later than before: nothing was lost, the changelog holds it all.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,11 +47,6 @@
 
 #include "bp_log.h"
 #include "bp_runner_int.h"
-
-/* Appends len bytes to the pending buffer; BP_ERR_NOMEM on failure. */
-static bp_err_t pending_bytes(bp_runner_t *r, const void *data, size_t len) {
-        return bp_buf_append(&r->pending, data, len);
-}
 
 /* FNV-1a over the partition and the id. */
 static uint64_t pending_hash(int32_t partition, const char *id) {
@@ -64,140 +70,193 @@ static uint64_t id_prefix(const char *id) {
 }
 
 /* Is rec the record of (partition, id), whose hash is h? */
-static bool rec_is(const bp_runner_t *r, const bp_pending_rec_t *rec,
+static bool rec_is(const bp_pending_t *q, const bp_pending_rec_t *rec,
                    int32_t partition, uint64_t h, const char *id) {
         return rec->hash == h && rec->partition == partition &&
-               strcmp((const char *)r->pending.data + rec->id_off, id) == 0;
+               strcmp((const char *)q->bytes.data + rec->id_off, id) == 0;
 }
 
 /* The index slot of (partition, id): the one holding its record, or the
  * free slot where it belongs. The index must have a free slot. */
-static size_t idx_slot(const bp_runner_t *r, int32_t partition, uint64_t h,
+static size_t idx_slot(const bp_pending_t *q, int32_t partition, uint64_t h,
                        const char *id) {
-        size_t mask = r->pending_idx_cap - 1, i;
-        for (i = (size_t)h & mask; r->pending_idx[i]; i = (i + 1) & mask)
-                if (rec_is(r, &r->pending_recs[r->pending_idx[i] - 1],
-                           partition, h, id))
+        size_t mask = q->idx_cap - 1, i;
+        for (i = (size_t)h & mask; q->idx[i]; i = (i + 1) & mask)
+                if (rec_is(q, &q->recs[q->idx[i] - 1], partition, h, id))
                         break;
         return i;
 }
 
 /* Makes the index cap slots (a power of two) and re-inserts the records
  * that are not superseded. */
-static bp_err_t idx_rebuild(bp_runner_t *r, size_t cap) {
+static bp_err_t idx_rebuild(bp_pending_t *q, size_t cap) {
         uint32_t *idx = calloc(cap, sizeof(*idx));
         size_t    i, j;
         if (!idx)
                 return BP_ERR_NOMEM;
-        for (i = 0; i < r->pending_cnt; i++) {
-                if (r->pending_recs[i].superseded)
+        for (i = 0; i < q->cnt; i++) {
+                if (q->recs[i].superseded)
                         continue;
-                for (j = (size_t)r->pending_recs[i].hash & (cap - 1); idx[j];
+                for (j = (size_t)q->recs[i].hash & (cap - 1); idx[j];
                      j = (j + 1) & (cap - 1))
                         ;
                 idx[j] = (uint32_t)(i + 1);
         }
-        free(r->pending_idx);
-        r->pending_idx     = idx;
-        r->pending_idx_cap = cap;
+        free(q->idx);
+        q->idx     = idx;
+        q->idx_cap = cap;
         return BP_OK;
 }
 
 /* Doubles the index (at least 4,096 slots). */
-static bp_err_t idx_grow(bp_runner_t *r) {
-        return idx_rebuild(r,
-                           r->pending_idx_cap ? r->pending_idx_cap * 2 : 4096);
+static bp_err_t idx_grow(bp_pending_t *q) {
+        return idx_rebuild(q, q->idx_cap ? q->idx_cap * 2 : 4096);
 }
 
-/* Indexes the record just appended (pending_recs[pending_cnt - 1]),
- * superseding any earlier one of the same freelancer. */
-static bp_err_t idx_put(bp_runner_t *r) {
-        size_t            n   = r->pending_cnt;
-        bp_pending_rec_t *rec = &r->pending_recs[n - 1];
+/* Indexes the record just appended (recs[cnt - 1]), superseding any
+ * earlier one of the same freelancer. */
+static bp_err_t idx_put(bp_pending_t *q) {
+        size_t            n   = q->cnt;
+        bp_pending_rec_t *rec = &q->recs[n - 1];
         size_t            i;
         /* At most half full (counting superseded records: a bound). */
-        if (2 * n > r->pending_idx_cap && idx_grow(r))
+        if (2 * n > q->idx_cap && idx_grow(q))
                 return BP_ERR_NOMEM;
-        i = idx_slot(r, rec->partition, rec->hash,
-                     (const char *)r->pending.data + rec->id_off);
+        i = idx_slot(q, rec->partition, rec->hash,
+                     (const char *)q->bytes.data + rec->id_off);
         /* A growth just now indexed rec itself (a new state: growth
          * found no earlier record of it). */
-        if (r->pending_idx[i] == (uint32_t)n) {
-                r->pending_live++;
+        if (q->idx[i] == (uint32_t)n) {
+                q->live++;
                 return BP_OK;
         }
-        if (r->pending_idx[i])
-                r->pending_recs[r->pending_idx[i] - 1].superseded = true;
+        if (q->idx[i])
+                q->recs[q->idx[i] - 1].superseded = true;
         else
-                r->pending_live++;
-        r->pending_idx[i] = (uint32_t)n;
+                q->live++;
+        q->idx[i] = (uint32_t)n;
         return BP_OK;
+}
+
+/* The latest record of (partition, id) in q, or NULL. */
+static const bp_pending_rec_t *
+set_find(const bp_pending_t *q, int32_t partition, uint64_t h, const char *id) {
+        size_t i;
+        if (q->cnt == 0)
+                return NULL;
+        i = idx_slot(q, partition, h, id);
+        return q->idx[i] ? &q->recs[q->idx[i] - 1] : NULL;
 }
 
 bool bp_runner_store_pending_get(const bp_runner_t *r, int32_t partition,
                                  const char *freelancer_id, const void **val,
                                  size_t *len) {
+        uint64_t                h = pending_hash(partition, freelancer_id);
+        const bp_pending_t     *q = r->pending;
         const bp_pending_rec_t *rec;
-        size_t                  i;
-        if (r->pending_cnt == 0)
-                return false;
-        i = idx_slot(r, partition, pending_hash(partition, freelancer_id),
-                     freelancer_id);
-        if (!r->pending_idx[i])
-                return false;
-        rec  = &r->pending_recs[r->pending_idx[i] - 1];
-        *val = r->pending.data + rec->val_off;
+        /* The set being filled is newer than the one being written. */
+        if (!(rec = set_find(q, partition, h, freelancer_id))) {
+                q = r->flushing;
+                if (!(rec = set_find(q, partition, h, freelancer_id)))
+                        return false;
+        }
+        *val = q->bytes.data + rec->val_off;
         *len = rec->val_len;
         return true;
 }
 
+/* Appends one state record (the id with its NUL: the store takes a C
+ * string; then the value the changelog got) and indexes it. */
+static bp_err_t set_add(bp_pending_t *q, int32_t partition, const char *id,
+                        const void *val, size_t len) {
+        bp_pending_rec_t rec;
+        if (q->cnt == q->cap) {
+                size_t            cap  = q->cap ? q->cap * 2 : 4096;
+                bp_pending_rec_t *recs = realloc(q->recs, cap * sizeof(*recs));
+                if (!recs)
+                        return BP_ERR_NOMEM;
+                q->recs = recs;
+                q->cap  = cap;
+        }
+        rec.partition  = partition;
+        rec.superseded = false;
+        rec.hash       = pending_hash(partition, id);
+        rec.id_off     = q->bytes.len;
+        if (bp_buf_append(&q->bytes, id, strlen(id) + 1))
+                return BP_ERR_NOMEM;
+        rec.val_off = q->bytes.len;
+        rec.val_len = len;
+        if (bp_buf_append(&q->bytes, val, len))
+                return BP_ERR_NOMEM;
+        q->recs[q->cnt++] = rec;
+        return idx_put(q);
+}
+
+/* Sets partition's checkpoint in q (a later batch's replaces an
+ * earlier one's). */
+static bp_err_t set_checkpoint(bp_pending_t *q, int32_t partition,
+                               const bp_checkpoint_t *cp) {
+        size_t i;
+        for (i = 0; i < q->cp_cnt; i++)
+                if (q->cps[i].partition == partition)
+                        break;
+        if (i == q->cp_cnt) {
+                if (q->cp_cnt == q->cp_cap) {
+                        size_t           cap = q->cp_cap ? q->cp_cap * 2 : 16;
+                        bp_pending_cp_t *cps =
+                            realloc(q->cps, cap * sizeof(*cps));
+                        if (!cps)
+                                return BP_ERR_NOMEM;
+                        q->cps    = cps;
+                        q->cp_cap = cap;
+                }
+                q->cp_cnt++;
+        }
+        q->cps[i].partition = partition;
+        q->cps[i].cp        = *cp;
+        return BP_OK;
+}
+
+/* Empties q, keeping its memory for the next round. */
+static void set_reset(bp_pending_t *q) {
+        bp_buf_reset(&q->bytes);
+        q->cnt    = 0;
+        q->live   = 0;
+        q->cp_cnt = 0;
+        if (q->idx)
+                memset(q->idx, 0, q->idx_cap * sizeof(*q->idx));
+}
+
+static void set_free(bp_pending_t *q) {
+        bp_buf_free(&q->bytes);
+        free(q->recs);
+        free(q->idx);
+        free(q->cps);
+        memset(q, 0, sizeof(*q));
+}
+
 bp_err_t bp_runner_store_queue(bp_runner_t *r) {
-        int p;
+        bp_pending_t *q = r->pending;
+        int           p;
 
         for (p = 0; p < r->partition_cnt; p++) {
-                bp_task_t *t = r->tasks[p];
-                size_t     i;
+                bp_task_t      *t = r->tasks[p];
+                bp_checkpoint_t cp;
+                size_t          i;
                 if (!t || !t->active)
                         continue;
-                for (i = 0; i < t->dirty_cnt; i++) {
-                        const char      *id  = t->dirty[i]->freelancer_id;
-                        size_t           off = t->dirty_enc[i];
-                        size_t           len = t->dirty_enc[i + 1] - off;
-                        bp_pending_rec_t rec;
-                        if (r->pending_cnt == r->pending_cap) {
-                                size_t cap =
-                                    r->pending_cap ? r->pending_cap * 2 : 4096;
-                                bp_pending_rec_t *recs = realloc(
-                                    r->pending_recs, cap * sizeof(*recs));
-                                if (!recs)
-                                        goto nomem;
-                                r->pending_recs = recs;
-                                r->pending_cap  = cap;
-                        }
-                        /* The id with its NUL (the store takes a C
-                         * string), then the value the changelog got. */
-                        rec.partition  = t->partition;
-                        rec.superseded = false;
-                        rec.hash       = pending_hash(t->partition, id);
-                        rec.id_off     = r->pending.len;
-                        if (pending_bytes(r, id, strlen(id) + 1))
+                for (i = 0; i < t->dirty_cnt; i++)
+                        if (set_add(q, t->partition, t->dirty[i]->freelancer_id,
+                                    r->state_enc.data + t->dirty_enc[i],
+                                    t->dirty_enc[i + 1] - t->dirty_enc[i]))
                                 goto nomem;
-                        rec.val_off = r->pending.len;
-                        rec.val_len = len;
-                        if (pending_bytes(r, r->state_enc.data + off, len))
-                                goto nomem;
-                        r->pending_recs[r->pending_cnt++] = rec;
-                        if (idx_put(r))
-                                goto nomem;
-                }
-                bp_checkpoint_init(&t->pending_cp);
-                memcpy(t->pending_cp.input_offsets, t->next,
-                       sizeof(t->pending_cp.input_offsets));
-                t->pending_cp.changelog_offset = t->changelog_next;
-                snprintf(t->pending_cp.rules_version,
-                         sizeof(t->pending_cp.rules_version), "%s",
+                bp_checkpoint_init(&cp);
+                memcpy(cp.input_offsets, t->next, sizeof(cp.input_offsets));
+                cp.changelog_offset = t->changelog_next;
+                snprintf(cp.rules_version, sizeof(cp.rules_version), "%s",
                          t->rules_version);
-                t->store_pending = true;
+                if (set_checkpoint(q, t->partition, &cp))
+                        goto nomem;
         }
         return BP_OK;
 nomem:
@@ -208,9 +267,9 @@ nomem:
 /* A live queued record in the flush's put order. */
 typedef struct sort_key_s {
         int32_t     partition;
-        uint32_t    rec;    /* index in pending_recs */
+        uint32_t    rec;    /* index in recs */
         uint64_t    prefix; /* id_prefix(id) */
-        const char *id;     /* in pending (not moved during the sort) */
+        const char *id;     /* in bytes (not moved during the sort) */
 } sort_key_t;
 
 /* Store key order: partition, then the id's bytes (a prefix first);
@@ -224,16 +283,16 @@ static int sort_key_cmp(const void *a, const void *b) {
         return strcmp(x->id, y->id);
 }
 
-/* The live (not superseded) queued records in store key order, *cntp of
+/* The live (not superseded) records of q in store key order, *cntp of
  * them; NULL on ENOMEM. The caller frees it. */
-static sort_key_t *sorted_live(const bp_runner_t *r, size_t *cntp) {
-        sort_key_t *keys = malloc((r->pending_cnt + 1) * sizeof(*keys));
+static sort_key_t *sorted_live(const bp_pending_t *q, size_t *cntp) {
+        sort_key_t *keys = malloc((q->cnt + 1) * sizeof(*keys));
         size_t      i, n = 0;
         if (!keys)
                 return NULL;
-        for (i = 0; i < r->pending_cnt; i++) {
-                const bp_pending_rec_t *rec = &r->pending_recs[i];
-                const char *id = (const char *)r->pending.data + rec->id_off;
+        for (i = 0; i < q->cnt; i++) {
+                const bp_pending_rec_t *rec = &q->recs[i];
+                const char *id = (const char *)q->bytes.data + rec->id_off;
                 if (!rec->superseded)
                         keys[n++] = (sort_key_t){rec->partition, (uint32_t)i,
                                                  id_prefix(id), id};
@@ -243,68 +302,101 @@ static sort_key_t *sorted_live(const bp_runner_t *r, size_t *cntp) {
         return keys;
 }
 
-bp_err_t bp_runner_store_flush(bp_runner_t *r) {
-        char              errstr[512];
-        bp_store_batch_t *b;
+/* The store writer's job (bp_store_writer.c): q's latest record of each
+ * state (the index superseded the others), in store key order
+ * (bp_store_batch_put: each put then finds its page from the previous
+ * one's; a sorted flush of 8,000 states took ~35 % fewer instructions in
+ * LMDB), and its checkpoints, in one LMDB transaction. Reads q only. */
+static bp_err_t write_set(void *arg, char *errstr, size_t errstr_size) {
+        bp_pending_t     *q  = arg;
         int64_t           t0 = bp_runner_now_ms();
-        size_t            i, records = r->pending_cnt, written = 0;
+        bp_store_batch_t *b;
         sort_key_t       *keys;
-        int               p;
+        size_t            i, n = 0;
         bp_err_t          err = BP_OK;
 
-        r->last_flush_ms = t0;
-        for (p = 0; p < r->partition_cnt; p++)
-                if (r->tasks[p] && r->tasks[p]->store_pending)
-                        break;
-        if (p == r->partition_cnt && r->pending_cnt == 0)
-                return BP_OK;
-        if (!(b = bp_store_batch_begin(r->store, errstr, sizeof(errstr))))
-                goto fail;
-        /* The latest record of each state only (the index superseded the
-         * others), in store key order (bp_store_batch_put: each put then
-         * finds its page from the previous one's; a sorted flush of
-         * 8,000 states took ~35 % fewer instructions in LMDB). */
-        if (!(keys = sorted_live(r, &written))) {
+        if (!(b = bp_store_batch_begin(q->store, errstr, errstr_size)))
+                return BP_ERR_STATE;
+        if (!(keys = sorted_live(q, &n))) {
                 bp_store_batch_abort(b);
-                snprintf(errstr, sizeof(errstr), "out of memory");
-                goto fail;
+                snprintf(errstr, errstr_size, "out of memory");
+                return BP_ERR_STATE;
         }
-        for (i = 0; i < written && !err; i++) {
-                const bp_pending_rec_t *rec = &r->pending_recs[keys[i].rec];
+        for (i = 0; i < n && !err; i++) {
+                const bp_pending_rec_t *rec = &q->recs[keys[i].rec];
                 err = bp_store_batch_put(b, rec->partition,
-                                         (const char *)r->pending.data +
+                                         (const char *)q->bytes.data +
                                              rec->id_off,
-                                         r->pending.data + rec->val_off,
-                                         rec->val_len, errstr, sizeof(errstr));
+                                         q->bytes.data + rec->val_off,
+                                         rec->val_len, errstr, errstr_size);
         }
         free(keys);
-        for (p = 0; p < r->partition_cnt && !err; p++) {
-                bp_task_t *t = r->tasks[p];
-                if (t && t->store_pending)
-                        err = bp_store_batch_set_checkpoint(
-                            b, t->partition, &t->pending_cp, errstr,
-                            sizeof(errstr));
-        }
+        for (i = 0; i < q->cp_cnt && !err; i++)
+                err = bp_store_batch_set_checkpoint(
+                    b, q->cps[i].partition, &q->cps[i].cp, errstr, errstr_size);
         if (err) {
                 bp_store_batch_abort(b);
-                goto fail;
+                return BP_ERR_STATE;
         }
-        if (bp_store_batch_commit(b, errstr, sizeof(errstr)))
-                goto fail; /* commit frees the batch, failed or not */
-        for (p = 0; p < r->partition_cnt; p++)
-                if (r->tasks[p])
-                        r->tasks[p]->store_pending = false;
-        bp_buf_reset(&r->pending);
-        r->pending_cnt  = 0;
-        r->pending_live = 0;
-        if (r->pending_idx)
-                memset(r->pending_idx, 0,
-                       r->pending_idx_cap * sizeof(*r->pending_idx));
-        BP_LOG(BP_LOG_DEBUG, "store_flushed",
-               "records=%zu written=%zu store_ms=%lld", records, written,
-               (long long)(bp_runner_now_ms() - t0));
+        /* commit frees the batch, failed or not */
+        if (bp_store_batch_commit(b, errstr, errstr_size))
+                return BP_ERR_STATE;
+        q->written  = n;
+        q->write_ms = bp_runner_now_ms() - t0;
         return BP_OK;
-fail:
-        bp_runner_set_fatal(r, "state store: %s", errstr);
-        return BP_ERR_STATE;
+}
+
+/* Waits for the write in flight, logs it and empties its set. */
+static bp_err_t wait_written(bp_runner_t *r) {
+        char          errstr[512];
+        bp_pending_t *q = r->flushing;
+        if (bp_store_writer_wait(r->writer, errstr, sizeof(errstr))) {
+                bp_runner_set_fatal(r, "state store: %s", errstr);
+                return BP_ERR_STATE;
+        }
+        if (q->cnt || q->cp_cnt)
+                BP_LOG(BP_LOG_DEBUG, "store_flushed",
+                       "records=%zu written=%zu store_ms=%lld", q->cnt,
+                       q->written, (long long)q->write_ms);
+        set_reset(q);
+        return BP_OK;
+}
+
+bp_err_t bp_runner_store_flush_async(bp_runner_t *r) {
+        bp_pending_t *q = r->pending;
+
+        r->last_flush_ms = bp_runner_now_ms();
+        if (q->cnt == 0 && q->cp_cnt == 0)
+                return BP_OK;
+        if (wait_written(r))
+                return BP_ERR_STATE;
+        r->pending  = r->flushing;
+        r->flushing = q;
+        bp_store_writer_submit(r->writer, write_set, q);
+        return BP_OK;
+}
+
+bp_err_t bp_runner_store_flush(bp_runner_t *r) {
+        if (bp_runner_store_flush_async(r))
+                return BP_ERR_STATE;
+        return wait_written(r);
+}
+
+bp_err_t bp_runner_store_open(bp_runner_t *r, char *errstr,
+                              size_t errstr_size) {
+        r->pending       = &r->sets[0];
+        r->flushing      = &r->sets[1];
+        r->sets[0].store = r->store;
+        r->sets[1].store = r->store;
+        if (!(r->writer = bp_store_writer_new(errstr, errstr_size)))
+                return BP_ERR_STATE;
+        return BP_OK;
+}
+
+void bp_runner_store_close(bp_runner_t *r) {
+        /* Waits for a write in flight: it reads the sets. */
+        bp_store_writer_destroy(r->writer);
+        r->writer = NULL;
+        set_free(&r->sets[0]);
+        set_free(&r->sets[1]);
 }

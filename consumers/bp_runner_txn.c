@@ -145,8 +145,8 @@ static size_t task_cache_max(const bp_runner_t *r) {
  * before the store. */
 static bool flush_due(const bp_runner_t *r) {
         return bp_runner_now_ms() - r->last_flush_ms >= BP_STORE_FLUSH_MS ||
-               r->pending.len >= BP_STORE_PENDING_MAX ||
-               r->pending_live >= BP_STORE_PENDING_STATES;
+               r->pending->bytes.len >= BP_STORE_PENDING_MAX ||
+               r->pending->live >= BP_STORE_PENDING_STATES;
 }
 
 bp_err_t bp_runner_commit(bp_runner_t *r) {
@@ -183,7 +183,7 @@ bp_err_t bp_runner_commit(bp_runner_t *r) {
         t_txn     = bp_runner_now_ms();
         /* Step 4, batched over commits (bp_runner_store.c). */
         if (bp_runner_store_queue(r) ||
-            (flush_due(r) && bp_runner_store_flush(r)))
+            (flush_due(r) && bp_runner_store_flush_async(r)))
                 return BP_ERR_STATE;
         for (p = 0; p < r->partition_cnt; p++)
                 if (r->tasks[p] && r->tasks[p]->active)
@@ -195,7 +195,8 @@ bp_err_t bp_runner_commit(bp_runner_t *r) {
         bp_runner_metrics_transaction(
             r->metrics, 1, (double)(bp_runner_now_ms() - t0) / 1000.0);
         /* kafka_ms: changelog, offsets and the transaction's commit (or
-         * the flush); store_ms: the LMDB transaction after it. */
+         * the flush); store_ms: queueing the states for the store, and
+         * waiting for its previous write when a flush was due. */
         BP_LOG(BP_LOG_DEBUG, "batch_committed",
                "events=%d tasks=%d commit_ms=%lld kafka_ms=%lld store_ms=%lld",
                r->batch_events, tasks, (long long)(bp_runner_now_ms() - t0),
