@@ -253,14 +253,16 @@ static void log_stats(bp_runner_t *r) {
         secs = (double)(now - r->last_stats_ms) / 1000.0;
         BP_LOG(BP_LOG_INFO, "progress",
                "applied=%llu events_per_s=%.0f granted=%llu revoked=%llu "
-               "dead_lettered=%llu batches=%llu aborted=%llu",
+               "dead_lettered=%llu batches=%llu aborted=%llu "
+               "fetch_wakes=%llu",
                (unsigned long long)r->stats.applied,
                (double)(r->stats.applied - r->last_stats_applied) / secs,
                (unsigned long long)r->stats.granted,
                (unsigned long long)r->stats.revoked,
                (unsigned long long)r->stats.dead_lettered,
                (unsigned long long)r->stats.batches,
-               (unsigned long long)r->stats.aborted);
+               (unsigned long long)r->stats.aborted,
+               (unsigned long long)r->stats_fetch_wakes);
         r->last_stats_ms      = now;
         r->last_stats_applied = r->stats.applied;
 }
@@ -320,6 +322,7 @@ static bp_err_t turn(bp_runner_t *r) {
                         break;
                 rkm = rd_kafka_consumer_poll(r->consumer, 0);
         }
+        bp_fetch_wake(r);
         for (p = 0; p < r->partition_cnt && !r->fatal; p++) {
                 bp_task_t *t = r->tasks[p];
                 if (!t || t->restore)
@@ -537,6 +540,10 @@ static bp_err_t open_clients(bp_runner_t *r, char *errstr, size_t errstr_size) {
                 return BP_ERR_KAFKA;
         }
         rd_kafka_poll_set_consumer(r->consumer);
+        if (bp_fetch_wake_open(r)) {
+                snprintf(errstr, errstr_size, "cannot get the consumer queue");
+                return BP_ERR_KAFKA;
+        }
         return BP_OK;
 }
 
@@ -650,6 +657,7 @@ void bp_runner_destroy(bp_runner_t *r) {
         int p;
         if (!r)
                 return;
+        bp_fetch_wake_close(r);
         if (r->consumer)
                 rd_kafka_destroy(r->consumer);
         if (r->producer) {

@@ -191,6 +191,11 @@ struct bp_runner_s {
         int64_t              last_gauges_ms; /* metrics gauges last read */
         int64_t              last_stats_ms;
         uint64_t             last_stats_applied;
+        /* Wake-ups of the fetcher (bp_fetch_wake.c). */
+        rd_kafka_queue_t *consumer_q;
+        long              fetch_wake_below; /* queue length that wakes */
+        int64_t           fetch_wake_ms;    /* last wake-up */
+        uint64_t          stats_fetch_wakes;
         /* Restores (bp_restore.c): one consumer reads the changelog
          * partitions of every task being restored. */
         rd_kafka_t *restore_rk;
@@ -262,6 +267,15 @@ bp_err_t bp_runner_store_flush(bp_runner_t *r);
 /** Starts the store writer; frees the queues and stops the writer. */
 bp_err_t bp_runner_store_open(bp_runner_t *r, char *errstr, size_t errstr_size);
 void     bp_runner_store_close(bp_runner_t *r);
+
+/* bp_fetch_wake.c */
+/** Gets the consumer's queue and its queued.min.messages; call once the
+ *  consumer exists. */
+bp_err_t bp_fetch_wake_open(bp_runner_t *r);
+/** Wakes the fetcher of the consumer's partitions when its queue runs
+ *  low (see the file); call after draining the queue. */
+void bp_fetch_wake(bp_runner_t *r);
+void bp_fetch_wake_close(bp_runner_t *r);
 
 /* bp_runner_tuning.c */
 /** Sets the librdkafka defaults this workload wants on conf, for the
