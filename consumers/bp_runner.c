@@ -637,6 +637,9 @@ bp_runner_t *bp_runner_new(const bp_runner_conf_t *conf, char *errstr,
                                              errstr_size)))
                 goto fail;
         store_opts.map_size = conf->state_map_size;
+        /* The store is a checkpoint of the changelog (bp_runner_store.c):
+         * a commit undone by a machine crash is replayed by the restore. */
+        store_opts.lazy_meta_sync = true;
         if (!(r->store = bp_store_open(conf->state_dir, &store_opts, errstr,
                                        errstr_size)) ||
             bp_runner_store_open(r, errstr, errstr_size))

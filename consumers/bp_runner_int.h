@@ -54,14 +54,18 @@ typedef struct bp_restore_s bp_restore_t;
 /** Bytes of queued states past which the store is flushed early. */
 #define BP_STORE_PENDING_MAX ((size_t)16 << 20)
 
-/** Distinct queued states past which the store is flushed early. LMDB
- *  copies every page a write transaction changes into a malloc()ed page
- *  and keeps those buffers for later transactions (it never frees them
- *  before the environment closes), so the largest flush sets a floor
- *  under the heap: about one 4 KiB page per state once the store has
- *  far more leaf pages than a flush has states (millions of
- *  freelancers), 32 MiB for this bound. */
+/** Distinct queued states past which the store is flushed early: bounds
+ *  the queue (two sets of at most this many encoded states, one filling,
+ *  one being written). LMDB's own buffers are bounded by
+ *  BP_STORE_WRITE_CHUNK. */
 #define BP_STORE_PENDING_STATES 8192
+
+/** Most states per LMDB transaction of a store flush (bp_runner_store.c:
+ *  write_set): LMDB keeps a transaction's dirty page buffers for reuse,
+ *  so this bounds that part of the heap: at 10,000,000 freelancers 1,024
+ *  took the heap from 103 to 89-93 MiB against 2,048 (bench/state_scale.sh,
+ *  queued.min.messages 20,000), and 8,192 had cost 59 MB. */
+#define BP_STORE_WRITE_CHUNK 1024
 
 /** A state record committed to Kafka and not yet to the store: its id
  *  (NUL-terminated) and value are bytes of bp_runner_t.pending.

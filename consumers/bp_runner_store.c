@@ -302,27 +302,18 @@ static sort_key_t *sorted_live(const bp_pending_t *q, size_t *cntp) {
         return keys;
 }
 
-/* The store writer's job (bp_store_writer.c): q's latest record of each
- * state (the index superseded the others), in store key order
- * (bp_store_batch_put: each put then finds its page from the previous
- * one's; a sorted flush of 8,000 states took ~35 % fewer instructions in
- * LMDB), and its checkpoints, in one LMDB transaction. Reads q only. */
-static bp_err_t write_set(void *arg, char *errstr, size_t errstr_size) {
-        bp_pending_t     *q  = arg;
-        int64_t           t0 = bp_runner_now_ms();
+/* Puts keys[from .. to) of q and, when last, q's checkpoints, in one
+ * LMDB transaction. */
+static bp_err_t write_chunk(const bp_pending_t *q, const sort_key_t *keys,
+                            size_t from, size_t to, bool last, char *errstr,
+                            size_t errstr_size) {
         bp_store_batch_t *b;
-        sort_key_t       *keys;
-        size_t            i, n = 0;
+        size_t            i;
         bp_err_t          err = BP_OK;
 
         if (!(b = bp_store_batch_begin(q->store, errstr, errstr_size)))
                 return BP_ERR_STATE;
-        if (!(keys = sorted_live(q, &n))) {
-                bp_store_batch_abort(b);
-                snprintf(errstr, errstr_size, "out of memory");
-                return BP_ERR_STATE;
-        }
-        for (i = 0; i < n && !err; i++) {
+        for (i = from; i < to && !err; i++) {
                 const bp_pending_rec_t *rec = &q->recs[keys[i].rec];
                 err = bp_store_batch_put(b, rec->partition,
                                          (const char *)q->bytes.data +
@@ -330,8 +321,7 @@ static bp_err_t write_set(void *arg, char *errstr, size_t errstr_size) {
                                          q->bytes.data + rec->val_off,
                                          rec->val_len, errstr, errstr_size);
         }
-        free(keys);
-        for (i = 0; i < q->cp_cnt && !err; i++)
+        for (i = 0; last && i < q->cp_cnt && !err; i++)
                 err = bp_store_batch_set_checkpoint(
                     b, q->cps[i].partition, &q->cps[i].cp, errstr, errstr_size);
         if (err) {
@@ -339,8 +329,47 @@ static bp_err_t write_set(void *arg, char *errstr, size_t errstr_size) {
                 return BP_ERR_STATE;
         }
         /* commit frees the batch, failed or not */
-        if (bp_store_batch_commit(b, errstr, errstr_size))
+        return bp_store_batch_commit(b, errstr, errstr_size) ? BP_ERR_STATE
+                                                             : BP_OK;
+}
+
+/* The store writer's job (bp_store_writer.c): q's latest record of each
+ * state (the index superseded the others), in store key order
+ * (bp_store_batch_put: each put then finds its page from the previous
+ * one's; a sorted flush of 8,000 states took ~35 % fewer instructions in
+ * LMDB), then its checkpoints. Reads q only.
+ *
+ * At most BP_STORE_WRITE_CHUNK states per LMDB transaction: LMDB copies
+ * every page a transaction changes into a page-sized buffer and keeps
+ * those buffers for reuse until the environment closes, so the largest
+ * transaction sets a floor under the heap, about one 4 KiB leaf per
+ * state once the store is much larger than a flush (59 MB of heap at
+ * 10,000,000 freelancers with 8,192-state transactions, 1,024 now). The
+ * checkpoints go in the last transaction: a crash between two leaves
+ * states newer than their checkpoint, which the restore replays over
+ * from the changelog anyway. */
+static bp_err_t write_set(void *arg, char *errstr, size_t errstr_size) {
+        bp_pending_t *q  = arg;
+        int64_t       t0 = bp_runner_now_ms();
+        sort_key_t   *keys;
+        size_t        from = 0, n = 0, to;
+        bp_err_t      err;
+
+        if (!(keys = sorted_live(q, &n))) {
+                snprintf(errstr, errstr_size, "out of memory");
                 return BP_ERR_STATE;
+        }
+        do {
+                to   = n - from > BP_STORE_WRITE_CHUNK
+                           ? from + BP_STORE_WRITE_CHUNK
+                           : n;
+                err  = write_chunk(q, keys, from, to, to == n, errstr,
+                                   errstr_size);
+                from = to;
+        } while (!err && from < n);
+        free(keys);
+        if (err)
+                return err;
         q->written  = n;
         q->write_ms = bp_runner_now_ms() - t0;
         return BP_OK;

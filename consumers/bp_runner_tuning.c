@@ -37,27 +37,25 @@ bp_err_t bp_runner_tuning(const bp_runner_t *r, int consumer,
          *   arrives while a fetch is parked, so it is kept to a fifth of
          *   the commit interval (10..500 ms). The cost is one empty fetch
          *   per broker per period while idle.
-         * queued.min.messages / queued.max.messages.kbytes stay at their
-         *   defaults: the high-level consumer counts them over its one
-         *   queue, and once either is reached librdkafka 2.0.2 stops
-         *   fetching every partition until its broker thread next looks,
-         *   up to a second later. Set low (5,000 / 16 MiB) they were
-         *   reached during each commit and the runner processed one
-         *   batch a second. Memory is bounded by the merge queues
-         *   instead (bp_runner_conf_t.merge_queue_max, pause/resume).
-         *   Measured again (1,000,000 events, 100,000 freelancers, one
-         *   cluster, load ~3.5): queued.min.messages 50,000 cut the peak
-         *   heap from 109 to 91 MiB but stalled fetching 3 times for
-         *   0.3-0.9 s (59,542 against 73,814 events/s); 30,000 stalled
-         *   20 times (39,188/s). 2.0.2's broker thread decides whether
-         *   to fetch only when it wakes (I/O, an op, or after 1 s), and
-         *   the application draining the queue wakes nothing.
+         * queued.min.messages: 20,000 rather than 100,000. It is how
+         *   many fetched records librdkafka holds before it stops
+         *   fetching (the high-level consumer counts them over its one
+         *   queue), so it bounds that part of the heap: about 46 MB at
+         *   100,000 (massif, 10,000,000 freelancers), and the heap there
+         *   fell from 126 to 89-93 MiB with 20,000 (bench/state_scale.sh).
+         *   Set this low before, it stalled fetching for up to a second
+         *   whenever the queue filled (librdkafka 2.0.2 looks again only
+         *   when its broker thread wakes up); bp_fetch_wake.c now wakes
+         *   it, and 20,000 records are still ~130 ms of processing.
+         * queued.max.messages.kbytes stays at its default (64 MiB):
+         *   with records of ~100 bytes the count above binds first.
          * fetch.max.bytes / max.partition.fetch.bytes stay at their
          *   defaults: 4 MiB / 256 KiB, or 1 MiB / 128 KiB, changed the
          *   peak heap by less than the run-to-run spread (122-139 MiB),
          *   and so did merge queues of 512 or 1,024 records. */
         const bp_kafka_kv_t consumer_kv[] = {
             {"fetch.wait.max.ms", fetch_wait},
+            {"queued.min.messages", "20000"},
         };
         /* Producer: linger.ms stays at librdkafka's 5 ms. A longer linger
          * would make fewer, larger requests, but commit_transaction (and

@@ -238,6 +238,8 @@ static bp_err_t open_env(bp_store_t *store, const char *dir,
                 flags |= MDB_RDONLY;
         if (opts->no_sync)
                 flags |= MDB_NOSYNC;
+        if (opts->lazy_meta_sync)
+                flags |= MDB_NOMETASYNC;
         rc = mdb_env_create(&store->env);
         if (!rc)
                 rc = mdb_env_set_maxdbs(store->env, 2);

@@ -90,6 +90,14 @@ typedef struct bp_store_options_s {
          * leave the database inconsistent. For benchmarks and throwaway
          * test stores only; never for a store the protocol relies on. */
         bool no_sync;
+        /* Sync the data pages at each commit but not the meta page
+         * (MDB_NOMETASYNC): one fsync per commit instead of two. The
+         * database stays consistent whatever crashes; a crash of the
+         * machine may undo the last commit. For a store that is a
+         * checkpoint of something durable elsewhere (the runtime's: the
+         * changelog), where an undone commit only means a longer
+         * restore. */
+        bool lazy_meta_sync;
 } bp_store_options_t;
 
 /** Sets opts to the defaults (all zero / false). */
