@@ -30,6 +30,10 @@ static inline int bp_avro_read_long(const uint8_t **p, const uint8_t *end,
                 if (q == end)
                         return -1;
                 b = *q++;
+                /* The 10th byte holds bit 63 only: more would overflow
+                 * (the validator refuses it too). */
+                if (shift == 63 && b > 1)
+                        return -1;
                 u |= (uint64_t)(b & 0x7f) << shift;
                 if (!(b & 0x80)) {
                         *p   = q;

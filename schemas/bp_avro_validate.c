@@ -128,7 +128,7 @@ static inline int bp_avro_long(bp_avro_walk_t *w, int64_t *out) {
 /* Returns 0 when s[0..n) is UTF-8 without NUL bytes, 1 when it is not
  * UTF-8 (overlong forms, surrogates and code points past U+10FFFF
  * included), 2 when it holds a NUL. ASCII goes 8 bytes at a time. */
-static int bp_avro_utf8_check(const uint8_t *s, size_t n) {
+int bp_avro_utf8_check(const uint8_t *s, size_t n) {
         const uint64_t hi = 0x8080808080808080ull, lo = 0x0101010101010101ull;
         size_t         i = 0, k, len;
         uint8_t        c, min2, max2;

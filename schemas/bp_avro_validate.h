@@ -98,6 +98,12 @@ void bp_avro_plan_destroy(bp_avro_plan_t *plan);
 bp_err_t bp_avro_plan_validate(const bp_avro_plan_t *plan, const uint8_t *body,
                                size_t len, char *errstr, size_t errstr_size);
 
+/** 0 when s[0..n) is UTF-8 without NUL bytes, 1 when it is not UTF-8
+ *  (overlong forms, surrogates and code points past U+10FFFF included),
+ *  2 when it holds a NUL: the validator's string check, which the decoder
+ *  (bp_resolve_exec.c) applies too. */
+int bp_avro_utf8_check(const uint8_t *s, size_t n);
+
 /**
  * Like bp_avro_plan_validate(), for a datum that other data follows (the
  * datums of an Avro container file block lie end to end, with no length

@@ -6,10 +6,12 @@
  *   1. bp_frame_parse: magic byte and schema id;
  *   2. the writer schema of the id (bp_schema_store: local map or
  *      registry), which must be the expected record type;
- *   3. bp_avro_plan_validate: the body is walked against the writer schema
- *      with every length and count checked, before anything is decoded;
- *   4. decoding with schema resolution into the current reader schema
- *      (bp_resolve: fields added with defaults, removed, promoted);
+ *   3. decoding with schema resolution into the current reader schema
+ *      (bp_resolve: fields added with defaults, removed, promoted), with
+ *      every length and count checked against the body and the limits of
+ *      the validator;
+ *   4. on failure only, bp_avro_plan_validate: the body is walked against
+ *      the writer schema for a precise reason;
  *   5. for input events, bp_event_check: the field ranges of EVENTS.md.
  * Any failure returns an error with a precise reason in errstr ("bad magic
  * byte 0x7b", "unknown schema id 42", "schema id 2 is ContractCompleted,
@@ -137,8 +139,8 @@ bp_err_t bp_codec_kind_of_schema(avro_schema_t schema, bp_record_kind_t *kind);
  * Decodes the Avro body body[0..len) (no frame) written with the writer
  * schema of entry (bp_schema_entry_new(): a schema that came with the
  * data) into *ev, the event type being the writer schema's record name,
- * and checks it with bp_event_check(). The body passes the bounded
- * validator first, as in bp_codec_decode_event(), with the same reasons.
+ * and checks it with bp_event_check(). The body passes the same bounds
+ * as in bp_codec_decode_event(), with the same reasons.
  * ev borrows from codec until its next decode call; entry caches the
  * resolution programs and must be destroyed before codec.
  */

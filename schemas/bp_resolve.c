@@ -343,6 +343,7 @@ static bp_wnode_t *comp_node(comp_t *c, avro_schema_t w, const bp_rnode_t *r,
         if (!(n = comp_alloc(c, sizeof(*n))))
                 return NULL;
         n->op      = op_of(avro_typeof(w));
+        n->text    = avro_typeof(w) == AVRO_STRING;
         n->to      = r && n->op != BP_W_UNION ? store_as(r->type) : BP_TO_SKIP;
         n->slot    = n->to == BP_TO_SKIP ? -1 : r->slot;
         n->bslot   = bslot;

@@ -35,7 +35,7 @@
 /** Deepest schema nesting compiled (also bounds recursion at run time). */
 #define BP_RESOLVE_DEPTH_MAX 32
 /** Most array or map items (all arrays together) decoded in one datum. */
-#define BP_RESOLVE_ITEMS_MAX (1u << 20)
+#define BP_RESOLVE_ITEMS_MAX 1000000u /* = BP_AVRO_MAX_ITEMS */
 
 /** One decoded value. Which member is meaningful depends on the reader
  *  type: i for int, long, boolean and enum (the reader's symbol index), d

@@ -4,24 +4,33 @@
  *
  * The program tree mirrors the writer schema, so decoding is one recursive
  * walk whose depth the schema bounds, never the data. Every read is checked
- * against the end of the body, so this code is safe on its own; the
- * validator that runs first adds precise messages and rejects what is
- * well-formed but too big. Strings are copied once, NUL-terminated, into a
- * buffer reserved up front from the body's length (a string costs at most
- * its bytes plus one, and takes at least one byte of body), so string
- * pointers never move during a decode.
+ * against the end of the body, so this code is safe on its own, and it
+ * refuses everything the validator (bp_avro_validate.c) refuses: its
+ * limits (nesting, items, items of no bytes, values), strict varints,
+ * UTF-8 without NUL in strings and map keys, skipped values included.
+ * That lets the codec decode first and run the validator only to word a
+ * failure (bp_codec.c); tests/test_mutation.c checks that whatever this
+ * accepts, the validator accepts. Items are stored as they are read, so
+ * no claimed count reaches an allocator. Strings are copied once,
+ * NUL-terminated, into a buffer reserved up front from the body's length (a
+ * string costs at most its bytes plus one, and takes at least one byte of
+ * body), so string pointers never move during a decode.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "bp_avro_bin.h"
+#include "bp_avro_validate.h"
 #include "bp_resolve_int.h"
 
 typedef struct run_s {
         const uint8_t *p;
         const uint8_t *end;
         bp_rscratch_t *sc;
-        size_t         items; /* array/map items so far */
+        size_t         items;       /* array/map items so far */
+        size_t         empty_items; /* of them, items that took no bytes */
+        uint64_t       steps;       /* record fields and items so far */
+        int            depth;       /* records, arrays, maps entered */
         char          *errstr;
         size_t         errstr_size;
 } run_t;
@@ -48,13 +57,45 @@ static bp_err_t run_count(run_t *x, const bp_wnode_t *n, int64_t max,
         return BP_OK;
 }
 
+/* The validator's string check, on a string or a map key. */
+static bp_err_t run_text(run_t *x, const bp_wnode_t *n, const uint8_t *b,
+                         size_t len) {
+        int rc = bp_avro_utf8_check(b, len);
+        if (rc)
+                return run_fail(x, n,
+                                rc == 1 ? "string is not valid UTF-8"
+                                        : "string contains a NUL byte");
+        return BP_OK;
+}
+
+/* Counts n values against BP_AVRO_MAX_STEPS, as the validator does. */
+static bp_err_t run_steps(run_t *x, const bp_wnode_t *n, uint64_t more) {
+        if ((x->steps += more) > BP_AVRO_MAX_STEPS) {
+                run_fail(x, n, "too many values");
+                return BP_ERR_TOO_LARGE;
+        }
+        return BP_OK;
+}
+
+/* Enters a record, array or map: BP_AVRO_MAX_DEPTH, as the validator. */
+static bp_err_t run_enter(run_t *x, const bp_wnode_t *n) {
+        if (++x->depth > BP_AVRO_MAX_DEPTH) {
+                run_fail(x, n, "nesting too deep");
+                return BP_ERR_TOO_LARGE;
+        }
+        return BP_OK;
+}
+
 static bp_err_t run_string(run_t *x, const bp_wnode_t *n, int64_t len,
                            bp_slot_t *slot) {
         const uint8_t *b;
         char          *s;
+        bp_err_t       err;
 
         if (bp_avro_read_raw(&x->p, x->end, (size_t)len, &b) == -1)
                 return run_fail(x, n, "string runs past the end of the body");
+        if (n->text && (err = run_text(x, n, b, (size_t)len)) != BP_OK)
+                return err;
         if (!slot)
                 return BP_OK;
         /* Cannot fail for strings (see the top of the file); a zero-size
@@ -130,7 +171,7 @@ static bp_err_t run_block(run_t *x, const bp_wnode_t *n, int64_t *cnt,
                 return BP_ERR_TOO_LARGE;
         }
         x->items += (size_t)*cnt;
-        return BP_OK;
+        return run_steps(x, n, (uint64_t)*cnt);
 }
 
 /* Reads one item (a map's key first, skipped) into a new item block. */
@@ -140,7 +181,8 @@ static bp_err_t run_item(run_t *x, const bp_wnode_t *n, int64_t *at) {
 
         if (n->op == BP_W_MAP) {
                 if ((err = run_count(x, n, x->end - x->p, &klen,
-                                     "map key length")) != BP_OK)
+                                     "map key length")) != BP_OK ||
+                    (err = run_text(x, n, x->p, (size_t)klen)) != BP_OK)
                         return err;
                 x->p += klen;
         }
@@ -155,14 +197,24 @@ static bp_err_t run_items(run_t *x, const bp_wnode_t *n, size_t base) {
         const uint8_t *start;
         bp_err_t       err;
 
+        if ((err = run_enter(x, n)) != BP_OK)
+                return err;
         for (;;) {
                 if ((err = run_block(x, n, &cnt, &size)) != BP_OK)
                         return err;
                 if (cnt == 0)
                         break;
                 for (start = x->p; cnt > 0; cnt--, total++) {
+                        const uint8_t *item = x->p;
                         if ((err = run_item(x, n, &at)) != BP_OK)
                                 return err;
+                        /* Items of no bytes are bounded by count alone:
+                         * the validator's smaller limit for them. */
+                        if (x->p == item &&
+                            ++x->empty_items > BP_AVRO_MAX_EMPTY_ITEMS) {
+                                run_fail(x, n, "too many items of no bytes");
+                                return BP_ERR_TOO_LARGE;
+                        }
                         if (total == 0)
                                 first = at;
                 }
@@ -175,6 +227,7 @@ static bp_err_t run_items(run_t *x, const bp_wnode_t *n, size_t base) {
                 x->sc->slots[base + (size_t)n->slot].first = (uint32_t)first;
                 x->sc->slots[base + (size_t)n->slot].len   = (uint32_t)total;
         }
+        x->depth--;
         return BP_OK;
 }
 
@@ -182,11 +235,15 @@ static bp_err_t run_record(run_t *x, const bp_wnode_t *n, size_t base) {
         size_t   i;
         bp_err_t err;
 
+        if ((err = run_enter(x, n)) != BP_OK ||
+            (err = run_steps(x, n, n->kid_cnt)) != BP_OK)
+                return err;
         for (i = 0; i < n->kid_cnt; i++)
                 if ((err = run_node(x, n->kids[i], base)) != BP_OK)
                         return err;
         for (i = 0; i < n->def_cnt; i++)
                 x->sc->slots[base + (size_t)n->defs[i].slot] = n->defs[i].val;
+        x->depth--;
         return BP_OK;
 }
 
@@ -301,7 +358,7 @@ static bp_err_t scratch_reset(bp_rscratch_t *sc, size_t root_slots,
 bp_err_t bp_resolver_decode(const bp_resolver_t *resolver,
                             bp_rscratch_t *scratch, const uint8_t *body,
                             size_t len, char *errstr, size_t errstr_size) {
-        run_t    x = {body, body + len, scratch, 0, errstr, errstr_size};
+        run_t x = {body, body + len, scratch, 0, 0, 0, 0, errstr, errstr_size};
         bp_err_t err;
 
         if (scratch_reset(scratch, (size_t)resolver->root_slots, len) !=

@@ -7,6 +7,7 @@
 #ifndef BP_RESOLVE_INT_H
 #define BP_RESOLVE_INT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "bp_arena.h"
@@ -83,6 +84,7 @@ struct bp_wnode_s {
         const char   *path;    /* field path, for messages */
         avro_schema_t wschema; /* enums: symbol names for messages */
         int64_t       fixed_size;
+        bool          text;    /* a string (not bytes): must be UTF-8, no NUL */
         size_t        kid_cnt; /* record fields, union branches */
         bp_wnode_t  **kids;    /* NULL union branch: not readable */
         size_t        def_cnt;

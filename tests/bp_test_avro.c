@@ -10,11 +10,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "bp_avro_validate.h"
+#include "bp_codec.h"
 #include "bp_test_avro.h"
 
 avro_schema_t bp_test_schema(int i) {
@@ -333,4 +335,73 @@ uint64_t bp_test_rand(uint64_t *state) {
         x ^= x >> 27;
         *state = x;
         return x * 0x2545F4914F6CDD1Dull;
+}
+
+/* See bp_test_avro.h. */
+void bp_test_mutate(bp_tbuf_t *t, uint64_t *rng) {
+        static const uint8_t picks[] = {0x00, 0x01, 0x02, 0x7f, 0x80,
+                                        0x81, 0xfe, 0xff, 0x3f, 0x40};
+        int                  edits   = 1 + (int)(bp_test_rand(rng) % 4), e;
+
+        for (e = 0; e < edits; e++) {
+                uint64_t r    = bp_test_rand(rng);
+                size_t   at   = t->n ? (size_t)(r >> 8) % t->n : 0;
+                size_t   room = sizeof(t->b) - t->n;
+
+                switch (r % 8) {
+                case 0: /* flip a bit */
+                        if (t->n)
+                                t->b[at] ^= (uint8_t)(1u << ((r >> 40) % 8));
+                        break;
+                case 1: /* a byte that means something to a varint */
+                        if (t->n)
+                                t->b[at] = picks[(r >> 40) % sizeof(picks)];
+                        break;
+                case 2: /* any byte */
+                        if (t->n)
+                                t->b[at] = (uint8_t)(r >> 40);
+                        break;
+                case 3: /* truncate */
+                        t->n = t->n ? (size_t)(r >> 8) % t->n : 0;
+                        break;
+                case 4: /* extend */
+                        if (room >= 8)
+                                while ((r >>= 3) % 8 && room--)
+                                        t->b[t->n++] = (uint8_t)(r >> 16);
+                        break;
+                case 5: /* insert a byte */
+                        if (room) {
+                                memmove(t->b + at + 1, t->b + at, t->n - at);
+                                t->b[at] = (uint8_t)(r >> 40);
+                                t->n++;
+                        }
+                        break;
+                case 6: /* delete a byte */
+                        if (t->n) {
+                                memmove(t->b + at, t->b + at + 1,
+                                        t->n - at - 1);
+                                t->n--;
+                        }
+                        break;
+                default: /* plant a large varint over what is there */
+                        if (t->n >= at + 4)
+                                memcpy(t->b + at, "\xfe\xff\xff\x7f", 4);
+                        break;
+                }
+        }
+}
+
+/* See bp_test_avro.h. */
+bp_codec_t *bp_test_codec(void) {
+        char            map[1024], errstr[512];
+        const char     *src  = getenv("BP_SRC");
+        bp_codec_conf_t conf = {0};
+        bp_codec_t     *codec;
+
+        snprintf(map, sizeof(map), "%s/schemas/schema-map.txt",
+                 src ? src : "..");
+        conf.schema_map = map;
+        if (!(codec = bp_codec_new(&conf, errstr, sizeof(errstr))))
+                fail_msg("bp_codec_new: %s", errstr);
+        return codec;
 }

@@ -68,4 +68,13 @@ const char *bp_test_heap_measure(void);
 /** xorshift64*: the same sequence on every machine for a seed. */
 uint64_t bp_test_rand(uint64_t *state);
 
+/** A codec over the schema map of the source tree ($BP_SRC, or ".." from
+ *  the build directory); fails the test when it cannot be made. */
+struct bp_codec_s *bp_test_codec(void);
+
+/** Applies 1..4 random edits to t, bounded by its capacity: bit flips,
+ *  chosen and random bytes, truncation, extension, insertion, deletion,
+ *  a planted big varint. */
+void bp_test_mutate(bp_tbuf_t *t, uint64_t *rng);
+
 #endif

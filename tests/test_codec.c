@@ -22,26 +22,12 @@
 #include "bp_codec.h"
 #include "bp_frame.h"
 #include "bp_samples.h"
+#include "bp_test_avro.h"
 
 static char errstr[512];
 
-static bp_codec_t *codec_local(void) {
-        char            map[1024];
-        const char     *src  = getenv("BP_SRC");
-        bp_codec_conf_t conf = {0};
-        bp_codec_t     *codec;
-
-        snprintf(map, sizeof(map), "%s/schemas/schema-map.txt",
-                 src ? src : "..");
-        conf.schema_map = map;
-        codec           = bp_codec_new(&conf, errstr, sizeof(errstr));
-        if (!codec)
-                fail_msg("bp_codec_new: %s", errstr);
-        return codec;
-}
-
 static int setup(void **state) {
-        *state = codec_local();
+        *state = bp_test_codec();
         return 0;
 }
 

@@ -20,60 +20,6 @@
 
 #define BP_MUTANTS_PER_SCHEMA 25000
 
-/* Applies 1..4 random edits to t (bounded by its capacity). */
-static void bp_mutate(bp_tbuf_t *t, uint64_t *rng) {
-        static const uint8_t picks[] = {0x00, 0x01, 0x02, 0x7f, 0x80,
-                                        0x81, 0xfe, 0xff, 0x3f, 0x40};
-        int                  edits   = 1 + (int)(bp_test_rand(rng) % 4), e;
-
-        for (e = 0; e < edits; e++) {
-                uint64_t r    = bp_test_rand(rng);
-                size_t   at   = t->n ? (size_t)(r >> 8) % t->n : 0;
-                size_t   room = sizeof(t->b) - t->n;
-
-                switch (r % 8) {
-                case 0: /* flip a bit */
-                        if (t->n)
-                                t->b[at] ^= (uint8_t)(1u << ((r >> 40) % 8));
-                        break;
-                case 1: /* a byte that means something to a varint */
-                        if (t->n)
-                                t->b[at] = picks[(r >> 40) % sizeof(picks)];
-                        break;
-                case 2: /* any byte */
-                        if (t->n)
-                                t->b[at] = (uint8_t)(r >> 40);
-                        break;
-                case 3: /* truncate */
-                        t->n = t->n ? (size_t)(r >> 8) % t->n : 0;
-                        break;
-                case 4: /* extend */
-                        if (room >= 8)
-                                while ((r >>= 3) % 8 && room--)
-                                        t->b[t->n++] = (uint8_t)(r >> 16);
-                        break;
-                case 5: /* insert a byte */
-                        if (room) {
-                                memmove(t->b + at + 1, t->b + at, t->n - at);
-                                t->b[at] = (uint8_t)(r >> 40);
-                                t->n++;
-                        }
-                        break;
-                case 6: /* delete a byte */
-                        if (t->n) {
-                                memmove(t->b + at, t->b + at + 1,
-                                        t->n - at - 1);
-                                t->n--;
-                        }
-                        break;
-                default: /* plant a large varint over what is there */
-                        if (t->n >= at + 4)
-                                memcpy(t->b + at, "\xfe\xff\xff\x7f", 4);
-                        break;
-                }
-        }
-}
-
 static void bp_hex(const bp_tbuf_t *t, char *out, size_t size) {
         size_t i, off = 0;
 
@@ -101,7 +47,7 @@ static void test_mutants(void **state) {
                         char      why[256], hex[512];
 
                         bp_test_valid_body(i, m, &t);
-                        bp_mutate(&t, &rng);
+                        bp_test_mutate(&t, &rng);
                         if (bp_avro_plan_validate(plan, t.b, t.n, err,
                                                   sizeof(err)) != BP_OK)
                                 continue;
