@@ -93,7 +93,7 @@ static bp_err_t produce_seal(bp_runner_t *r, bp_task_t *t, const char hex[16]) {
                                  len, attempt_header(hex), t);
 }
 
-void bp_changelog_produce(bp_runner_t *r, int *tasksp) {
+void bp_changelog_produce_states(bp_runner_t *r, int *tasksp) {
         char hex[16];
         int  p;
 
@@ -105,6 +105,13 @@ void bp_changelog_produce(bp_runner_t *r, int *tasksp) {
                         if (produce_states(r, r->tasks[p], hex))
                                 return;
                 }
+}
+
+void bp_changelog_seal(bp_runner_t *r) {
+        char hex[16];
+        int  p;
+
+        attempt_hex(r->attempt, hex);
         /* Everything before the seals acknowledged (delivery reports are
          * served by the flush: a failed one sets abort_needed). */
         if (r->conf.guarantee == BP_EXACTLY_ONCE &&

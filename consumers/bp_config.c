@@ -60,7 +60,7 @@ const bp_config_keydef_t bp_config_keys[BP_CONFIG_KEY_CNT] = {
      "Longest time a batch stays open before it is committed, in ms."},
     {"batch.max.events", BP_CONFIG_INT, "10000", 1, 1000000,
      F(batch_max_events), "Most input records in one batch (one transaction)."},
-    {"state.cache.max", BP_CONFIG_INT, "50000", 0, 100000000,
+    {"state.cache.max", BP_CONFIG_INT, "25000", 0, 100000000,
      F(state_cache_max),
      "Most freelancer states kept in memory between batches, over all "
      "assigned partitions (about 600 bytes each). Past it a partition's "

@@ -50,7 +50,7 @@ void bp_runner_conf_defaults(bp_runner_conf_t *c) {
          * messages and their fetch buffers: most of the memory. */
         c->merge_queue_max       = 2048;
         c->log_stats_interval_ms = 10000;
-        c->state_cache_max       = 50000;
+        c->state_cache_max       = 25000;
         c->restore_read_ahead    = 1000000;
 }
 

@@ -62,10 +62,15 @@ typedef struct bp_restore_s bp_restore_t;
 
 /** Most states per LMDB transaction of a store flush (bp_runner_store.c:
  *  write_set): LMDB keeps a transaction's dirty page buffers for reuse,
- *  so this bounds that part of the heap: at 10,000,000 freelancers 1,024
- *  took the heap from 103 to 89-93 MiB against 2,048 (bench/state_scale.sh,
- *  queued.min.messages 20,000), and 8,192 had cost 59 MB. */
-#define BP_STORE_WRITE_CHUNK 1024
+ *  so this bounds that part of the heap, at about a 4 KiB page per state
+ *  in a large store. Each transaction costs an fsync on the writer thread:
+ *  at 100,000 freelancers a flush of ~9,000 states took 42-48 ms in one
+ *  transaction, 62-68 ms in 2,048-state ones and 73-77 ms in 1,024-state
+ *  ones, and the runner waits for the writer when it falls behind. At
+ *  10,000,000 freelancers the heap was 176 MiB with one transaction of
+ *  8,192, 103 MiB with 2,048 and 89-93 MiB with 1,024 (queued.min.messages
+ *  20,000; bench/state_scale.sh). */
+#define BP_STORE_WRITE_CHUNK 2048
 
 /** A state record committed to Kafka and not yet to the store: its id
  *  (NUL-terminated) and value are bytes of bp_runner_t.pending.
@@ -242,11 +247,14 @@ bp_err_t bp_runner_produce(bp_runner_t *r, const char *topic, int32_t partition,
 void bp_runner_log_error(const char *call, rd_kafka_error_t *error);
 
 /* bp_changelog.c */
-/** Produces the batch's changelog records: every active task's changed
- *  states, then (exactly-once) once everything produced in the batch is
- *  acknowledged, one __offsets record per active task. *tasksp gets the
- *  number of active tasks. A failure sets r->abort_needed (or fatal). */
-void bp_changelog_produce(bp_runner_t *r, int *tasksp);
+/** Produces every active task's changed states to the changelog (the
+ *  calls return at once; delivery follows). *tasksp gets the number of
+ *  active tasks. A failure sets r->abort_needed (or fatal). */
+void bp_changelog_produce_states(bp_runner_t *r, int *tasksp);
+/** Seals the batch: (exactly-once) once everything produced in it is
+ *  acknowledged, one __offsets record per active task. A failure sets
+ *  r->abort_needed (or fatal). */
+void bp_changelog_seal(bp_runner_t *r);
 
 /* bp_runner_store.c */
 /** Queues the states and checkpoints of the batch just committed to

@@ -344,7 +344,8 @@ static bp_err_t write_chunk(const bp_pending_t *q, const sort_key_t *keys,
  * those buffers for reuse until the environment closes, so the largest
  * transaction sets a floor under the heap, about one 4 KiB leaf per
  * state once the store is much larger than a flush (59 MB of heap at
- * 10,000,000 freelancers with 8,192-state transactions, 1,024 now). The
+ * 10,000,000 freelancers with 8,192-state transactions; see
+ * BP_STORE_WRITE_CHUNK for the size chosen). The
  * checkpoints go in the last transaction: a crash between two leaves
  * states newer than their checkpoint, which the restore replays over
  * from the changelog anyway. */

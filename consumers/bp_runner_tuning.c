@@ -42,7 +42,8 @@ bp_err_t bp_runner_tuning(const bp_runner_t *r, int consumer,
          *   fetching (the high-level consumer counts them over its one
          *   queue), so it bounds that part of the heap: about 46 MB at
          *   100,000 (massif, 10,000,000 freelancers), and the heap there
-         *   fell from 126 to 89-93 MiB with 20,000 (bench/state_scale.sh).
+         *   fell from 126 to 89-93 MiB with 20,000 (bench/state_scale.sh,
+         *   1,024-state store transactions).
          *   Set this low before, it stalled fetching for up to a second
          *   whenever the queue filled (librdkafka 2.0.2 looks again only
          *   when its broker thread wakes up); bp_fetch_wake.c now wakes

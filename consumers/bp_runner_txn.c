@@ -159,13 +159,19 @@ bp_err_t bp_runner_commit(bp_runner_t *r) {
         bp_buf_reset(&r->state_enc);
         r->attempt++;
         if (!r->abort_needed)
-                bp_changelog_produce(r, &tasks);
+                bp_changelog_produce_states(r, &tasks);
+        /* The offsets go to the transaction while the states are on their
+         * way (two round trips to the coordinators, which the seal's
+         * flush would otherwise wait for first): where in the transaction
+         * they are does not matter, only that they commit with it. */
+        if (r->conf.guarantee == BP_EXACTLY_ONCE && !r->abort_needed &&
+            !r->fatal)
+                cls = txn_call(r, "send_offsets_to_transaction", send_offsets);
+        if (cls == BP_KAFKA_OK && !r->abort_needed && !r->fatal)
+                bp_changelog_seal(r);
         if (r->fatal)
                 return BP_ERR_KAFKA;
         if (r->conf.guarantee == BP_EXACTLY_ONCE) {
-                if (!r->abort_needed)
-                        cls = txn_call(r, "send_offsets_to_transaction",
-                                       send_offsets);
                 if (cls == BP_KAFKA_OK && !r->abort_needed)
                         cls = txn_call(r, "commit_transaction", commit_txn);
         } else if (rd_kafka_flush(r->producer, BP_TXN_TIMEOUT_MS)) {
