@@ -684,6 +684,7 @@ void bp_runner_destroy(bp_runner_t *r) {
         bp_rules_destroy(r->rules);
         bp_badge_events_destroy(&r->out);
         bp_buf_free(&r->buf);
+        bp_buf_free(&r->badges);
         bp_buf_free(&r->state_enc);
         bp_runner_metrics_destroy(r->metrics);
         bp_decision_log_close(r->dlog);

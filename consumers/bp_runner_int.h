@@ -179,7 +179,11 @@ struct bp_runner_s {
         uint64_t          attempt; /* current batch attempt (header) */
         bp_badge_events_t out;
         bp_buf_t          buf;
-        bp_buf_t          state_enc; /* the batch's encoded states */
+        /* The batch's badge events, produced at its commit (see
+         * bp_runner_defer_badge): per record, the key's length (uint32),
+         * the key, the value's length (uint32), the value. */
+        bp_buf_t badges;
+        bp_buf_t state_enc; /* the batch's encoded states */
         /* Committed batches not yet in the store (bp_runner_store.c):
          * pending fills while the writer writes flushing (sets[0] and
          * sets[1], swapped at each flush). */
@@ -245,6 +249,16 @@ bp_err_t bp_runner_produce(bp_runner_t *r, const char *topic, int32_t partition,
 /** Logs error (when not NULL) as a warning naming the call, and destroys
  *  it: for calls whose failure is reported but not acted on. */
 void bp_runner_log_error(const char *call, rd_kafka_error_t *error);
+
+/** Keeps a badge event record (key = freelancer id) for the commit of
+ *  the batch in flight, which produces them first, in order. Produced as
+ *  they were decided, a batch's badge events reached partitions one by
+ *  one, and librdkafka registered each new partition with the
+ *  transaction in its own round trip, its main thread spinning through a
+ *  1 ms back-off between them; at the commit they are registered
+ *  together with the changelog's. */
+bp_err_t bp_runner_defer_badge(bp_runner_t *r, const char *key,
+                               const void *value, size_t len);
 
 /* bp_changelog.c */
 /** Produces every active task's changed states to the changelog (the
@@ -314,7 +328,8 @@ bp_freelancer_t *bp_task_state(bp_runner_t *r, bp_task_t *t,
                                size_t errstr_size);
 /** Records that fl (from bp_task_state) changed in this batch. */
 bp_err_t bp_task_mark_dirty(bp_task_t *t, bp_freelancer_t *fl);
-/** Encodes and produces the badge events in r->out, then clears it. */
+/** Encodes the badge events in r->out for the batch's commit
+ *  (bp_runner_defer_badge), then clears it. */
 bp_err_t bp_task_publish(bp_runner_t *r);
 /** Re-evaluates every stored freelancer of t under r->rules. */
 bp_err_t bp_task_reevaluate(bp_runner_t *r, bp_task_t *t);

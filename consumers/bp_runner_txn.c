@@ -18,6 +18,38 @@
 #include "bp_log.h"
 #include "bp_runner_int.h"
 
+bp_err_t bp_runner_defer_badge(bp_runner_t *r, const char *key,
+                               const void *value, size_t len) {
+        uint32_t klen = (uint32_t)strlen(key), vlen = (uint32_t)len;
+        if (bp_buf_append(&r->badges, &klen, sizeof(klen)) ||
+            bp_buf_append(&r->badges, key, klen) ||
+            bp_buf_append(&r->badges, &vlen, sizeof(vlen)) ||
+            bp_buf_append(&r->badges, value, len)) {
+                bp_runner_set_fatal(r, "out of memory keeping badge events");
+                return BP_ERR_NOMEM;
+        }
+        return BP_OK;
+}
+
+/* Produces the badge events kept for this batch, in the order they were
+ * decided. A failed produce sets abort_needed. */
+static void produce_badges(bp_runner_t *r) {
+        const uint8_t *p = r->badges.data, *end = p + r->badges.len;
+        while (p < end && !r->abort_needed) {
+                uint32_t       klen, vlen;
+                const uint8_t *key, *val;
+                memcpy(&klen, p, sizeof(klen));
+                key = p + sizeof(klen);
+                memcpy(&vlen, key + klen, sizeof(vlen));
+                val = key + klen + sizeof(vlen);
+                p   = val + vlen;
+                bp_runner_produce(r, r->conf.topic_badge_events,
+                                  RD_KAFKA_PARTITION_UA, key, klen, val, vlen,
+                                  NULL, NULL);
+        }
+        bp_buf_reset(&r->badges);
+}
+
 bp_err_t bp_runner_begin(bp_runner_t *r) {
         rd_kafka_error_t *error;
         if (r->in_txn || r->conf.guarantee != BP_EXACTLY_ONCE)
@@ -120,6 +152,7 @@ void bp_runner_abort(bp_runner_t *r) {
                         t->needs_reevaluation = true;
         }
         bp_badge_events_clear(&r->out);
+        bp_buf_reset(&r->badges);
         r->in_txn       = false;
         r->batch_events = 0;
         r->abort_needed = false;
@@ -158,6 +191,8 @@ bp_err_t bp_runner_commit(bp_runner_t *r) {
                 return BP_OK;
         bp_buf_reset(&r->state_enc);
         r->attempt++;
+        if (!r->abort_needed)
+                produce_badges(r);
         if (!r->abort_needed)
                 bp_changelog_produce_states(r, &tasks);
         /* The offsets go to the transaction while the states are on their

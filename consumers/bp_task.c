@@ -194,10 +194,8 @@ bp_err_t bp_task_publish(bp_runner_t *r) {
                                             errstr);
                         break;
                 }
-                err = bp_runner_produce(
-                    r, r->conf.topic_badge_events, RD_KAFKA_PARTITION_UA,
-                    ev->freelancer_id, strlen(ev->freelancer_id), r->buf.data,
-                    r->buf.len, NULL, NULL);
+                err = bp_runner_defer_badge(r, ev->freelancer_id, r->buf.data,
+                                            r->buf.len);
                 bp_runner_metrics_badge(r->metrics, ev->partner_id, ev->kind);
                 if (ev->kind == BP_BADGE_GRANTED)
                         r->stats.granted++;
