@@ -322,7 +322,7 @@ static bp_err_t turn(bp_runner_t *r) {
                         break;
                 rkm = rd_kafka_consumer_poll(r->consumer, 0);
         }
-        bp_fetch_wake(r);
+        bp_fetch_wake(r, n);
         for (p = 0; p < r->partition_cnt && !r->fatal; p++) {
                 bp_task_t *t = r->tasks[p];
                 if (!t || t->restore)

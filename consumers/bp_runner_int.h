@@ -207,7 +207,9 @@ struct bp_runner_s {
         /* Wake-ups of the fetcher (bp_fetch_wake.c). */
         rd_kafka_queue_t *consumer_q;
         long              fetch_wake_below; /* queue length that wakes */
+        bool              fetch_wake_armed; /* the queue was seen full */
         int64_t           fetch_wake_ms;    /* last wake-up */
+        int64_t           fetch_wake_interval_ms;
         uint64_t          stats_fetch_wakes;
         /* Restores (bp_restore.c): one consumer reads the changelog
          * partitions of every task being restored. */
@@ -298,9 +300,10 @@ void     bp_runner_store_close(bp_runner_t *r);
 /** Gets the consumer's queue and its queued.min.messages; call once the
  *  consumer exists. */
 bp_err_t bp_fetch_wake_open(bp_runner_t *r);
-/** Wakes the fetcher of the consumer's partitions when its queue runs
- *  low (see the file); call after draining the queue. */
-void bp_fetch_wake(bp_runner_t *r);
+/** Wakes the fetcher of the consumer's partitions when its queue, seen
+ *  full, runs low (see the file); call after draining `drained` records
+ *  from the queue. */
+void bp_fetch_wake(bp_runner_t *r, int drained);
 void bp_fetch_wake_close(bp_runner_t *r);
 
 /* bp_runner_tuning.c */
