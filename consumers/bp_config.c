@@ -66,6 +66,13 @@ const bp_config_keydef_t bp_config_keys[BP_CONFIG_KEY_CNT] = {
      "assigned partitions (about 600 bytes each). Past it a partition's "
      "cache is emptied after a commit and its states are read from the "
      "store again."},
+    {"state.flush.max.states", BP_CONFIG_INT, "2048", 64, 1000000,
+     F(state_flush_max_states),
+     "Most freelancer states per LMDB transaction when committed states "
+     "are written to the store (about once a second, on a background "
+     "thread). LMDB keeps the page buffers of its largest transaction, "
+     "about 4 KiB per state in a large store; each transaction costs an "
+     "fsync. Raise it where writing speed matters more than memory."},
     {"restore.read.ahead", BP_CONFIG_INT, "1000000", 1000, 10000000,
      F(restore_read_ahead),
      "Most changelog records a restore fetches ahead of the store. The "

@@ -48,10 +48,11 @@ void bp_runner_conf_defaults(bp_runner_conf_t *c) {
          * each input, so 2,048 is several batches ahead, while 48 inputs
          * x 20,000 (the old bound) let a backlog pin ~700,000 fetched
          * messages and their fetch buffers: most of the memory. */
-        c->merge_queue_max       = 2048;
-        c->log_stats_interval_ms = 10000;
-        c->state_cache_max       = 25000;
-        c->restore_read_ahead    = 1000000;
+        c->merge_queue_max        = 2048;
+        c->log_stats_interval_ms  = 10000;
+        c->state_cache_max        = 25000;
+        c->state_flush_max_states = BP_STORE_WRITE_CHUNK;
+        c->restore_read_ahead     = 1000000;
 }
 
 void bp_runner_set_fatal(bp_runner_t *r, const char *fmt, ...) {

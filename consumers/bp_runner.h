@@ -67,6 +67,9 @@ typedef struct bp_runner_conf_s {
         int                  batch_max_events;
         /* States cached between batches over all tasks (bp_task.c). */
         size_t state_cache_max;
+        /* Most states per LMDB transaction of a store flush
+         * (bp_runner_store.c). */
+        int state_flush_max_states;
         /* Changelog records a restore may fetch ahead (bp_restore.c). */
         int restore_read_ahead;
         int merge_queue_max; /* records queued per input */

@@ -57,19 +57,19 @@ typedef struct bp_restore_s bp_restore_t;
 /** Distinct queued states past which the store is flushed early: bounds
  *  the queue (two sets of at most this many encoded states, one filling,
  *  one being written). LMDB's own buffers are bounded by
- *  BP_STORE_WRITE_CHUNK. */
+ *  state.flush.max.states (BP_STORE_WRITE_CHUNK). */
 #define BP_STORE_PENDING_STATES 8192
 
-/** Most states per LMDB transaction of a store flush (bp_runner_store.c:
- *  write_set): LMDB keeps a transaction's dirty page buffers for reuse,
- *  so this bounds that part of the heap, at about a 4 KiB page per state
- *  in a large store. Each transaction costs an fsync on the writer thread:
- *  at 100,000 freelancers a flush of ~9,000 states took 42-48 ms in one
- *  transaction, 62-68 ms in 2,048-state ones and 73-77 ms in 1,024-state
- *  ones, and the runner waits for the writer when it falls behind. At
- *  10,000,000 freelancers the heap was 176 MiB with one transaction of
- *  8,192, 103 MiB with 2,048 and 89-93 MiB with 1,024 (queued.min.messages
- *  20,000; bench/state_scale.sh). */
+/** Default of state.flush.max.states: most states per LMDB transaction of
+ *  a store flush (bp_runner_store.c: write_set). LMDB keeps a transaction's
+ * dirty page buffers for reuse, so this bounds that part of the heap, at about
+ * a 4 KiB page per state in a large store. Each transaction costs an fsync on
+ * the writer thread: at 100,000 freelancers a flush of ~9,000 states took 42-48
+ * ms in one transaction, 62-68 ms in 2,048-state ones and 73-77 ms in
+ * 1,024-state ones, and the runner waits for the writer when it falls behind.
+ * At 10,000,000 freelancers the heap was 176 MiB with one transaction of 8,192,
+ * 103 MiB with 2,048 and 89-93 MiB with 1,024 (queued.min.messages 20,000;
+ * bench/state_scale.sh). */
 #define BP_STORE_WRITE_CHUNK 2048
 
 /** A state record committed to Kafka and not yet to the store: its id
@@ -108,10 +108,11 @@ typedef struct bp_pending_s {
         bp_pending_cp_t *cps;
         size_t           cp_cnt;
         size_t           cp_cap;
+        bp_store_t      *store;
+        size_t           chunk; /* most states per LMDB transaction */
         /* Set by the write, read after it: for the log. */
-        bp_store_t *store;
-        size_t      written;
-        int64_t     write_ms;
+        size_t  written;
+        int64_t write_ms;
 } bp_pending_t;
 
 /** Partition p of the four input topics, and its state. */

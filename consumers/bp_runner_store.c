@@ -339,8 +339,8 @@ static bp_err_t write_chunk(const bp_pending_t *q, const sort_key_t *keys,
  * one's; a sorted flush of 8,000 states took ~35 % fewer instructions in
  * LMDB), then its checkpoints. Reads q only.
  *
- * At most BP_STORE_WRITE_CHUNK states per LMDB transaction: LMDB copies
- * every page a transaction changes into a page-sized buffer and keeps
+ * At most state.flush.max.states (q->chunk) states per LMDB transaction: LMDB
+ * copies every page a transaction changes into a page-sized buffer and keeps
  * those buffers for reuse until the environment closes, so the largest
  * transaction sets a floor under the heap, about one 4 KiB leaf per
  * state once the store is much larger than a flush (59 MB of heap at
@@ -361,9 +361,7 @@ static bp_err_t write_set(void *arg, char *errstr, size_t errstr_size) {
                 return BP_ERR_STATE;
         }
         do {
-                to   = n - from > BP_STORE_WRITE_CHUNK
-                           ? from + BP_STORE_WRITE_CHUNK
-                           : n;
+                to   = n - from > q->chunk ? from + q->chunk : n;
                 err  = write_chunk(q, keys, from, to, to == n, errstr,
                                    errstr_size);
                 from = to;
@@ -418,6 +416,8 @@ bp_err_t bp_runner_store_open(bp_runner_t *r, char *errstr,
         r->flushing      = &r->sets[1];
         r->sets[0].store = r->store;
         r->sets[1].store = r->store;
+        r->sets[0].chunk = (size_t)r->conf.state_flush_max_states;
+        r->sets[1].chunk = (size_t)r->conf.state_flush_max_states;
         if (!(r->writer = bp_store_writer_new(errstr, errstr_size)))
                 return BP_ERR_STATE;
         return BP_OK;
