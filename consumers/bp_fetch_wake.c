@@ -45,7 +45,7 @@ bp_err_t bp_fetch_wake_open(bp_runner_t *r) {
         if (rd_kafka_conf_get(rd_kafka_conf(r->consumer), "queued.min.messages",
                               value, &len) == RD_KAFKA_CONF_OK)
                 min = strtol(value, NULL, 10);
-        r->fetch_wake_below       = min > 1 ? min / 2 : 1;
+        r->fetch_queue_min        = min > 1 ? min : 1;
         r->fetch_wake_interval_ms = BP_FETCH_WAKE_MS;
         r->consumer_q             = rd_kafka_queue_get_consumer(r->consumer);
         return r->consumer_q ? BP_OK : BP_ERR_KAFKA;
@@ -63,9 +63,9 @@ void bp_fetch_wake(bp_runner_t *r, int drained) {
         len = rd_kafka_queue_length(r->consumer_q);
         /* The queue before this turn drained it: full means the fetcher
          * stopped. */
-        if (len + (size_t)drained >= (size_t)r->fetch_wake_below * 2)
+        if (len + (size_t)drained >= (size_t)r->fetch_queue_min)
                 r->fetch_wake_armed = true;
-        if (!r->fetch_wake_armed || len >= (size_t)r->fetch_wake_below ||
+        if (!r->fetch_wake_armed || len >= (size_t)r->fetch_queue_min / 2 ||
             now - r->fetch_wake_ms < r->fetch_wake_interval_ms)
                 return;
         r->fetch_wake_ms = now;

@@ -207,7 +207,7 @@ struct bp_runner_s {
         uint64_t             last_stats_applied;
         /* Wake-ups of the fetcher (bp_fetch_wake.c). */
         rd_kafka_queue_t *consumer_q;
-        long              fetch_wake_below; /* queue length that wakes */
+        long              fetch_queue_min;  /* its queued.min.messages */
         bool              fetch_wake_armed; /* the queue was seen full */
         int64_t           fetch_wake_ms;    /* last wake-up */
         int64_t           fetch_wake_interval_ms;

@@ -45,18 +45,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bp_hash.h"
 #include "bp_log.h"
 #include "bp_runner_int.h"
 
-/* FNV-1a over the partition and the id. */
+/* The index hash of (partition, id): the state map's string hash, with
+ * the partition mixed in (the same id may be queued for two partitions
+ * only across a rebalance, but then both must be found). */
 static uint64_t pending_hash(int32_t partition, const char *id) {
-        uint64_t h = 0xcbf29ce484222325ULL;
-        int      i;
-        for (i = 0; i < 4; i++, partition >>= 8)
-                h = (h ^ (uint8_t)partition) * 0x100000001b3ULL;
-        for (; *id; id++)
-                h = (h ^ (uint8_t)*id) * 0x100000001b3ULL;
-        return h;
+        return bp_hash_bytes(id, strlen(id)) ^
+               (uint64_t)(uint32_t)partition * 0x9E3779B97F4A7C15ULL;
 }
 
 /* The first 8 bytes of id (NUL-padded) as a big-endian number: ordered
@@ -345,8 +343,8 @@ static bp_err_t write_chunk(const bp_pending_t *q, const sort_key_t *keys,
  * transaction sets a floor under the heap, about one 4 KiB leaf per
  * state once the store is much larger than a flush (59 MB of heap at
  * 10,000,000 freelancers with 8,192-state transactions; see
- * BP_STORE_WRITE_CHUNK for the size chosen). The
- * checkpoints go in the last transaction: a crash between two leaves
+ * BP_STORE_WRITE_CHUNK for the default chosen). The checkpoints go in the
+ * last transaction: a crash between two leaves
  * states newer than their checkpoint, which the restore replays over
  * from the changelog anyway. */
 static bp_err_t write_set(void *arg, char *errstr, size_t errstr_size) {

@@ -3,10 +3,11 @@
  * exactly-once protocol in DESIGN.md) or abort it and rewind every task.
  *
  * bp_runner_begin() opens the Kafka transaction of a batch on its first
- * record. bp_runner_commit() produces the changelog (bp_changelog.c),
- * sends the input offsets, commits the transaction (or, at least once,
- * flushes the producer), then queues the states for the store, which is
- * written at most once a second (bp_runner_store.c). Errors are classed as
+ * record. bp_runner_commit() produces the batch's badge events and its
+ * changed states (bp_changelog.c), sends the input offsets, seals the
+ * changelog, commits the transaction (or, at least once, flushes the
+ * producer), then queues the states for the store, which a background
+ * thread writes about once a second (bp_runner_store.c). Errors are classed as
  * examples/transactions.c does: retriable calls are retried, abortable
  * ones abort the batch and rewind every task to its last commit
  * (bp_runner_abort()), fatal ones (this producer was fenced) stop the
@@ -185,6 +186,7 @@ static bool flush_due(const bp_runner_t *r) {
 bp_err_t bp_runner_commit(bp_runner_t *r) {
         int64_t          t0 = bp_runner_now_ms(), t_txn;
         int              p, tasks = 0;
+        size_t           cache_max;
         bp_kafka_class_t cls = BP_KAFKA_OK;
 
         if (r->batch_events == 0)
@@ -226,9 +228,10 @@ bp_err_t bp_runner_commit(bp_runner_t *r) {
         if (bp_runner_store_queue(r) ||
             (flush_due(r) && bp_runner_store_flush_async(r)))
                 return BP_ERR_STATE;
+        cache_max = task_cache_max(r);
         for (p = 0; p < r->partition_cnt; p++)
                 if (r->tasks[p] && r->tasks[p]->active)
-                        bp_task_after_commit(r->tasks[p], task_cache_max(r));
+                        bp_task_after_commit(r->tasks[p], cache_max);
         r->stats.batches++;
         /* At least once: a batch redone after an abort logs its decisions
          * again; each line carries the deterministic event_id. */

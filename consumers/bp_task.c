@@ -97,27 +97,27 @@ bp_freelancer_t *bp_task_state(bp_runner_t *r, bp_task_t *t,
         bp_freelancer_t *fl = bp_state_map_find(t->cache, freelancer_id);
         const void      *val;
         size_t           len;
+        bool             queued;
         bp_err_t         err;
 
         if (fl)
                 return fl;
         /* Committed but not yet stored (bp_runner_store.c) is newer than
          * the store. */
-        if (bp_runner_store_pending_get(r, t->partition, freelancer_id, &val,
-                                        &len)) {
-                err = bp_codec_decode_state(r->state_codec, val, len, &fl,
-                                            errstr, errstr_size);
-        } else {
+        queued = bp_runner_store_pending_get(r, t->partition, freelancer_id,
+                                             &val, &len);
+        if (!queued) {
                 err = bp_store_get(r->store, t->partition, freelancer_id, &val,
                                    &len, errstr, errstr_size);
                 if (err == BP_ERR_NOT_FOUND)
                         return bp_state_map_get(t->cache, freelancer_id);
                 if (err)
                         return NULL;
-                err = bp_codec_decode_state(r->state_codec, val, len, &fl,
-                                            errstr, errstr_size);
-                bp_store_get_done(r->store);
         }
+        err = bp_codec_decode_state(r->state_codec, val, len, &fl, errstr,
+                                    errstr_size);
+        if (!queued)
+                bp_store_get_done(r->store);
         if (err)
                 return NULL;
         if (bp_state_map_put(t->cache, fl) != BP_OK) {

@@ -34,8 +34,6 @@
 
 /** Deepest schema nesting compiled (also bounds recursion at run time). */
 #define BP_RESOLVE_DEPTH_MAX 32
-/** Most array or map items (all arrays together) decoded in one datum. */
-#define BP_RESOLVE_ITEMS_MAX 1000000u /* = BP_AVRO_MAX_ITEMS */
 
 /** One decoded value. Which member is meaningful depends on the reader
  *  type: i for int, long, boolean and enum (the reader's symbol index), d
@@ -123,7 +121,7 @@ void bp_rscratch_free(bp_rscratch_t *scratch);
  * and slots are valid until the next decode with the same scratch. Memory
  * grows with the bytes actually present, never with lengths or counts the
  * body claims. Returns BP_OK, BP_ERR_INVALID with a reason naming the
- * field, BP_ERR_TOO_LARGE (more than BP_RESOLVE_ITEMS_MAX items) or
+ * field, BP_ERR_TOO_LARGE (past a limit of bp_avro_validate.h) or
  * BP_ERR_NOMEM.
  */
 bp_err_t bp_resolver_decode(const bp_resolver_t *resolver,

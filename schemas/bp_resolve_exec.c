@@ -166,7 +166,7 @@ static bp_err_t run_block(run_t *x, const bp_wnode_t *n, int64_t *cnt,
             (*cnt == INT64_MIN || bp_avro_read_long(&x->p, x->end, size) == -1))
                 return run_fail(x, n, "bad block count");
         *cnt = *cnt < 0 ? -*cnt : *cnt;
-        if (*cnt > (int64_t)(BP_RESOLVE_ITEMS_MAX - x->items)) {
+        if (*cnt > (int64_t)(BP_AVRO_MAX_ITEMS - x->items)) {
                 run_fail(x, n, "too many array or map items");
                 return BP_ERR_TOO_LARGE;
         }
