@@ -63,6 +63,7 @@ typedef struct bp_config_s {
         int                   batch_max_events;   /* batch.max.events */
         int                   state_cache_max;    /* state.cache.max */
         int            state_flush_max_states;    /* state.flush.max.states */
+        bool           state_fsync;               /* state.fsync */
         int            restore_read_ahead;        /* restore.read.ahead */
         int            stats_interval_ms;         /* 0: off */
         int            state_max_size_mb;         /* state.max.size.mb */

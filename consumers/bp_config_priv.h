@@ -18,6 +18,7 @@ typedef enum bp_config_kind_e {
         BP_CONFIG_OPTIONAL,  /* a path, empty = unset (NULL) */
         BP_CONFIG_TOPIC,     /* a Kafka topic name */
         BP_CONFIG_INT,       /* an integer in [min, max] */
+        BP_CONFIG_BOOL,      /* true | false */
         BP_CONFIG_GUARANTEE, /* exactly_once | at_least_once */
         BP_CONFIG_LEVEL,     /* a log level name */
         BP_CONFIG_LISTEN,    /* host:port, [v6]:port, off or empty */
@@ -35,7 +36,7 @@ typedef struct bp_config_keydef_s {
 } bp_config_keydef_t;
 
 /* The table of every key (bp_config.c), BP_CONFIG_KEY_CNT entries. */
-#define BP_CONFIG_KEY_CNT 23
+#define BP_CONFIG_KEY_CNT 24
 extern const bp_config_keydef_t bp_config_keys[BP_CONFIG_KEY_CNT];
 
 #define BP_CONFIG_KAFKA_PREFIX "kafka."

@@ -156,6 +156,14 @@ static bp_err_t apply_typed(const bp_config_keydef_t *k, const char *copy,
                          "expected an integer from %d to %d, got \"%.64s\"",
                          k->min, k->max, copy);
                 return BP_ERR_CONFIG;
+        case BP_CONFIG_BOOL:
+                if (strcmp(copy, "true") == 0 || strcmp(copy, "false") == 0) {
+                        *(bool *)field = copy[0] == 't';
+                        return BP_OK;
+                }
+                snprintf(msg, msg_size, "expected true or false, got \"%.64s\"",
+                         copy);
+                return BP_ERR_CONFIG;
         case BP_CONFIG_LEVEL:
                 if (bp_log_level_parse(copy, field) == BP_OK)
                         return BP_OK;
@@ -193,6 +201,7 @@ bp_err_t bp_config_value_apply(bp_config_priv_t         *priv,
         priv->text[k - bp_config_keys] = copy;
         switch (k->kind) {
         case BP_CONFIG_INT:
+        case BP_CONFIG_BOOL:
         case BP_CONFIG_LEVEL:
         case BP_CONFIG_GUARANTEE:
                 return apply_typed(k, copy, field, msg, msg_size);

@@ -639,12 +639,24 @@ bp_runner_t *bp_runner_new(const bp_runner_conf_t *conf, char *errstr,
                 goto fail;
         store_opts.map_size = conf->state_map_size;
         /* The store is a checkpoint of the changelog (bp_runner_store.c):
-         * a commit undone by a machine crash is replayed by the restore. */
-        store_opts.lazy_meta_sync = true;
+         * a commit undone by a machine crash is replayed by the restore,
+         * and a store the machine stopped under while it held unsynced
+         * commits is discarded and restored in full (bp_store_sync.c). */
+        store_opts.lazy_meta_sync  = true;
+        store_opts.sync_on_close   = !conf->state_fsync;
+        store_opts.discard_suspect = true;
         if (!(r->store = bp_store_open(conf->state_dir, &store_opts, errstr,
                                        errstr_size)) ||
             bp_runner_store_open(r, errstr, errstr_size))
                 goto fail;
+        if (bp_store_was_discarded(r->store))
+                BP_LOG(BP_LOG_WARN, "store_discarded",
+                       "dir=%s reason=\"the machine stopped while the store "
+                       "held unsynced writes\" then=\"every partition is "
+                       "restored from the changelog\"",
+                       conf->state_dir);
+        BP_LOG(BP_LOG_INFO, "store_opened", "dir=%s fsync=%s", conf->state_dir,
+               bp_store_syncs_on_close(r->store) ? "at_stop" : "every_write");
         if (register_schemas(r, errstr, errstr_size) ||
             open_clients(r, errstr, errstr_size) ||
             check_topics(r, errstr, errstr_size) ||
@@ -658,7 +670,8 @@ fail:
 }
 
 void bp_runner_destroy(bp_runner_t *r) {
-        int p;
+        char msg[512];
+        int  p;
         if (!r)
                 return;
         bp_fetch_wake_close(r);
@@ -679,6 +692,11 @@ void bp_runner_destroy(bp_runner_t *r) {
         bp_restore_close(r);
         free(r->tasks);
         bp_runner_store_close(r);
+        if (r->store && bp_store_finish(r->store, msg, sizeof(msg)))
+                BP_LOG(BP_LOG_WARN, "store_sync_failed",
+                       "error=\"%s\" then=\"a machine crash before the next "
+                       "start would make it restore the store in full\"",
+                       msg);
         bp_store_close(r->store);
         bp_codec_destroy(r->codec);
         bp_codec_destroy(r->state_codec);

@@ -70,6 +70,9 @@ typedef struct bp_runner_conf_s {
         /* Most states per LMDB transaction of a store flush
          * (bp_runner_store.c). */
         int state_flush_max_states;
+        /* Sync the store at every write instead of at a clean stop
+         * (state.fsync; see bp_store_options_t.sync_on_close). */
+        bool state_fsync;
         /* Changelog records a restore may fetch ahead (bp_restore.c). */
         int restore_read_ahead;
         int merge_queue_max; /* records queued per input */

@@ -240,6 +240,9 @@ static bp_err_t open_env(bp_store_t *store, const char *dir,
                 flags |= MDB_NOSYNC;
         if (opts->lazy_meta_sync)
                 flags |= MDB_NOMETASYNC;
+        if (bp_store_guard_before_open(store, opts, &flags, errstr,
+                                       errstr_size))
+                return BP_ERR_STATE;
         rc = mdb_env_create(&store->env);
         if (!rc)
                 rc = mdb_env_set_maxdbs(store->env, 2);
@@ -284,10 +287,17 @@ bp_store_t *bp_store_open(const char *dir, const bp_store_options_t *options,
                 return NULL;
         }
         store->read_only = options->read_only;
+        if (strlen(dir) > BP_STORE_PATH_MAX - 32) {
+                snprintf(msg, sizeof(msg), "the path is too long");
+                goto fail;
+        }
+        if (!(store->dir = strdup(dir)))
+                goto fail;
         if (!options->read_only && make_dirs(dir, msg, sizeof(msg)) != BP_OK)
                 goto fail;
         if (open_env(store, dir, options, msg, sizeof(msg)) != BP_OK ||
-            open_dbs(store, msg, sizeof(msg)) != BP_OK)
+            open_dbs(store, msg, sizeof(msg)) != BP_OK ||
+            bp_store_guard_after_open(store, msg, sizeof(msg)) != BP_OK)
                 goto fail;
         return store;
 
@@ -302,9 +312,13 @@ void bp_store_close(bp_store_t *store) {
         if (!store)
                 return;
         mdb_txn_abort(store->lookup_txn);
+        store->lookup_txn = NULL;
+        /* A failure leaves the marker, which keeps the store safe. */
+        bp_store_finish(store, NULL, 0);
         /* mdb_env_close frees the database handles too. */
         if (store->env)
                 mdb_env_close(store->env);
+        free(store->dir);
         free(store);
 }
 

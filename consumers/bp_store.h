@@ -98,7 +98,33 @@ typedef struct bp_store_options_s {
          * changelog), where an undone commit only means a longer
          * restore. */
         bool lazy_meta_sync;
+        /* Commit without fsync, and sync once at close (MDB_NOSYNC), made
+         * safe by a marker file (BP_STORE_UNSYNCED_FILE) that names the
+         * machine's boot while the store holds unsynced commits. A process
+         * crash loses nothing (the kernel has every write); after a
+         * machine crash the next open finds the marker of an earlier boot
+         * and, with discard_suspect, removes the store (see below).
+         * Takes precedence over lazy_meta_sync. Where the boot cannot be
+         * told (no boot id), the store syncs as lazy_meta_sync does:
+         * bp_store_syncs_on_close() says which. */
+        bool sync_on_close;
+        /* When the marker names an earlier boot (the machine stopped while
+         * the store held unsynced commits, so it may be inconsistent):
+         * true, remove the store and open an empty one (the caller then
+         * restores it from the changelog; bp_store_was_discarded() says
+         * so); false, refuse to open it. */
+        bool discard_suspect;
+        /* This boot's id; NULL: read BP_STORE_BOOT_ID_PATH. For tests. */
+        const char *boot_id;
 } bp_store_options_t;
+
+/** File in the store's directory, present while the store may hold
+ *  commits that are not on disk: it holds the boot id of the machine's
+ *  run that wrote them. */
+#define BP_STORE_UNSYNCED_FILE "unsynced"
+
+/** Where Linux says which boot this is (a fresh value at each boot). */
+#define BP_STORE_BOOT_ID_PATH "/proc/sys/kernel/random/boot_id"
 
 /** Sets opts to the defaults (all zero / false). */
 void bp_store_options_init(bp_store_options_t *opts);
@@ -122,8 +148,25 @@ bp_store_t *bp_store_open(const char *dir, const bp_store_options_t *options,
                           char *errstr, size_t errstr_size);
 
 /** Closes the store. No batch or read handle may be open. NULL is a no-op.
- *  Committed data is already durable; close does not sync. */
+ *  Committed data is already durable, except with sync_on_close, where
+ *  close syncs it and then removes the unsynced marker. */
 void bp_store_close(bp_store_t *store);
+
+/** Syncs every commit to disk and removes the unsynced marker
+ *  (sync_on_close; otherwise a no-op). The last call before
+ *  bp_store_close(), which does it too but cannot say that it failed; no
+ *  commit may follow. On failure (BP_ERR_STATE, message in errstr) the
+ *  marker stays: the store is still trusted by this boot, not by the next.
+ */
+bp_err_t bp_store_finish(bp_store_t *store, char *errstr, size_t errstr_size);
+
+/** The open found the store suspect (written unsynced before the machine
+ *  last stopped) and, as discard_suspect asked, removed it. */
+bool bp_store_was_discarded(const bp_store_t *store);
+
+/** Commits skip fsync until close (sync_on_close, and the boot id could be
+ *  read). */
+bool bp_store_syncs_on_close(const bp_store_t *store);
 
 /** Longest freelancer_id, in bytes, that fits a key: LMDB's maximum key
  *  size less the 4-byte partition (507 with LMDB's default build). */

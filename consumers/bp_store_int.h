@@ -28,7 +28,16 @@ struct bp_store_s {
          * time. NULL until the first lookup. */
         MDB_txn *lookup_txn;
         bool     lookup_held; /* lookup_txn is live (renewed, not reset) */
+        /* The unsynced-commit guard (bp_store_sync.c). */
+        char *dir;
+        char  boot_id[64];   /* this boot's; empty if unknown */
+        bool  sync_on_close; /* commits skip fsync; the marker is written */
+        bool  marker_found;  /* the open found a marker */
+        bool  discarded;     /* ... of another boot, and removed the store */
 };
+
+/* Longest path of a file in the store's directory. */
+#define BP_STORE_PATH_MAX 4096
 
 struct bp_store_batch_s {
         bp_store_t *store;
@@ -74,5 +83,17 @@ bp_err_t bp_store_lmdb_err(const bp_store_t *store, int rc, const char *what,
 /* snprintf into errstr when errstr is not NULL. */
 void bp_store_errf(char *errstr, size_t errstr_size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* bp_store_sync.c: the unsynced-commit guard. Before the environment
+ * opens: reads this boot's id and the marker, discards or refuses a
+ * suspect store, and adds MDB_NOSYNC to env_flags for sync_on_close. */
+bp_err_t bp_store_guard_before_open(bp_store_t               *store,
+                                    const bp_store_options_t *opts,
+                                    unsigned *env_flags, char *errstr,
+                                    size_t errstr_size);
+/* After it opened: writes the marker (sync_on_close), or syncs a store
+ * found unsynced and removes its marker. */
+bp_err_t bp_store_guard_after_open(bp_store_t *store, char *errstr,
+                                   size_t errstr_size);
 
 #endif

@@ -93,6 +93,7 @@ static void runner_conf(const bp_config_t *conf, char *schema_map,
         rc->state_cache_max        = (size_t)conf->state_cache_max;
         rc->restore_read_ahead     = conf->restore_read_ahead;
         rc->state_flush_max_states = conf->state_flush_max_states;
+        rc->state_fsync            = conf->state_fsync;
         if (conf->stats_interval_ms > 0)
                 rc->log_stats_interval_ms = conf->stats_interval_ms;
         rc->stats_interval_ms = conf->stats_interval_ms;

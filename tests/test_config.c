@@ -81,6 +81,7 @@ static void test_defaults(void **state) {
         assert_int_equal(conf->batch_max_events, 10000);
         assert_int_equal(conf->stats_interval_ms, 5000);
         assert_int_equal(conf->state_max_size_mb, 65536);
+        assert_false(conf->state_fsync);
         assert_null(conf->schema_registry_url);
         assert_null(conf->decision_log);
         assert_int_equal(conf->log_level, BP_LOG_INFO);
@@ -121,6 +122,7 @@ static void test_file_syntax(void **state) {
             "instance.id = node-7\n"
             "kafka.group.id = billing\n"
             "batch.max.events = 1\n"
+            "state.fsync = true\n"
             "stats.interval.ms = 0"; /* no final newline */
         bp_config_t *conf = load_ok(text, NULL);
         (void)state;
@@ -139,6 +141,7 @@ static void test_file_syntax(void **state) {
         assert_string_equal(conf->group_id, "billing");
         assert_string_equal(conf->transactional_id, "billing-node-7");
         assert_int_equal(conf->batch_max_events, 1);
+        assert_true(conf->state_fsync);
         assert_int_equal(conf->stats_interval_ms, 0);
         bp_config_destroy(conf);
 }
@@ -256,6 +259,9 @@ static const error_case_t error_cases[] = {
      {NULL},
      "t.conf:1: processing.guarantee: expected exactly_once or "
      "at_least_once, got \"twice\""},
+    {"state.fsync = yes\n",
+     {NULL},
+     "t.conf:1: state.fsync: expected true or false, got \"yes\""},
     {"log.level = loud\n",
      {NULL},
      "t.conf:1: log.level: expected error, warn, info or debug, got "
@@ -552,7 +558,7 @@ static void test_describe(void **state) {
                             "| key | default | meaning |\n|---|---|---|\n", 41);
         for (line = text; (line = strchr(line, '\n')); line++)
                 rows++;
-        assert_int_equal(rows, 2 + 1 + 23); /* header, kafka.*, keys */
+        assert_int_equal(rows, 2 + 1 + 24); /* header, kafka.*, keys */
         for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
                 assert_non_null(strstr(text, names[i]));
         assert_non_null(strstr(text, "| `commit.interval.ms` | `100` |"));
