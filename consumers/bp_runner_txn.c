@@ -178,9 +178,18 @@ static size_t task_cache_max(const bp_runner_t *r) {
  * A task dropping its cache needs none: its misses look in the queue
  * before the store. */
 static bool flush_due(const bp_runner_t *r) {
-        return bp_runner_now_ms() - r->last_flush_ms >= BP_STORE_FLUSH_MS ||
-               r->pending->bytes.len >= BP_STORE_PENDING_MAX ||
-               r->pending->live >= BP_STORE_PENDING_STATES;
+        const bp_pending_t *q = r->pending;
+        if (q->bytes.len >= BP_STORE_PENDING_MAX ||
+            q->live >= 2 * BP_STORE_PENDING_STATES)
+                return true;
+        if (bp_runner_now_ms() - r->last_flush_ms < BP_STORE_FLUSH_MS &&
+            q->live < BP_STORE_PENDING_STATES)
+                return false;
+        /* Due, but while the writer is still on the previous set the
+         * runner keeps filling this one (up to the bounds above) rather
+         * than wait: a freelancer changed again meanwhile is then
+         * written once. */
+        return !bp_store_writer_busy(r->writer);
 }
 
 bp_err_t bp_runner_commit(bp_runner_t *r) {

@@ -96,6 +96,14 @@ bp_err_t bp_store_writer_wait(bp_store_writer_t *w, char *errstr,
         return err;
 }
 
+bool bp_store_writer_busy(bp_store_writer_t *w) {
+        bool busy;
+        pthread_mutex_lock(&w->mu);
+        busy = w->fn != NULL;
+        pthread_mutex_unlock(&w->mu);
+        return busy;
+}
+
 void bp_store_writer_destroy(bp_store_writer_t *w) {
         if (!w)
                 return;

@@ -18,6 +18,7 @@
 #ifndef BP_STORE_WRITER_H
 #define BP_STORE_WRITER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "bp_error.h"
@@ -41,6 +42,9 @@ void bp_store_writer_submit(bp_store_writer_t *w, bp_store_job_fn fn,
  *  was none), with errstr set on failure. */
 bp_err_t bp_store_writer_wait(bp_store_writer_t *w, char *errstr,
                               size_t errstr_size);
+
+/** A job is in flight (a hint: it may end right after the answer). */
+bool bp_store_writer_busy(bp_store_writer_t *w);
 
 /** Waits for the job in flight, then stops and frees the thread. */
 void bp_store_writer_destroy(bp_store_writer_t *w);

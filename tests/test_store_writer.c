@@ -1,10 +1,12 @@
 /*
  * test_store_writer.c - the state store's background writer thread
  * (consumers/bp_store_writer.c): a job runs on the thread, wait() returns
- * its outcome once and only after it ended, and destroy() lets a job in
- * flight finish rather than abandoning the data it writes.
+ * its outcome once and only after it ended, busy() says whether one is in
+ * flight, and destroy() lets a job in flight finish rather than abandoning
+ * the data it writes.
  */
 #include <setjmp.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -65,6 +67,34 @@ static void test_wait_returns_the_outcome_once(void **state) {
         bp_store_writer_destroy(w);
 }
 
+static atomic_int gate; /* a gated job runs until it is set */
+
+static bp_err_t gated_job(void *arg, char *errstr, size_t errstr_size) {
+        struct timespec ts = {0, 1000000L};
+        (void)arg, (void)errstr, (void)errstr_size;
+        while (!atomic_load(&gate))
+                nanosleep(&ts, NULL);
+        return BP_OK;
+}
+
+static void test_busy_while_a_job_runs(void **state) {
+        char               errstr[128];
+        bp_store_writer_t *w = bp_store_writer_new(errstr, sizeof(errstr));
+
+        (void)state;
+        assert_non_null(w);
+        assert_false(bp_store_writer_busy(w));
+        atomic_store(&gate, 0);
+        bp_store_writer_submit(w, gated_job, NULL);
+        /* The job cannot end before the gate opens. */
+        assert_true(bp_store_writer_busy(w));
+        atomic_store(&gate, 1);
+        assert_int_equal(bp_store_writer_wait(w, errstr, sizeof(errstr)),
+                         BP_OK);
+        assert_false(bp_store_writer_busy(w));
+        bp_store_writer_destroy(w);
+}
+
 static void test_destroy_finishes_the_job_in_flight(void **state) {
         char               errstr[128];
         bp_store_writer_t *w   = bp_store_writer_new(errstr, sizeof(errstr));
@@ -81,6 +111,7 @@ static void test_destroy_finishes_the_job_in_flight(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_wait_returns_the_outcome_once),
+            cmocka_unit_test(test_busy_while_a_job_runs),
             cmocka_unit_test(test_destroy_finishes_the_job_in_flight),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
