@@ -193,7 +193,7 @@ static bool flush_due(const bp_runner_t *r) {
 }
 
 bp_err_t bp_runner_commit(bp_runner_t *r) {
-        int64_t          t0 = bp_runner_now_ms(), t_txn;
+        int64_t          t0 = bp_runner_now_ms(), t_txn, t_prod, t_off, t_seal;
         int              p, tasks = 0;
         size_t           cache_max;
         bp_kafka_class_t cls = BP_KAFKA_OK;
@@ -206,6 +206,7 @@ bp_err_t bp_runner_commit(bp_runner_t *r) {
                 produce_badges(r);
         if (!r->abort_needed)
                 bp_changelog_produce_states(r, &tasks);
+        t_prod = bp_runner_now_ms();
         /* The offsets go to the transaction while the states are on their
          * way (two round trips to the coordinators, which the seal's
          * flush would otherwise wait for first): where in the transaction
@@ -213,8 +214,10 @@ bp_err_t bp_runner_commit(bp_runner_t *r) {
         if (r->conf.guarantee == BP_EXACTLY_ONCE && !r->abort_needed &&
             !r->fatal)
                 cls = txn_call(r, "send_offsets_to_transaction", send_offsets);
+        t_off = bp_runner_now_ms();
         if (cls == BP_KAFKA_OK && !r->abort_needed && !r->fatal)
                 bp_changelog_seal(r);
+        t_seal = bp_runner_now_ms();
         if (r->fatal)
                 return BP_ERR_KAFKA;
         if (r->conf.guarantee == BP_EXACTLY_ONCE) {
@@ -251,10 +254,12 @@ bp_err_t bp_runner_commit(bp_runner_t *r) {
          * the flush); store_ms: queueing the states for the store, and
          * waiting for its previous write when a flush was due. */
         BP_LOG(BP_LOG_DEBUG, "batch_committed",
-               "events=%d tasks=%d commit_ms=%lld kafka_ms=%lld store_ms=%lld",
+               "events=%d tasks=%d commit_ms=%lld kafka_ms=%lld store_ms=%lld "
+               "produce_ms=%lld offsets_ms=%lld seal_ms=%lld end_ms=%lld",
                r->batch_events, tasks, (long long)(bp_runner_now_ms() - t0),
-               (long long)(t_txn - t0),
-               (long long)(bp_runner_now_ms() - t_txn));
+               (long long)(t_txn - t0), (long long)(bp_runner_now_ms() - t_txn),
+               (long long)(t_prod - t0), (long long)(t_off - t_prod),
+               (long long)(t_seal - t_off), (long long)(t_txn - t_seal));
         r->batch_events = 0;
         return BP_OK;
 }
