@@ -59,8 +59,8 @@ static bp_err_t produce_states(bp_runner_t *r, bp_task_t *t,
                 }
                 t->dirty_enc[i + 1] = r->state_enc.len;
                 if ((err = bp_runner_produce(
-                         r, r->conf.topic_changelog, t->partition,
-                         fl->freelancer_id, strlen(fl->freelancer_id),
+                         r, BP_OUT_CHANGELOG, t->partition, fl->freelancer_id,
+                         strlen(fl->freelancer_id),
                          r->state_enc.data + t->dirty_enc[i],
                          r->state_enc.len - t->dirty_enc[i],
                          attempt_header(hex), NULL)))
@@ -88,7 +88,7 @@ static bp_err_t produce_seal(bp_runner_t *r, bp_task_t *t, const char hex[16]) {
                 return err;
         }
         t->changelog_next = -1;
-        return bp_runner_produce(r, r->conf.topic_changelog, t->partition,
+        return bp_runner_produce(r, BP_OUT_CHANGELOG, t->partition,
                                  BP_OFFSETS_KEY, strlen(BP_OFFSETS_KEY), cpbuf,
                                  len, attempt_header(hex), t);
 }

@@ -130,14 +130,17 @@ void bp_runner_log_error(const char *call, rd_kafka_error_t *error) {
         rd_kafka_error_destroy(error);
 }
 
-bp_err_t bp_runner_produce(bp_runner_t *r, const char *topic, int32_t partition,
-                           const void *key, size_t key_len, const void *value,
-                           size_t value_len, rd_kafka_headers_t *hdrs,
-                           void *opaque) {
+bp_err_t bp_runner_produce(bp_runner_t *r, bp_out_topic_t out,
+                           int32_t partition, const void *key, size_t key_len,
+                           const void *value, size_t value_len,
+                           rd_kafka_headers_t *hdrs, void *opaque) {
         rd_kafka_resp_err_t err;
         for (;;) {
+                /* A handle, not the topic's name: by name, librdkafka
+                 * takes its handle's write lock and looks the topic up
+                 * for every record. */
                 err = rd_kafka_producev(
-                    r->producer, RD_KAFKA_V_TOPIC(topic),
+                    r->producer, RD_KAFKA_V_RKT(r->out_rkt[out]),
                     RD_KAFKA_V_PARTITION(partition),
                     RD_KAFKA_V_KEY(key, key_len),
                     RD_KAFKA_V_VALUE((void *)value, value_len),
@@ -152,7 +155,8 @@ bp_err_t bp_runner_produce(bp_runner_t *r, const char *topic, int32_t partition,
                 if (hdrs)
                         rd_kafka_headers_destroy(hdrs);
                 BP_LOG(BP_LOG_WARN, "produce_failed", "topic=%s error=%s",
-                       topic, rd_kafka_err2str(err));
+                       rd_kafka_topic_name(r->out_rkt[out]),
+                       rd_kafka_err2str(err));
                 r->abort_needed = true;
                 return BP_ERR_KAFKA;
         }
@@ -490,27 +494,36 @@ static rd_kafka_conf_t *client_conf(bp_runner_t *r, int consumer, char *errstr,
         return conf;
 }
 
-/* Gives the producer the metadata of the topics it writes before the
+/* Opens the handles of the topics the producer writes (bp_runner_produce
+ * writes through them) and gives the producer their metadata before the
  * first batch needs it. A producer learns a topic's partitions on its
  * first record to it; on librdkafka 2.0.2 that first record waited about
  * 0.85 s for the answer, and the commit of the first batch with a badge
  * event waited with it. The handles stay until the producer goes, so the
- * topics stay known. Best effort: a topic that does not answer now is
- * looked up on its first record, as before. */
-static void warm_producer(bp_runner_t *r) {
-        const char *topics[BP_RUNNER_OUT_TOPICS] = {r->conf.topic_badge_events,
-                                                    r->conf.topic_changelog,
-                                                    r->conf.topic_dlq};
+ * topics stay known. The metadata is best effort: a topic that does not
+ * answer now is looked up on its first record. */
+static bp_err_t open_out_topics(bp_runner_t *r, char *errstr,
+                                size_t errstr_size) {
+        const char *topics[BP_RUNNER_OUT_TOPICS];
         int         i;
+
+        topics[BP_OUT_BADGES]    = r->conf.topic_badge_events;
+        topics[BP_OUT_CHANGELOG] = r->conf.topic_changelog;
+        topics[BP_OUT_DLQ]       = r->conf.topic_dlq;
         for (i = 0; i < BP_RUNNER_OUT_TOPICS; i++) {
                 const struct rd_kafka_metadata *md = NULL;
-                if (!topics[i] || !(r->out_rkt[i] = rd_kafka_topic_new(
-                                        r->producer, topics[i], NULL)))
-                        continue;
+                if (!(r->out_rkt[i] =
+                          rd_kafka_topic_new(r->producer, topics[i], NULL))) {
+                        snprintf(errstr, errstr_size, "topic %s: %s", topics[i],
+                                 rd_kafka_err2str(rd_kafka_last_error()));
+                        return BP_ERR_KAFKA;
+                }
+                /* Warm-up, best effort (see above). */
                 if (rd_kafka_metadata(r->producer, 0, r->out_rkt[i], &md,
                                       5000) == RD_KAFKA_RESP_ERR_NO_ERROR)
                         rd_kafka_metadata_destroy(md);
         }
+        return BP_OK;
 }
 
 static bp_err_t open_clients(bp_runner_t *r, char *errstr, size_t errstr_size) {
@@ -532,7 +545,8 @@ static bp_err_t open_clients(bp_runner_t *r, char *errstr, size_t errstr_size) {
                 rd_kafka_error_destroy(error);
                 return BP_ERR_KAFKA;
         }
-        warm_producer(r);
+        if (open_out_topics(r, errstr, errstr_size))
+                return BP_ERR_KAFKA;
         if (!(conf = client_conf(r, 1, errstr, errstr_size)))
                 return BP_ERR_CONFIG;
         if (!(r->consumer =

@@ -45,8 +45,13 @@ typedef struct bp_restore_s bp_restore_t;
  *  Kafka transaction. */
 #define BP_STORE_FLUSH_MS 1000
 
-/** Topics the runner's producer writes: badge events, changelog, DLQ. */
-#define BP_RUNNER_OUT_TOPICS 3
+/** Topics the runner's producer writes (indexes of out_rkt). */
+typedef enum bp_out_topic_e {
+        BP_OUT_BADGES,
+        BP_OUT_CHANGELOG,
+        BP_OUT_DLQ,
+        BP_RUNNER_OUT_TOPICS
+} bp_out_topic_t;
 
 /** Longest wait of a transactional call (init, commit, abort), in ms. */
 #define BP_TXN_TIMEOUT_MS 30000
@@ -163,7 +168,8 @@ struct bp_runner_s {
         bp_runner_conf_t conf;
         rd_kafka_t      *consumer;
         rd_kafka_t      *producer;
-        /* Handles of the topics the producer writes (see warm_producer). */
+        /* Handles of the topics the producer writes, by bp_out_topic_t
+         * (see open_out_topics). */
         rd_kafka_topic_t *out_rkt[BP_RUNNER_OUT_TOPICS];
         bp_codec_t       *codec;
         /* Decodes stored states only. A decoded event's strings are
@@ -247,10 +253,10 @@ bp_err_t bp_runner_begin(bp_runner_t *r);
 /** Produces one record, waiting while the local queue is full.
  *  partition may be RD_KAFKA_PARTITION_UA. hdrs (may be NULL) is owned by
  *  the call whatever happens. opaque reaches the delivery report. */
-bp_err_t bp_runner_produce(bp_runner_t *r, const char *topic, int32_t partition,
-                           const void *key, size_t key_len, const void *value,
-                           size_t value_len, rd_kafka_headers_t *hdrs,
-                           void *opaque);
+bp_err_t bp_runner_produce(bp_runner_t *r, bp_out_topic_t out,
+                           int32_t partition, const void *key, size_t key_len,
+                           const void *value, size_t value_len,
+                           rd_kafka_headers_t *hdrs, void *opaque);
 
 /** Logs error (when not NULL) as a warning naming the call, and destroys
  *  it: for calls whose failure is reported but not acted on. */

@@ -44,9 +44,8 @@ static void produce_badges(bp_runner_t *r) {
                 memcpy(&vlen, key + klen, sizeof(vlen));
                 val = key + klen + sizeof(vlen);
                 p   = val + vlen;
-                bp_runner_produce(r, r->conf.topic_badge_events,
-                                  RD_KAFKA_PARTITION_UA, key, klen, val, vlen,
-                                  NULL, NULL);
+                bp_runner_produce(r, BP_OUT_BADGES, RD_KAFKA_PARTITION_UA, key,
+                                  klen, val, vlen, NULL, NULL);
         }
         bp_buf_reset(&r->badges);
 }

@@ -231,9 +231,9 @@ static bp_err_t dead_letter(bp_runner_t *r, const rd_kafka_message_t *rkm,
                (long long)rkm->offset, reason);
         r->stats.dead_lettered++;
         bp_runner_metrics_dead_lettered(r->metrics, input);
-        return bp_runner_produce(r, r->conf.topic_dlq, RD_KAFKA_PARTITION_UA,
-                                 rkm->key, rkm->key_len, rkm->payload, rkm->len,
-                                 hdrs, NULL);
+        return bp_runner_produce(r, BP_OUT_DLQ, RD_KAFKA_PARTITION_UA, rkm->key,
+                                 rkm->key_len, rkm->payload, rkm->len, hdrs,
+                                 NULL);
 }
 
 /* Is the record's key the event's freelancer_id, byte for byte? */
