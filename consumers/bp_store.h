@@ -112,7 +112,10 @@ typedef struct bp_store_options_s {
          * the store held unsynced commits, so it may be inconsistent):
          * true, remove the store and open an empty one (the caller then
          * restores it from the changelog; bp_store_was_discarded() says
-         * so); false, refuse to open it. */
+         * so); false, refuse to open it. true also marks the opener as
+         * the store's owner (the runtime), the only one that removes a
+         * marker it did not write: any other writer may be running
+         * beside the runtime that wrote it. */
         bool discard_suspect;
         /* This boot's id; NULL: read BP_STORE_BOOT_ID_PATH. For tests. */
         const char *boot_id;

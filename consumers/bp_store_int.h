@@ -33,7 +33,10 @@ struct bp_store_s {
         char  boot_id[64];   /* this boot's; empty if unknown */
         bool  sync_on_close; /* commits skip fsync; the marker is written */
         bool  marker_found;  /* the open found a marker */
-        bool  discarded;     /* ... of another boot, and removed the store */
+        /* Opened by the store's owner (discard_suspect: the runtime),
+         * which alone may remove a marker it did not write. */
+        bool owner;
+        bool discarded; /* ... of another boot, and removed the store */
 };
 
 /* Longest path of a file in the store's directory. */

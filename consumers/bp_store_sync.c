@@ -156,7 +156,8 @@ bp_err_t bp_store_guard_before_open(bp_store_t               *store,
         else if (read_small(BP_STORE_BOOT_ID_PATH, store->boot_id,
                             sizeof(store->boot_id)) < 0)
                 store->boot_id[0] = '\0';
-        have_boot = store->boot_id[0] != '\0';
+        have_boot    = store->boot_id[0] != '\0';
+        store->owner = opts->discard_suspect && !opts->read_only;
 
         path_in(store, BP_STORE_UNSYNCED_FILE, path, sizeof(path));
         n = read_small(path, marker, sizeof(marker));
@@ -200,11 +201,13 @@ bp_err_t bp_store_guard_after_open(bp_store_t *store, char *errstr,
                 return BP_OK;
         if (store->sync_on_close)
                 return write_marker(store, errstr, errstr_size);
-        if (!store->marker_found)
+        /* Another opener leaves the marker alone: the runtime that wrote
+         * it may still be writing without sync. */
+        if (!store->marker_found || !store->owner)
                 return BP_OK;
-        /* Opened to sync every commit, over a store left unsynced by a
-         * process of this boot (or just discarded): make what it holds
-         * durable before the marker that covers it goes. */
+        /* The runtime, opened to sync every commit, over a store left
+         * unsynced by a process of this boot (or just discarded): make
+         * what it holds durable before the marker that covers it goes. */
         return sync_and_unmark(store, errstr, errstr_size);
 }
 

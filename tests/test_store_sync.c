@@ -204,6 +204,25 @@ static void test_sync_every_commit_over_trusted_marker(void **state) {
         bp_store_close(s);
 }
 
+/* A tool that writes (no discard_suspect) over a store of this boot may
+ * run beside the runtime that marked it: the marker stays. */
+static void test_other_writer_leaves_the_marker(void **state) {
+        store_fixture_t *fx = *state;
+        bp_store_t      *s;
+
+        close_fixture_store(fx);
+        die_after_commit(fx->dir, "boot-a", "f1", "one");
+        assert_non_null(s = open_with(fx->dir, "boot-a", false, false));
+        put_one(s, 0, "f2", "two");
+        bp_store_close(s);
+        assert_string_equal(read_marker(fx->dir), "boot-a");
+        assert_non_null(s = open_with(fx->dir, "boot-a", true, true));
+        expect_record(s, 0, "f1", "one");
+        expect_record(s, 0, "f2", "two");
+        bp_store_close(s);
+        assert_null(read_marker(fx->dir));
+}
+
 static void test_unknown_boot_syncs_every_commit(void **state) {
         store_fixture_t *fx = *state;
         bp_store_t      *s;
@@ -249,6 +268,7 @@ int main(void) {
             T(test_machine_restart_refused_without_discard),
             T(test_unreadable_marker_is_suspect),
             T(test_sync_every_commit_over_trusted_marker),
+            T(test_other_writer_leaves_the_marker),
             T(test_unknown_boot_syncs_every_commit),
             T(test_this_machine_has_a_boot_id),
 #undef T
