@@ -57,7 +57,9 @@ const bp_config_keydef_t bp_config_keys[BP_CONFIG_KEY_CNT] = {
      F(guarantee), "`exactly_once` (Kafka transactions) or `at_least_once`."},
     {"commit.interval.ms", BP_CONFIG_INT, "100", 1, 60000,
      F(commit_interval_ms),
-     "Longest time a batch stays open before it is committed, in ms."},
+     "How often a batch is committed while records keep coming, in ms: "
+     "once this long has passed since the previous commit began, and the "
+     "batch has been open for at least half of it."},
     {"batch.max.events", BP_CONFIG_INT, "10000", 1, 1000000,
      F(batch_max_events), "Most input records in one batch (one transaction)."},
     {"state.cache.max", BP_CONFIG_INT, "25000", 0, 100000000,

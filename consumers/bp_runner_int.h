@@ -186,7 +186,8 @@ struct bp_runner_s {
         bool              in_txn;
         int               batch_events;
         int64_t           batch_started_ms;
-        uint64_t          attempt; /* current batch attempt (header) */
+        int64_t           last_commit_ms; /* when the last commit began */
+        uint64_t          attempt;        /* current batch attempt (header) */
         bp_badge_events_t out;
         bp_buf_t          buf;
         /* The batch's badge events, produced at its commit (see

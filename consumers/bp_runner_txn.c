@@ -199,6 +199,7 @@ bp_err_t bp_runner_commit(bp_runner_t *r) {
 
         if (r->batch_events == 0)
                 return BP_OK;
+        r->last_commit_ms = t0;
         bp_buf_reset(&r->state_enc);
         r->attempt++;
         if (!r->abort_needed)
