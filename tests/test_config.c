@@ -567,34 +567,36 @@ static void test_describe(void **state) {
         free(text);
 }
 
-/* README.md's config reference, between the two marker lines, must be
- * what bp_config_describe() prints, so the two cannot drift apart. Until
- * the README has the markers there is nothing to compare. */
-static void test_readme_reference(void **state) {
-        static const char begin[] = "<!-- config-reference: begin -->\n";
-        static const char end[]   = "<!-- config-reference: end -->";
-        const char       *src     = getenv("BP_SRC");
-        char              path[1024], *readme = NULL, *table = NULL;
-        char             *from, *to;
-        size_t            len = 0, table_len = 0;
-        FILE             *fp, *out;
-        (void)state;
+/* The config reference in file (under the source tree), between the
+ * marker lines begin and end, must be what bp_config_describe() prints,
+ * so that the two cannot drift apart. */
+static void check_reference(const char *file, const char *begin,
+                            const char *end) {
+        const char *src = getenv("BP_SRC");
+        char        path[1024], *text = NULL, *table = NULL;
+        char       *from, *to;
+        size_t      len = 0, table_len = 0;
+        FILE       *fp, *out;
 
-        snprintf(path, sizeof(path), "%s/README.md", src ? src : "..");
-        if (!(fp = fopen(path, "r")))
+        snprintf(path, sizeof(path), "%s/%s", src ? src : "..", file);
+        if (!(fp = fopen(path, "r"))) {
+                print_message("skipped: %s not found (set BP_SRC to the "
+                              "source tree)\n",
+                              path);
                 skip();
-        out = open_memstream(&readme, &len);
+        }
+        out = open_memstream(&text, &len);
         assert_non_null(out);
         for (int c; (c = getc(fp)) != EOF;)
                 fputc(c, out);
         fclose(fp);
         fclose(out);
-        from = strstr(readme, begin);
+        from = strstr(text, begin);
         to   = from ? strstr(from, end) : NULL;
-        if (!from || !to) {
-                free(readme);
-                skip();
-        }
+        if (!from || !to)
+                fail_msg("%s has no config reference between \"%s\" and "
+                         "\"%s\"",
+                         file, begin, end);
         from += strlen(begin);
         out = open_memstream(&table, &table_len);
         assert_non_null(out);
@@ -602,11 +604,25 @@ static void test_readme_reference(void **state) {
         fclose(out);
         if ((size_t)(to - from) != table_len ||
             memcmp(from, table, table_len) != 0)
-                fail_msg("README.md's config reference is out of date; "
-                         "replace it with:\n%s",
-                         table);
+                fail_msg("%s's config reference is out of date; replace it "
+                         "with:\n%s",
+                         file, table);
         free(table);
-        free(readme);
+        free(text);
+}
+
+static void test_readme_reference(void **state) {
+        (void)state;
+        check_reference("README.md", "<!-- config-reference: begin -->\n",
+                        "<!-- config-reference: end -->");
+}
+
+/* docs/operating.md keeps a copy too (it had drifted by four keys). */
+static void test_operating_reference(void **state) {
+        (void)state;
+        check_reference("docs/operating.md",
+                        "<!-- generated: badgeproc run --describe-config -->\n",
+                        "<!-- end of generated text -->");
 }
 
 int main(void) {
@@ -624,6 +640,7 @@ int main(void) {
             cmocka_unit_test(test_dump_round_trip),
             cmocka_unit_test(test_describe),
             cmocka_unit_test(test_readme_reference),
+            cmocka_unit_test(test_operating_reference),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
