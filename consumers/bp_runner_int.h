@@ -71,10 +71,11 @@ typedef enum bp_out_topic_e {
 /** Default of state.flush.max.states: most states per LMDB transaction of
  *  a store flush (bp_runner_store.c: write_set). LMDB keeps a transaction's
  * dirty page buffers for reuse, so this bounds that part of the heap, at about
- * a 4 KiB page per state in a large store. Each transaction costs an fsync on
- * the writer thread: at 100,000 freelancers a flush of ~9,000 states took 42-48
- * ms in one transaction, 62-68 ms in 2,048-state ones and 73-77 ms in
- * 1,024-state ones, and the runner waits for the writer when it falls behind.
+ * a 4 KiB page per state in a large store. With state.fsync each transaction
+ * costs an fsync on the writer thread: at 100,000 freelancers a flush of ~9,000
+ * states took 42-48 ms in one transaction, 62-68 ms in 2,048-state ones and
+ * 73-77 ms in 1,024-state ones (measured when every commit was synced), and
+ * the runner waits for the writer when it falls far behind.
  * At 10,000,000 freelancers the heap was 176 MiB with one transaction of 8,192,
  * 103 MiB with 2,048 and 89-93 MiB with 1,024 (queued.min.messages 20,000;
  * bench/state_scale.sh). */

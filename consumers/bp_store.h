@@ -21,7 +21,8 @@
  * transaction: the records and checkpoints put in a batch become durable
  * together at bp_store_batch_commit(), or not at all (abort, crash, power
  * loss). This is what makes step 4 of the exactly-once protocol atomic.
- * Commits are synchronous (fsync) unless the no_sync option is set.
+ * Commits are synchronous (fsync) unless the no_sync or sync_on_close
+ * option is set.
  *
  * Lifetimes. Values read through a read handle (bp_store_read_t) point into
  * LMDB's memory map and are valid only until bp_store_read_end(); those

@@ -189,8 +189,7 @@ bp_err_t bp_store_guard_before_open(bp_store_t               *store,
         }
         if (opts->sync_on_close && have_boot && !opts->read_only) {
                 store->sync_on_close = true;
-                *env_flags |= MDB_NOSYNC;
-                *env_flags &= ~(unsigned)MDB_NOMETASYNC;
+                *env_flags |= MDB_NOSYNC; /* no meta sync either */
         }
         return BP_OK;
 }

@@ -2,16 +2,18 @@
  * bp_store_writer.h - one background thread that runs the state store's
  * write transactions, so that the runner's thread does not wait for them.
  *
- * A store flush (bp_runner_store.c) is an LMDB write transaction of
- * thousands of scattered puts and two fsyncs: 10-45 ms after nearly
+ * A store flush (bp_runner_store.c) is LMDB write transactions of
+ * thousands of scattered puts (and, with state.fsync, their fsyncs;
+ * before the store wrote behind, two per commit): 10-45 ms after nearly
  * every 10,000-event batch with 100,000 freelancers, a third of the
  * runner thread's time. It needs nothing from that thread but the bytes
  * it writes, so it runs here while the runner applies the next batch.
  *
  * One job at a time: submit() hands over a job, wait() blocks until the
- * job in flight (if any) has ended and returns its outcome. The runner
- * calls wait() before every submit(), so a slow disk slows the runner
- * down (back-pressure) instead of queueing without bound. The job's data
+ * job in flight (if any) has ended and returns its outcome; busy() says
+ * whether one is in flight. The runner calls wait() before every
+ * submit(), so a slow disk slows the runner down (back-pressure) instead
+ * of queueing without bound. The job's data
  * must stay untouched by the submitting thread until wait() returns; it
  * may be read by it (the runner's cache misses do).
  */
