@@ -40,9 +40,8 @@ static rd_kafka_headers_t *attempt_header(const char hex[16]) {
 }
 
 /* The changed states of task t, to the changelog partition of the same
- * number. Each is encoded once, into r->state_enc (t->dirty_enc[i] ..
- * [i + 1]), where the store queue takes the same bytes after the commit
- * (bp_runner_store.c). */
+ * number. Each is encoded once, into r->buf (free at commit time), and
+ * staged for the store with the same bytes (bp_runner_store.c). */
 static bp_err_t produce_states(bp_runner_t *r, bp_task_t *t,
                                const char hex[16]) {
         char     errstr[512];
@@ -51,74 +50,76 @@ static bp_err_t produce_states(bp_runner_t *r, bp_task_t *t,
 
         for (i = 0; i < t->dirty_cnt; i++) {
                 const bp_freelancer_t *fl = t->dirty[i];
-                t->dirty_enc[i]           = r->state_enc.len;
-                if ((err = bp_codec_encode_state(r->codec, fl, &r->state_enc,
-                                                 errstr, sizeof(errstr)))) {
+                bp_buf_reset(&r->buf);
+                if ((err = bp_codec_encode_state(r->codec, fl, &r->buf, errstr,
+                                                 sizeof(errstr)))) {
                         bp_runner_set_fatal(r, "encode state: %s", errstr);
                         return err;
                 }
-                t->dirty_enc[i + 1] = r->state_enc.len;
+                if (bp_runner_store_stage(r, t->partition, fl->freelancer_id,
+                                          r->buf.data, r->buf.len)) {
+                        bp_runner_set_fatal(r, "out of memory staging states");
+                        return BP_ERR_NOMEM;
+                }
                 if ((err = bp_runner_produce(
                          r, BP_OUT_CHANGELOG, t->partition, fl->freelancer_id,
-                         strlen(fl->freelancer_id),
-                         r->state_enc.data + t->dirty_enc[i],
-                         r->state_enc.len - t->dirty_enc[i],
+                         strlen(fl->freelancer_id), r->buf.data, r->buf.len,
                          attempt_header(hex), NULL)))
                         return err;
         }
         return BP_OK;
 }
 
-/* The seal of task t: the input offsets the batch reached. Its delivery
- * report tells where t's changelog now ends (changelog_next). */
-static bp_err_t produce_seal(bp_runner_t *r, bp_task_t *t, const char hex[16]) {
-        char            errstr[512];
+/* The seal of jt's task: the input offsets the batch reached. Its
+ * delivery report tells where the task's changelog now ends
+ * (jt->changelog_next). Runs on the committer: a failure goes to
+ * r->prod. */
+static bp_err_t produce_seal(bp_runner_t *r, bp_job_task_t *jt,
+                             const char hex[16]) {
+        char            errstr[256];
         uint8_t         cpbuf[BP_CHECKPOINT_ENCODED_MAX];
         bp_checkpoint_t cp;
         size_t          len;
-        bp_err_t        err;
 
         bp_checkpoint_init(&cp);
-        memcpy(cp.input_offsets, t->next, sizeof(cp.input_offsets));
+        memcpy(cp.input_offsets, jt->next, sizeof(cp.input_offsets));
         snprintf(cp.rules_version, sizeof(cp.rules_version), "%s",
-                 t->rules_version);
-        if ((err = bp_checkpoint_encode(&cp, cpbuf, sizeof(cpbuf), &len, errstr,
-                                        sizeof(errstr)))) {
-                bp_runner_set_fatal(r, "encode offsets: %s", errstr);
-                return err;
+                 jt->rules_version);
+        if (bp_checkpoint_encode(&cp, cpbuf, sizeof(cpbuf), &len, errstr,
+                                 sizeof(errstr))) {
+                r->prod.fatal = true;
+                snprintf(r->prod.fatal_reason, sizeof(r->prod.fatal_reason),
+                         "encode offsets: %s", errstr);
+                return BP_ERR_STATE;
         }
-        t->changelog_next = -1;
-        return bp_runner_produce(r, BP_OUT_CHANGELOG, t->partition,
+        jt->changelog_next = -1;
+        return bp_runner_produce(r, BP_OUT_CHANGELOG, jt->partition,
                                  BP_OFFSETS_KEY, strlen(BP_OFFSETS_KEY), cpbuf,
-                                 len, attempt_header(hex), t);
+                                 len, attempt_header(hex), jt);
 }
 
-void bp_changelog_produce_states(bp_runner_t *r, int *tasksp) {
+void bp_changelog_produce_states(bp_runner_t *r, bp_commit_job_t *job) {
         char hex[16];
         int  p;
 
-        *tasksp = 0;
-        attempt_hex(r->attempt, hex);
-        for (p = 0; p < r->partition_cnt && !r->abort_needed; p++)
-                if (r->tasks[p] && r->tasks[p]->active) {
-                        ++*tasksp;
-                        if (produce_states(r, r->tasks[p], hex))
-                                return;
-                }
+        attempt_hex(job->attempt, hex);
+        for (p = 0; p < r->partition_cnt && !r->prod.abort_needed; p++)
+                if (r->tasks[p] && r->tasks[p]->active &&
+                    produce_states(r, r->tasks[p], hex))
+                        return;
 }
 
-void bp_changelog_seal(bp_runner_t *r) {
+void bp_changelog_seal(bp_runner_t *r, bp_commit_job_t *job) {
         char hex[16];
-        int  p;
+        int  i;
 
-        attempt_hex(r->attempt, hex);
+        attempt_hex(job->attempt, hex);
         /* Everything before the seals acknowledged (delivery reports are
-         * served by the flush: a failed one sets abort_needed). */
+         * served by the flush: a failed one sets prod.abort_needed). */
         if (r->conf.guarantee == BP_EXACTLY_ONCE &&
             rd_kafka_flush(r->producer, FLUSH_TIMEOUT_MS))
-                r->abort_needed = true;
-        for (p = 0; p < r->partition_cnt && !r->abort_needed; p++)
-                if (r->tasks[p] && r->tasks[p]->active &&
-                    produce_seal(r, r->tasks[p], hex))
+                r->prod.abort_needed = true;
+        for (i = 0; i < job->task_cnt && !r->prod.abort_needed; i++)
+                if (produce_seal(r, &job->tasks[i], hex))
                         return;
 }

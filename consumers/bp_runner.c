@@ -83,31 +83,36 @@ void bp_runner_check_fenced(bp_runner_t *r, rd_kafka_resp_err_t code) {
                r->conf.transactional_id, rd_kafka_err2str(code));
 }
 
-/* Delivery reports: an __offsets record tells where the task's changelog
- * now ends; any failure makes the batch unsafe to commit. */
+/* Delivery reports: a seal (__offsets record) tells where its task's
+ * changelog now ends; any failure makes the batch unsafe to commit. Called
+ * on the thread driving the producer (its flush or poll), so the findings
+ * go to r->prod (see bp_runner_take_outcome). */
 static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm,
                       void *opaque) {
         bp_runner_t *r = opaque;
         (void)rk;
         if (rkm->err) {
-                bp_kafka_class_t cls = bp_kafka_err_class(rkm->err);
                 BP_LOG(BP_LOG_WARN, "delivery_failed", "topic=%s error=%s",
                        rd_kafka_topic_name(rkm->rkt),
                        rd_kafka_err2str(rkm->err));
-                if (cls == BP_KAFKA_FATAL) {
-                        bp_runner_check_fenced(r, rkm->err);
-                        bp_runner_set_fatal(r, "delivery: %s",
-                                            rd_kafka_err2str(rkm->err));
+                if (bp_kafka_err_class(rkm->err) == BP_KAFKA_FATAL &&
+                    !r->prod.fatal) {
+                        r->prod.fatal      = true;
+                        r->prod.fatal_code = rkm->err;
+                        snprintf(r->prod.fatal_reason,
+                                 sizeof(r->prod.fatal_reason), "delivery: %s",
+                                 rd_kafka_err2str(rkm->err));
                 }
-                r->abort_needed = true;
+                r->prod.abort_needed = true;
                 return;
         }
         if (rkm->_private) {
-                bp_task_t *t      = rkm->_private;
-                t->changelog_next = rkm->offset + 1;
+                bp_job_task_t *jt  = rkm->_private;
+                jt->changelog_next = rkm->offset + 1;
         }
 }
 
+/* The consumer's errors: its callbacks run on the runner's thread. */
 static void error_cb(rd_kafka_t *rk, int err, const char *reason,
                      void *opaque) {
         bp_runner_t *r = opaque;
@@ -116,6 +121,25 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason,
                 bp_runner_check_fenced(
                     r, rd_kafka_fatal_error(rk, fatal, sizeof(fatal)));
                 bp_runner_set_fatal(r, "%s: %s", rd_kafka_name(rk), fatal);
+                return;
+        }
+        BP_LOG(BP_LOG_WARN, "kafka_error", "client=%s error=%s",
+               rd_kafka_name(rk), reason);
+}
+
+/* The producer's errors: on the thread driving it, into r->prod. */
+static void producer_error_cb(rd_kafka_t *rk, int err, const char *reason,
+                              void *opaque) {
+        bp_runner_t *r = opaque;
+        char         fatal[400];
+        if (err == RD_KAFKA_RESP_ERR__FATAL) {
+                if (r->prod.fatal)
+                        return;
+                r->prod.fatal = true;
+                r->prod.fatal_code =
+                    rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
+                snprintf(r->prod.fatal_reason, sizeof(r->prod.fatal_reason),
+                         "%s: %s", rd_kafka_name(rk), fatal);
                 return;
         }
         BP_LOG(BP_LOG_WARN, "kafka_error", "client=%s error=%s",
@@ -157,7 +181,7 @@ bp_err_t bp_runner_produce(bp_runner_t *r, bp_out_topic_t out,
                 BP_LOG(BP_LOG_WARN, "produce_failed", "topic=%s error=%s",
                        rd_kafka_topic_name(r->out_rkt[out]),
                        rd_kafka_err2str(err));
-                r->abort_needed = true;
+                r->prod.abort_needed = true;
                 return BP_ERR_KAFKA;
         }
         return BP_OK;
@@ -366,13 +390,22 @@ static bp_err_t turn(bp_runner_t *r) {
                         return err;
                 bp_rebalance_flow_control(r, t);
                 if (r->batch_events >= r->conf.batch_max_events &&
-                    (err = bp_runner_commit(r)))
+                    (err = bp_runner_commit_start(r)))
                         return err;
         }
-        rd_kafka_poll(r->producer, 0);
+        /* A commit that ended while the runner was busy: its bookkeeping
+         * (store queue, committed offsets) need not wait for the next. */
+        if (r->job_in_flight && !bp_worker_busy(r->committer) &&
+            (err = bp_runner_join_or_abort(r)))
+                return err;
+        if (!r->job_in_flight) {
+                rd_kafka_poll(r->producer, 0);
+                bp_runner_take_outcome(r);
+        }
         if (r->abort_needed)
                 bp_runner_abort(r);
-        if (r->batch_events > 0 && commit_due(r) && (err = bp_runner_commit(r)))
+        if (r->batch_events > 0 && commit_due(r) &&
+            (err = bp_runner_commit_start(r)))
                 return err;
         if (bp_runner_now_ms() - r->last_flush_ms >= BP_STORE_FLUSH_MS &&
             (err = bp_runner_store_flush_async(r)))
@@ -496,7 +529,8 @@ static rd_kafka_conf_t *client_conf(bp_runner_t *r, int consumer, char *errstr,
                 }
         }
         rd_kafka_conf_set_opaque(conf, r);
-        rd_kafka_conf_set_error_cb(conf, error_cb);
+        rd_kafka_conf_set_error_cb(conf,
+                                   consumer ? error_cb : producer_error_cb);
         rd_kafka_conf_set_log_cb(conf, bp_log_rdkafka);
         if (consumer)
                 rd_kafka_conf_set_rebalance_cb(conf, bp_rebalance_cb);
@@ -672,7 +706,8 @@ bp_runner_t *bp_runner_new(const bp_runner_conf_t *conf, char *errstr,
         store_opts.discard_suspect = true;
         if (!(r->store = bp_store_open(conf->state_dir, &store_opts, errstr,
                                        errstr_size)) ||
-            bp_runner_store_open(r, errstr, errstr_size))
+            bp_runner_store_open(r, errstr, errstr_size) ||
+            !(r->committer = bp_worker_new(errstr, errstr_size)))
                 goto fail;
         if (bp_store_was_discarded(r->store))
                 BP_LOG(BP_LOG_WARN, "store_discarded",
@@ -699,6 +734,9 @@ void bp_runner_destroy(bp_runner_t *r) {
         int  p;
         if (!r)
                 return;
+        /* A commit in flight ends first: it uses the producer. */
+        bp_worker_destroy(r->committer);
+        bp_runner_job_free(r);
         bp_fetch_wake_close(r);
         if (r->consumer)
                 rd_kafka_destroy(r->consumer);
@@ -729,7 +767,6 @@ void bp_runner_destroy(bp_runner_t *r) {
         bp_badge_events_destroy(&r->out);
         bp_buf_free(&r->buf);
         bp_buf_free(&r->badges);
-        bp_buf_free(&r->state_enc);
         bp_runner_metrics_destroy(r->metrics);
         bp_decision_log_close(r->dlog);
         free(r);

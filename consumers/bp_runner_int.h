@@ -1,11 +1,11 @@
 /*
  * bp_runner_int.h - the runner's internals, shared by its source files:
  * bp_runner.c (lifecycle, clients, loop), bp_runner_txn.c (a batch's
- * commit, abort and rewind), bp_runner_store.c (the store, written at most
- * once a second), bp_changelog.c (the batch's changelog records),
- * bp_task.c (one record through decode, state, engine and produce),
- * bp_rebalance.c (assignment) and bp_restore.c (state from the
- * changelog). Not for other modules.
+ * commit, finished on the committer thread, abort and rewind),
+ * bp_runner_store.c (the store, written at most once a second), bp_changelog.c
+ * (the batch's changelog records), bp_task.c (one record through decode, state,
+ * engine and produce), bp_rebalance.c (assignment) and bp_restore.c (state from
+ * the changelog). Not for other modules.
  */
 #ifndef BP_RUNNER_INT_H
 #define BP_RUNNER_INT_H
@@ -20,13 +20,14 @@
 #include "bp_checkpoint.h"
 #include "bp_codec.h"
 #include "bp_decision_log.h"
+#include "bp_kafka.h"
 #include "bp_merge.h"
 #include "bp_rules.h"
 #include "bp_runner.h"
 #include "bp_runner_metrics.h"
 #include "bp_state_map.h"
 #include "bp_store.h"
-#include "bp_store_writer.h"
+#include "bp_worker.h"
 
 /** A restore in progress (bp_restore.c). */
 typedef struct bp_restore_s bp_restore_t;
@@ -129,34 +130,29 @@ typedef struct bp_task_s {
         int32_t     partition;
         bp_merge_t *merge;
         /* Next offset to process per input: advances as records are
-         * applied; equals committed[] right after a commit or rewind. */
+         * applied; equals committed[] right after a rewind. committed[]
+         * moves when a batch's commit is known (bp_runner_join). */
         int64_t next[BP_MERGE_INPUTS];
         int64_t committed[BP_MERGE_INPUTS];
         /* Offset after the last record queued per input: a record below
          * it is a stale redelivery after a seek and is dropped. */
         int64_t fetched[BP_MERGE_INPUTS];
         bool    paused[BP_MERGE_INPUTS];
-        /* States touched by the batch in flight, loaded from the store on
-         * first touch; dirty lists the ones the batch changed, in order,
-         * and dirty_set (open addressing over the same pointers,
-         * dirty_set_cap slots, a power of two) answers "already listed?"
-         * in O(1). At commit, dirty_enc[i] .. dirty_enc[i + 1] are the
-         * bytes of dirty[i]'s encoded record in the runner's state_enc,
-         * encoded once for both the changelog and the store. */
+        /* States touched since the cache was last dropped, loaded on first
+         * touch (bp_task_state); dirty lists the ones the open batch
+         * changed, in order, and dirty_set (open addressing over the same
+         * pointers, dirty_set_cap slots, a power of two) answers "already
+         * listed?" in O(1). */
         bp_state_map_t         *cache;
         bp_freelancer_t       **dirty;
         size_t                  dirty_cnt;
         size_t                  dirty_cap;
         const bp_freelancer_t **dirty_set;
         size_t                  dirty_set_cap;
-        size_t                 *dirty_enc;
-        bool                    active; /* the batch in flight touched it */
-        /* Next changelog offset after this task's last __offsets record,
-         * learnt from its delivery report; -1 while unknown. */
-        int64_t changelog_next;
-        bool    needs_reevaluation; /* rules changed since the last run */
-        /* rules_version the state was evaluated under: in the batch in
-         * flight, and as of the last commit (a rewind returns to it). */
+        bool                    active; /* the open batch touched it */
+        bool needs_reevaluation;        /* rules changed since the last run */
+        /* rules_version the state was evaluated under: in the open
+         * batch, and as of the last commit (a rewind returns to it). */
         char rules_version[BP_CHECKPOINT_RULES_VERSION_SIZE];
         char committed_rules_version[BP_CHECKPOINT_RULES_VERSION_SIZE];
         /* Non-NULL while the state is restored from the changelog: its
@@ -164,6 +160,49 @@ typedef struct bp_task_s {
          * ends. */
         bp_restore_t *restore;
 } bp_task_t;
+
+/** What the producer's callbacks and calls found: written only by the
+ *  thread driving the producer (the committer while a job is in flight,
+ *  the runner otherwise), and taken into the runner's own flags by
+ *  bp_runner_take_outcome on the runner's thread. */
+typedef struct bp_prod_outcome_s {
+        bool                abort_needed;
+        bool                fatal;
+        rd_kafka_resp_err_t fatal_code; /* for bp_runner_check_fenced */
+        char                fatal_reason[512];
+} bp_prod_outcome_t;
+
+/** A task's part of a batch being committed: where its inputs reached
+ *  (its seal and checkpoint say so) and where its changelog ends, learnt
+ *  from the seal's delivery report (-1 until then). */
+typedef struct bp_job_task_s {
+        bp_task_t *task;
+        int32_t    partition;
+        int64_t    next[BP_MERGE_INPUTS];
+        char       rules_version[BP_CHECKPOINT_RULES_VERSION_SIZE];
+        int64_t    changelog_next;
+} bp_job_task_t;
+
+/** A batch handed to the committer (bp_runner_txn.c): its records are
+ *  produced; the committer sends its offsets, seals it and commits it
+ *  while the runner applies the next batch. Everything here belongs to
+ *  the committer until bp_runner_join. Its changed states wait in the
+ *  runner's staged set meanwhile. */
+typedef struct bp_commit_job_s {
+        bp_runner_t                        *r;
+        bp_job_task_t                      *tasks;
+        int                                 task_cnt;
+        int                                 task_cap;
+        rd_kafka_topic_partition_list_t    *offsets;
+        rd_kafka_consumer_group_metadata_t *cgmd;
+        uint64_t                            attempt;
+        int                                 events;
+        bp_kafka_class_t                    cls; /* of the txn calls */
+        /* For the log: when the runner began the commit; the ends of its
+         * produce, offsets and seal phases and of the commit; when the
+         * runner began to wait for it, and got it. */
+        int64_t t_start, t_prod, t_off, t_seal, t_end, t_join, t_joined;
+} bp_commit_job_t;
 
 struct bp_runner_s {
         bp_runner_conf_t conf;
@@ -179,12 +218,18 @@ struct bp_runner_s {
          * applying it: with one codec the state's decode overwrote the
          * event's strings (cause.event_id of published badge events came
          * out as garbage after a restart or a cache miss). */
-        bp_codec_t       *state_codec;
-        bp_store_t       *store;
-        bp_rules_t       *rules;
-        bp_task_t       **tasks; /* by partition, NULL if not assigned */
-        int               partition_cnt;
-        bool              in_txn;
+        bp_codec_t *state_codec;
+        bp_store_t *store;
+        bp_rules_t *rules;
+        bp_task_t **tasks; /* by partition, NULL if not assigned */
+        int         partition_cnt;
+        bool        in_txn;
+        /* The committer runs job while job_in_flight (bp_runner_txn.c);
+         * meanwhile this thread does not touch the producer. */
+        bp_worker_t      *committer;
+        bp_commit_job_t   job;
+        bool              job_in_flight;
+        bp_prod_outcome_t prod;
         int               batch_events;
         int64_t           batch_started_ms;
         int64_t           last_commit_ms; /* when the last commit began */
@@ -195,18 +240,19 @@ struct bp_runner_s {
          * bp_runner_defer_badge): per record, the key's length (uint32),
          * the key, the value's length (uint32), the value. */
         bp_buf_t badges;
-        bp_buf_t state_enc; /* the batch's encoded states */
         /* Committed batches not yet in the store (bp_runner_store.c):
          * pending fills while the writer writes flushing (sets[0] and
-         * sets[1], swapped at each flush). */
-        bp_pending_t       sets[2];
-        bp_pending_t      *pending;
-        bp_pending_t      *flushing;
-        bp_store_writer_t *writer;
-        int64_t            last_flush_ms;
-        bp_runner_stats_t  stats;
-        /* Set from delivery reports and error callbacks (librdkafka's
-         * threads call them only through rd_kafka_poll on this thread). */
+         * sets[1], swapped at each flush). staged: the states of the batch
+         * being committed, which go to pending if it commits. */
+        bp_pending_t      sets[2];
+        bp_pending_t      staged;
+        bp_pending_t     *pending;
+        bp_pending_t     *flushing;
+        bp_worker_t      *writer;
+        int64_t           last_flush_ms;
+        bp_runner_stats_t stats;
+        /* This thread's: the batch must be aborted, or the runner stop.
+         * The producer's findings reach them through prod. */
         bool abort_needed;
         bool fatal;
         bool fenced; /* the fatal error is that we were fenced */
@@ -243,18 +289,41 @@ void bp_runner_set_fatal(bp_runner_t *r, const char *fmt, ...)
 void bp_runner_check_fenced(bp_runner_t *r, rd_kafka_resp_err_t code);
 
 /* bp_runner_txn.c */
-/** Commits the batch in flight (no-op when empty). On an abortable error
+/** Produces the open batch and hands the rest of its commit to the
+ *  committer, after finishing the previous one (bp_runner_join); does not
+ *  wait for this one. No-op for an empty batch. On an abortable error
  *  aborts and rewinds every task; BP_ERR_KAFKA/STATE on fatal ones. */
+bp_err_t bp_runner_commit_start(bp_runner_t *r);
+/** The same, then waits for the commit: on return every applied record
+ *  is committed (or was aborted and rewound). */
 bp_err_t bp_runner_commit(bp_runner_t *r);
-/** Aborts the batch in flight and rewinds every task to its last commit. */
+/** Waits for the batch the committer has (if any) and, when it
+ *  committed, queues its states for the store and moves its tasks'
+ *  committed offsets. When it failed, sets abort_needed (or fatal) and
+ *  returns BP_ERR_KAFKA; the caller aborts. */
+bp_err_t bp_runner_join(bp_runner_t *r);
+/** bp_runner_join, and bp_runner_abort if the commit failed. BP_ERR_KAFKA
+ *  when the runner must stop (fatal). */
+bp_err_t bp_runner_join_or_abort(bp_runner_t *r);
+/** Aborts the open batch and the one being committed, and rewinds every
+ *  task to its last commit. */
 void bp_runner_abort(bp_runner_t *r);
-/** Makes sure a transaction is open (exactly-once mode). */
+/** Makes sure a transaction is open (exactly-once mode), waiting for the
+ *  commit in flight first: before producing anything outside the
+ *  commit (a dead letter). A failed commit in flight sets abort_needed. */
 bp_err_t bp_runner_begin(bp_runner_t *r);
+/** Takes what the producer's callbacks found (prod) into abort_needed
+ *  and fatal. This thread, with no job in flight. */
+void bp_runner_take_outcome(bp_runner_t *r);
+/** Frees the job's memory; the committer must be stopped. */
+void bp_runner_job_free(bp_runner_t *r);
 
 /* bp_runner.c */
 /** Produces one record, waiting while the local queue is full.
  *  partition may be RD_KAFKA_PARTITION_UA. hdrs (may be NULL) is owned by
- *  the call whatever happens. opaque reaches the delivery report. */
+ *  the call whatever happens. opaque (a bp_job_task_t, or NULL) reaches
+ *  the delivery report. A failure goes to r->prod: call from the thread
+ *  driving the producer. */
 bp_err_t bp_runner_produce(bp_runner_t *r, bp_out_topic_t out,
                            int32_t partition, const void *key, size_t key_len,
                            const void *value, size_t value_len,
@@ -275,22 +344,35 @@ bp_err_t bp_runner_defer_badge(bp_runner_t *r, const char *key,
                                const void *value, size_t len);
 
 /* bp_changelog.c */
-/** Produces every active task's changed states to the changelog (the
- *  calls return at once; delivery follows). *tasksp gets the number of
- *  active tasks. A failure sets r->abort_needed (or fatal). */
-void bp_changelog_produce_states(bp_runner_t *r, int *tasksp);
-/** Seals the batch: (exactly-once) once everything produced in it is
- *  acknowledged, one __offsets record per active task. A failure sets
- *  r->abort_needed (or fatal). */
-void bp_changelog_seal(bp_runner_t *r);
+/** Encodes every active task's changed states, stages them for the
+ *  store (bp_runner_store_stage) and produces them to the changelog (the
+ *  calls return at once; delivery follows). A failure sets
+ *  r->prod.abort_needed (or fatal). */
+void bp_changelog_produce_states(bp_runner_t *r, bp_commit_job_t *job);
+/** Seals job's batch: (exactly-once) once everything produced in it is
+ *  acknowledged, one __offsets record per task of the job. Runs on the
+ *  committer. A failure sets r->prod.abort_needed (or fatal). */
+void bp_changelog_seal(bp_runner_t *r, bp_commit_job_t *job);
 
 /* bp_runner_store.c */
-/** Queues the states and checkpoints of the batch just committed to
- *  Kafka for the next store flush. BP_ERR_STATE (fatal) on ENOMEM. */
-bp_err_t bp_runner_store_queue(bp_runner_t *r);
-/** The latest queued (committed, not yet stored) state of freelancer_id
- *  in partition, or the one being written: *val and *len point into the
- *  queue, valid until the next queue or flush. false when none is queued. */
+/** Keeps the encoded state of freelancer_id (the bytes the changelog
+ *  got) with the batch being committed: cache misses find it (see
+ *  bp_runner_store_pending_get) until the commit's outcome is known.
+ *  BP_ERR_NOMEM. */
+bp_err_t bp_runner_store_stage(bp_runner_t *r, int32_t partition,
+                               const char *freelancer_id, const void *val,
+                               size_t len);
+/** job committed: queues its staged states and its checkpoints for the
+ *  next store flush. BP_ERR_STATE (fatal) on ENOMEM. */
+bp_err_t bp_runner_store_queue(bp_runner_t *r, const bp_commit_job_t *job);
+/** The batch being committed was aborted: forgets its staged states. */
+void bp_runner_store_unstage(bp_runner_t *r);
+/** Is a store flush due after a commit? */
+bool bp_runner_store_flush_due(const bp_runner_t *r);
+/** The latest state of freelancer_id in partition not yet in the store:
+ *  staged (being committed), queued (committed) or being written; *val
+ *  and *len point into that set, valid until the next stage, queue or
+ *  flush. false when there is none. */
 bool bp_runner_store_pending_get(const bp_runner_t *r, int32_t partition,
                                  const char *freelancer_id, const void **val,
                                  size_t *len);
@@ -332,8 +414,12 @@ void       bp_task_destroy(bp_task_t *t);
 /** Drops the batch in flight: queued records, cached states, dirt; the
  *  task resumes at committed[]. */
 void bp_task_rewind(bp_task_t *t);
-/** The batch committed: committed[] = next[], the dirt is gone. */
-void bp_task_after_commit(bp_task_t *t, size_t cache_max);
+/** The open batch was handed to the committer, its changed states
+ *  staged: its dirt is gone, and the cache is dropped when it holds more
+ *  than cache_max states. */
+void bp_task_after_handoff(bp_task_t *t, size_t cache_max);
+/** jt's batch committed: committed[] moves to where it reached. */
+void bp_task_after_commit(const bp_job_task_t *jt);
 /** Applies every record the merge can give now; stops early when the
  *  batch is full. */
 bp_err_t bp_task_drain(bp_runner_t *r, bp_task_t *t);

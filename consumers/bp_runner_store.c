@@ -33,13 +33,19 @@
  * Why in the background: even batched, a flush forced by
  * BP_STORE_PENDING_STATES came after nearly every batch with 100,000
  * freelancers and took 10-45 ms, a third of the runner thread's time.
- * The runner now hands the queue over (bp_store_writer.c) and starts a
+ * The runner now hands the queue over (bp_worker.c) and starts a
  * new one; until the write has ended and the runner has seen it, cache
  * misses look in both sets, newest first, then in the store. The runner
  * waits for the previous write before handing over the next, so at most
  * one set is in flight and a store miss never reads a state older than
  * what is in flight. A failed write is fatal at that wait, one flush
  * later than before: nothing was lost, the changelog holds it all.
+ *
+ * The staged set: the states of the batch whose Kafka commit is still in
+ * flight on the committer thread (bp_runner_txn.c). A cache miss looks
+ * there first; when the commit is known they join the queue (the set
+ * simply becomes the queue when the queue is empty, as it is after most
+ * flushes), or are dropped with an abort.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,18 +155,22 @@ set_find(const bp_pending_t *q, int32_t partition, uint64_t h, const char *id) {
 bool bp_runner_store_pending_get(const bp_runner_t *r, int32_t partition,
                                  const char *freelancer_id, const void **val,
                                  size_t *len) {
-        uint64_t                h = pending_hash(partition, freelancer_id);
-        const bp_pending_t     *q = r->pending;
-        const bp_pending_rec_t *rec;
-        /* The set being filled is newer than the one being written. */
-        if (!(rec = set_find(q, partition, h, freelancer_id))) {
-                q = r->flushing;
-                if (!(rec = set_find(q, partition, h, freelancer_id)))
-                        return false;
+        uint64_t                  h = pending_hash(partition, freelancer_id);
+        const bp_pending_t *const sets[] = {&r->staged, r->pending,
+                                            r->flushing};
+        size_t                    i;
+        /* Newest first: the batch being committed, the committed batches
+         * being queued, those being written. */
+        for (i = 0; i < sizeof(sets) / sizeof(*sets); i++) {
+                const bp_pending_rec_t *rec =
+                    set_find(sets[i], partition, h, freelancer_id);
+                if (rec) {
+                        *val = sets[i]->bytes.data + rec->val_off;
+                        *len = rec->val_len;
+                        return true;
+                }
         }
-        *val = q->bytes.data + rec->val_off;
-        *len = rec->val_len;
-        return true;
+        return false;
 }
 
 /* Appends one state record (the id with its NUL: the store takes a C
@@ -233,33 +243,74 @@ static void set_free(bp_pending_t *q) {
         memset(q, 0, sizeof(*q));
 }
 
-bp_err_t bp_runner_store_queue(bp_runner_t *r) {
-        bp_pending_t *q = r->pending;
-        int           p;
+bp_err_t bp_runner_store_stage(bp_runner_t *r, int32_t partition,
+                               const char *freelancer_id, const void *val,
+                               size_t len) {
+        return set_add(&r->staged, partition, freelancer_id, val, len);
+}
 
-        for (p = 0; p < r->partition_cnt; p++) {
-                bp_task_t      *t = r->tasks[p];
-                bp_checkpoint_t cp;
-                size_t          i;
-                if (!t || !t->active)
-                        continue;
-                for (i = 0; i < t->dirty_cnt; i++)
-                        if (set_add(q, t->partition, t->dirty[i]->freelancer_id,
-                                    r->state_enc.data + t->dirty_enc[i],
-                                    t->dirty_enc[i + 1] - t->dirty_enc[i]))
+void bp_runner_store_unstage(bp_runner_t *r) {
+        set_reset(&r->staged);
+}
+
+bp_err_t bp_runner_store_queue(bp_runner_t *r, const bp_commit_job_t *job) {
+        const bp_pending_t *st = &r->staged;
+        bp_pending_t       *q  = r->pending;
+        size_t              i;
+        int                 k;
+
+        if (q->cnt == 0 && q->cp_cnt == 0) {
+                /* Nothing queued (a flush just took it): the staged set
+                 * becomes the queue as it is, rather than be copied. */
+                bp_pending_t empty = *q;
+                *q                 = r->staged;
+                r->staged          = empty;
+        } else {
+                for (i = 0; i < st->cnt; i++) {
+                        const bp_pending_rec_t *rec = &st->recs[i];
+                        if (!rec->superseded &&
+                            set_add(q, rec->partition,
+                                    (const char *)st->bytes.data + rec->id_off,
+                                    st->bytes.data + rec->val_off,
+                                    rec->val_len))
                                 goto nomem;
+                }
+        }
+        set_reset(&r->staged);
+        for (k = 0; k < job->task_cnt; k++) {
+                const bp_job_task_t *jt = &job->tasks[k];
+                bp_checkpoint_t      cp;
                 bp_checkpoint_init(&cp);
-                memcpy(cp.input_offsets, t->next, sizeof(cp.input_offsets));
-                cp.changelog_offset = t->changelog_next;
+                memcpy(cp.input_offsets, jt->next, sizeof(cp.input_offsets));
+                cp.changelog_offset = jt->changelog_next;
                 snprintf(cp.rules_version, sizeof(cp.rules_version), "%s",
-                         t->rules_version);
-                if (set_checkpoint(q, t->partition, &cp))
+                         jt->rules_version);
+                if (set_checkpoint(q, jt->partition, &cp))
                         goto nomem;
         }
         return BP_OK;
 nomem:
         bp_runner_set_fatal(r, "state store: out of memory queueing states");
         return BP_ERR_STATE;
+}
+
+/* Is a store flush due after this commit: its period is over, or the
+ * queue is large (in bytes, or in states: see BP_STORE_PENDING_STATES)?
+ * A task dropping its cache needs none: its misses look in the queue
+ * before the store. */
+bool bp_runner_store_flush_due(const bp_runner_t *r) {
+        const bp_pending_t *q = r->pending;
+        if (q->bytes.len >= BP_STORE_PENDING_MAX ||
+            q->live >= 2 * BP_STORE_PENDING_STATES)
+                return true;
+        if (bp_runner_now_ms() - r->last_flush_ms < BP_STORE_FLUSH_MS &&
+            q->live < BP_STORE_PENDING_STATES)
+                return false;
+        /* Due, but while the writer is still on the previous set the
+         * runner keeps filling this one (up to the bounds above) rather
+         * than wait: a freelancer changed again meanwhile is then
+         * written once. */
+        return !bp_worker_busy(r->writer);
 }
 
 /* A live queued record in the flush's put order. */
@@ -331,7 +382,7 @@ static bp_err_t write_chunk(const bp_pending_t *q, const sort_key_t *keys,
                                                              : BP_OK;
 }
 
-/* The store writer's job (bp_store_writer.c): q's latest record of each
+/* The store writer's job (bp_worker.c): q's latest record of each
  * state (the index superseded the others), in store key order
  * (bp_store_batch_put: each put then finds its page from the previous
  * one's; a sorted flush of 8,000 states took ~35 % fewer instructions in
@@ -376,7 +427,7 @@ static bp_err_t write_set(void *arg, char *errstr, size_t errstr_size) {
 static bp_err_t wait_written(bp_runner_t *r) {
         char          errstr[512];
         bp_pending_t *q = r->flushing;
-        if (bp_store_writer_wait(r->writer, errstr, sizeof(errstr))) {
+        if (bp_worker_wait(r->writer, errstr, sizeof(errstr))) {
                 bp_runner_set_fatal(r, "state store: %s", errstr);
                 return BP_ERR_STATE;
         }
@@ -398,7 +449,7 @@ bp_err_t bp_runner_store_flush_async(bp_runner_t *r) {
                 return BP_ERR_STATE;
         r->pending  = r->flushing;
         r->flushing = q;
-        bp_store_writer_submit(r->writer, write_set, q);
+        bp_worker_submit(r->writer, write_set, q);
         return BP_OK;
 }
 
@@ -416,15 +467,20 @@ bp_err_t bp_runner_store_open(bp_runner_t *r, char *errstr,
         r->sets[1].store = r->store;
         r->sets[0].chunk = (size_t)r->conf.state_flush_max_states;
         r->sets[1].chunk = (size_t)r->conf.state_flush_max_states;
-        if (!(r->writer = bp_store_writer_new(errstr, errstr_size)))
+        /* Like the others: it may become the pending set (see
+         * bp_runner_store_queue). */
+        r->staged.store = r->store;
+        r->staged.chunk = (size_t)r->conf.state_flush_max_states;
+        if (!(r->writer = bp_worker_new(errstr, errstr_size)))
                 return BP_ERR_STATE;
         return BP_OK;
 }
 
 void bp_runner_store_close(bp_runner_t *r) {
         /* Waits for a write in flight: it reads the sets. */
-        bp_store_writer_destroy(r->writer);
+        bp_worker_destroy(r->writer);
         r->writer = NULL;
         set_free(&r->sets[0]);
         set_free(&r->sets[1]);
+        set_free(&r->staged);
 }

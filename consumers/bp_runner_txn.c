@@ -2,16 +2,37 @@
  * bp_runner_txn.c - a batch's end: commit it (step 3 and 4 of the
  * exactly-once protocol in DESIGN.md) or abort it and rewind every task.
  *
- * bp_runner_begin() opens the Kafka transaction of a batch on its first
- * record. bp_runner_commit() produces the batch's badge events and its
- * changed states (bp_changelog.c), sends the input offsets, seals the
- * changelog, commits the transaction (or, at least once, flushes the
- * producer), then queues the states for the store, which a background
- * thread writes about once a second (bp_runner_store.c). Errors are classed as
- * examples/transactions.c does: retriable calls are retried, abortable
- * ones abort the batch and rewind every task to its last commit
- * (bp_runner_abort()), fatal ones (this producer was fenced) stop the
- * loop.
+ * The commit is in two halves, so that the runner does not wait for the
+ * cluster. bp_runner_commit_start() opens the Kafka transaction, produces
+ * the batch's badge events and changed states (bp_changelog.c), and hands
+ * the rest to the committer thread: send the input offsets, seal the
+ * changelog, commit the transaction (or, at least once, flush the
+ * producer). The runner goes on applying the next batch meanwhile; it
+ * produces nothing until bp_runner_join() has the outcome, which the next
+ * commit_start (or anything else that needs the producer) waits for. Only
+ * then do the committed batch's states go to the store queue (a
+ * background thread writes them about once a second, bp_runner_store.c)
+ * and its tasks' committed offsets move.
+ *
+ * Why: the offsets, seal and commit are round trips to the cluster, ~9 ms
+ * of each ~55 ms batch cycle at 10,000 events a batch, during which the
+ * runner's thread (the bottleneck) did nothing.
+ *
+ * Why it is safe: the next batch builds on the states of the one being
+ * committed. Those are in the tasks' caches, and staged with the store
+ * queue (bp_runner_store.c), where a cache miss finds them before any
+ * older copy, until the outcome is known: then they join the queue, or
+ * are dropped. If that commit fails, both batches are aborted and every
+ * task rewinds to its last commit, exactly as if they had been one.
+ * Nothing of the next batch reaches Kafka before the commit in flight is
+ * known.
+ *
+ * Errors are classed as examples/transactions.c does: retriable calls are
+ * retried, abortable ones abort the batch and rewind every task to its
+ * last commit (bp_runner_abort()), fatal ones (this producer was fenced)
+ * stop the loop. The producer's findings reach the runner's flags through
+ * r->prod (bp_runner_take_outcome), written only by the thread driving
+ * the producer at the time.
  */
 #include <stdio.h>
 #include <string.h>
@@ -32,11 +53,21 @@ bp_err_t bp_runner_defer_badge(bp_runner_t *r, const char *key,
         return BP_OK;
 }
 
+void bp_runner_take_outcome(bp_runner_t *r) {
+        if (r->prod.fatal) {
+                bp_runner_check_fenced(r, r->prod.fatal_code);
+                bp_runner_set_fatal(r, "%s", r->prod.fatal_reason);
+        }
+        if (r->prod.abort_needed)
+                r->abort_needed = true;
+        memset(&r->prod, 0, sizeof(r->prod));
+}
+
 /* Produces the badge events kept for this batch, in the order they were
- * decided. A failed produce sets abort_needed. */
+ * decided. A failed produce sets prod.abort_needed. */
 static void produce_badges(bp_runner_t *r) {
         const uint8_t *p = r->badges.data, *end = p + r->badges.len;
-        while (p < end && !r->abort_needed) {
+        while (p < end && !r->prod.abort_needed) {
                 uint32_t       klen, vlen;
                 const uint8_t *key, *val;
                 memcpy(&klen, p, sizeof(klen));
@@ -50,41 +81,9 @@ static void produce_badges(bp_runner_t *r) {
         bp_buf_reset(&r->badges);
 }
 
-bp_err_t bp_runner_begin(bp_runner_t *r) {
-        rd_kafka_error_t *error;
-        if (r->in_txn || r->conf.guarantee != BP_EXACTLY_ONCE)
-                return BP_OK;
-        if ((error = rd_kafka_begin_transaction(r->producer))) {
-                bp_runner_set_fatal(r, "begin transaction: %s",
-                                    rd_kafka_error_string(error));
-                rd_kafka_error_destroy(error);
-                return BP_ERR_KAFKA;
-        }
-        r->in_txn = true;
-        return BP_OK;
-}
-
-/* The input offsets of the active tasks, for send_offsets_to_transaction
- * (they let the group see progress; recovery does not depend on them). */
-static rd_kafka_topic_partition_list_t *batch_offsets(bp_runner_t *r) {
-        rd_kafka_topic_partition_list_t *offsets =
-            rd_kafka_topic_partition_list_new(4 * r->partition_cnt);
-        int p, i;
-        for (p = 0; p < r->partition_cnt; p++) {
-                bp_task_t *t = r->tasks[p];
-                if (!t || !t->active)
-                        continue;
-                for (i = 0; i < BP_MERGE_INPUTS; i++)
-                        if (t->next[i] >= 0)
-                                rd_kafka_topic_partition_list_add(
-                                    offsets, r->conf.topics[i], p)
-                                    ->offset = t->next[i];
-        }
-        return offsets;
-}
-
 /* Retries a transactional call while it is retriable. Returns the class
- * of the final outcome; the error text goes to the log. */
+ * of the final outcome; the error text goes to the log, a fatal one to
+ * r->prod (the caller drives the producer). */
 static bp_kafka_class_t txn_call(bp_runner_t *r, const char *what,
                                  rd_kafka_error_t *(*call)(bp_runner_t *r)) {
         for (;;) {
@@ -95,10 +94,12 @@ static bp_kafka_class_t txn_call(bp_runner_t *r, const char *what,
                 BP_LOG(BP_LOG_WARN, "txn_error", "call=%s class=%s error=%s",
                        what, bp_kafka_class_name(cls),
                        rd_kafka_error_string(error));
-                if (cls == BP_KAFKA_FATAL) {
-                        bp_runner_check_fenced(r, rd_kafka_error_code(error));
-                        bp_runner_set_fatal(r, "%s: %s", what,
-                                            rd_kafka_error_string(error));
+                if (cls == BP_KAFKA_FATAL && !r->prod.fatal) {
+                        r->prod.fatal      = true;
+                        r->prod.fatal_code = rd_kafka_error_code(error);
+                        snprintf(r->prod.fatal_reason,
+                                 sizeof(r->prod.fatal_reason), "%s: %s", what,
+                                 rd_kafka_error_string(error));
                 }
                 rd_kafka_error_destroy(error);
                 if (cls != BP_KAFKA_RETRIABLE)
@@ -106,17 +107,16 @@ static bp_kafka_class_t txn_call(bp_runner_t *r, const char *what,
         }
 }
 
+static rd_kafka_error_t *begin_txn(bp_runner_t *r) {
+        return rd_kafka_begin_transaction(r->producer);
+}
+
 static rd_kafka_error_t *send_offsets(bp_runner_t *r) {
-        rd_kafka_topic_partition_list_t    *offsets = batch_offsets(r);
-        rd_kafka_consumer_group_metadata_t *cgmd =
-            rd_kafka_consumer_group_metadata(r->consumer);
-        rd_kafka_error_t *error = NULL;
-        if (offsets->cnt > 0)
-                error = rd_kafka_send_offsets_to_transaction(
-                    r->producer, offsets, cgmd, BP_TXN_TIMEOUT_MS);
-        rd_kafka_consumer_group_metadata_destroy(cgmd);
-        rd_kafka_topic_partition_list_destroy(offsets);
-        return error;
+        bp_commit_job_t *job = &r->job;
+        if (job->offsets->cnt == 0)
+                return NULL;
+        return rd_kafka_send_offsets_to_transaction(
+            r->producer, job->offsets, job->cgmd, BP_TXN_TIMEOUT_MS);
 }
 
 static rd_kafka_error_t *commit_txn(bp_runner_t *r) {
@@ -127,12 +127,72 @@ static rd_kafka_error_t *abort_txn(bp_runner_t *r) {
         return rd_kafka_abort_transaction(r->producer, BP_TXN_TIMEOUT_MS);
 }
 
-/* Drops the batch in flight everywhere and resumes every task from its
- * last commit. */
+/* The committer's half of a commit (bp_worker job): offsets, seal and
+ * the transaction's commit, or at least once the producer's flush. The
+ * outcome is in job->cls and r->prod. */
+static bp_err_t finish_commit(void *arg, char *errstr, size_t errstr_size) {
+        bp_commit_job_t *job = arg;
+        bp_runner_t     *r   = job->r;
+        bp_kafka_class_t cls = BP_KAFKA_OK;
+        bool             eos = r->conf.guarantee == BP_EXACTLY_ONCE;
+
+        (void)errstr;
+        (void)errstr_size;
+        /* The offsets go to the transaction while the states are on their
+         * way (two round trips to the coordinators, which the seal's
+         * flush would otherwise wait for first): where in the transaction
+         * they are does not matter, only that they commit with it. */
+        if (eos && !r->prod.abort_needed && !r->prod.fatal)
+                cls = txn_call(r, "send_offsets_to_transaction", send_offsets);
+        job->t_off = bp_runner_now_ms();
+        if (cls == BP_KAFKA_OK && !r->prod.abort_needed && !r->prod.fatal)
+                bp_changelog_seal(r, job);
+        job->t_seal = bp_runner_now_ms();
+        if (eos) {
+                if (cls == BP_KAFKA_OK && !r->prod.abort_needed &&
+                    !r->prod.fatal)
+                        cls = txn_call(r, "commit_transaction", commit_txn);
+        } else if (rd_kafka_flush(r->producer, BP_TXN_TIMEOUT_MS)) {
+                r->prod.abort_needed = true;
+        }
+        /* Serve the delivery reports: the seals' offsets come with them. */
+        rd_kafka_poll(r->producer, 0);
+        job->cls   = cls;
+        job->t_end = bp_runner_now_ms();
+        return BP_OK;
+}
+
+bp_err_t bp_runner_begin(bp_runner_t *r) {
+        if (bp_runner_join(r))
+                return BP_ERR_KAFKA;
+        if (r->in_txn || r->conf.guarantee != BP_EXACTLY_ONCE)
+                return BP_OK;
+        if (txn_call(r, "begin_transaction", begin_txn) != BP_KAFKA_OK) {
+                bp_runner_take_outcome(r);
+                bp_runner_set_fatal(r, "begin transaction failed");
+                return BP_ERR_KAFKA;
+        }
+        r->in_txn = true;
+        return BP_OK;
+}
+
+/* Drops the open batch and the one being committed everywhere and
+ * resumes every task from its last commit. */
 void bp_runner_abort(bp_runner_t *r) {
-        int p;
-        if (r->in_txn && r->conf.guarantee == BP_EXACTLY_ONCE &&
-            txn_call(r, "abort_transaction", abort_txn) != BP_KAFKA_OK)
+        bp_kafka_class_t cls = BP_KAFKA_OK;
+        int              p;
+
+        /* A commit in flight that succeeded moves committed[] first; the
+         * states of one that failed, or of the open batch, are dropped. */
+        (void)bp_runner_join(r);
+        bp_runner_store_unstage(r);
+        if (r->fatal)
+                return;
+        if (r->in_txn && r->conf.guarantee == BP_EXACTLY_ONCE)
+                cls = txn_call(r, "abort_transaction", abort_txn);
+        /* Whatever was produced and not delivered is gone with it. */
+        bp_runner_take_outcome(r);
+        if (cls != BP_KAFKA_OK || r->fatal)
                 return; /* fatal: the loop stops */
         /* The queued batches were committed: store them before the tasks
          * reload their states from the store. */
@@ -172,94 +232,182 @@ static size_t task_cache_max(const bp_runner_t *r) {
         return r->conf.state_cache_max / (size_t)(tasks ? tasks : 1);
 }
 
-/* Is a store flush due after this commit: its period is over, or the
- * queue is large (in bytes, or in states: see BP_STORE_PENDING_STATES)?
- * A task dropping its cache needs none: its misses look in the queue
- * before the store. */
-static bool flush_due(const bp_runner_t *r) {
-        const bp_pending_t *q = r->pending;
-        if (q->bytes.len >= BP_STORE_PENDING_MAX ||
-            q->live >= 2 * BP_STORE_PENDING_STATES)
-                return true;
-        if (bp_runner_now_ms() - r->last_flush_ms < BP_STORE_FLUSH_MS &&
-            q->live < BP_STORE_PENDING_STATES)
-                return false;
-        /* Due, but while the writer is still on the previous set the
-         * runner keeps filling this one (up to the bounds above) rather
-         * than wait: a freelancer changed again meanwhile is then
-         * written once. */
-        return !bp_store_writer_busy(r->writer);
-}
+/* A committed job's bookkeeping, on the runner's thread: its states and
+ * checkpoints to the store queue (step 4, batched over commits), its
+ * tasks' committed offsets, the counters and the log. */
+static bp_err_t after_commit(bp_runner_t *r) {
+        bp_commit_job_t *job = &r->job;
+        int64_t          now;
+        int              i;
 
-bp_err_t bp_runner_commit(bp_runner_t *r) {
-        int64_t          t0 = bp_runner_now_ms(), t_txn, t_prod, t_off, t_seal;
-        int              p, tasks = 0;
-        size_t           cache_max;
-        bp_kafka_class_t cls = BP_KAFKA_OK;
-
-        if (r->batch_events == 0)
-                return BP_OK;
-        r->last_commit_ms = t0;
-        bp_buf_reset(&r->state_enc);
-        r->attempt++;
-        if (!r->abort_needed)
-                produce_badges(r);
-        if (!r->abort_needed)
-                bp_changelog_produce_states(r, &tasks);
-        t_prod = bp_runner_now_ms();
-        /* The offsets go to the transaction while the states are on their
-         * way (two round trips to the coordinators, which the seal's
-         * flush would otherwise wait for first): where in the transaction
-         * they are does not matter, only that they commit with it. */
-        if (r->conf.guarantee == BP_EXACTLY_ONCE && !r->abort_needed &&
-            !r->fatal)
-                cls = txn_call(r, "send_offsets_to_transaction", send_offsets);
-        t_off = bp_runner_now_ms();
-        if (cls == BP_KAFKA_OK && !r->abort_needed && !r->fatal)
-                bp_changelog_seal(r);
-        t_seal = bp_runner_now_ms();
-        if (r->fatal)
-                return BP_ERR_KAFKA;
-        if (r->conf.guarantee == BP_EXACTLY_ONCE) {
-                if (cls == BP_KAFKA_OK && !r->abort_needed)
-                        cls = txn_call(r, "commit_transaction", commit_txn);
-        } else if (rd_kafka_flush(r->producer, BP_TXN_TIMEOUT_MS)) {
-                r->abort_needed = true;
-        }
-        /* Serve the delivery reports: the __offsets offsets come with them. */
-        rd_kafka_poll(r->producer, 0);
-        if (cls == BP_KAFKA_FATAL || r->fatal)
-                return BP_ERR_KAFKA;
-        if (cls == BP_KAFKA_ABORTABLE || r->abort_needed) {
-                bp_runner_abort(r);
-                return r->fatal ? BP_ERR_KAFKA : BP_OK;
-        }
-        r->in_txn = false;
-        t_txn     = bp_runner_now_ms();
-        /* Step 4, batched over commits (bp_runner_store.c). */
-        if (bp_runner_store_queue(r) ||
-            (flush_due(r) && bp_runner_store_flush_async(r)))
+        if (bp_runner_store_queue(r, job) ||
+            (bp_runner_store_flush_due(r) && bp_runner_store_flush_async(r)))
                 return BP_ERR_STATE;
-        cache_max = task_cache_max(r);
-        for (p = 0; p < r->partition_cnt; p++)
-                if (r->tasks[p] && r->tasks[p]->active)
-                        bp_task_after_commit(r->tasks[p], cache_max);
+        for (i = 0; i < job->task_cnt; i++)
+                bp_task_after_commit(&job->tasks[i]);
         r->stats.batches++;
         /* At least once: a batch redone after an abort logs its decisions
-         * again; each line carries the deterministic event_id. */
+         * again; each line carries the deterministic event_id. The lines
+         * of the open batch may go out with these, under the same rule. */
         bp_decision_log_flush(r->dlog);
+        now = bp_runner_now_ms();
         bp_runner_metrics_transaction(
-            r->metrics, 1, (double)(bp_runner_now_ms() - t0) / 1000.0);
-        /* kafka_ms: changelog, offsets and the transaction's commit (or
-         * the flush); store_ms: queueing the states for the store, and
+            r->metrics, 1, (double)(job->t_end - job->t_start) / 1000.0);
+        /* commit_ms: from the start of the commit to its join; kafka_ms:
+         * to its end on the committer, in produce (on the runner), offsets,
+         * seal and end (the transaction's commit, or at least once the
+         * flush) phases; wait_ms: how long the runner waited for it at
+         * the join; store_ms: queueing the states for the store, and
          * waiting for its previous write when a flush was due. */
         BP_LOG(BP_LOG_DEBUG, "batch_committed",
                "events=%d tasks=%d commit_ms=%lld kafka_ms=%lld store_ms=%lld "
-               "produce_ms=%lld offsets_ms=%lld seal_ms=%lld end_ms=%lld",
-               r->batch_events, tasks, (long long)(bp_runner_now_ms() - t0),
-               (long long)(t_txn - t0), (long long)(bp_runner_now_ms() - t_txn),
-               (long long)(t_prod - t0), (long long)(t_off - t_prod),
-               (long long)(t_seal - t_off), (long long)(t_txn - t_seal));
-        r->batch_events = 0;
+               "produce_ms=%lld offsets_ms=%lld seal_ms=%lld end_ms=%lld "
+               "wait_ms=%lld",
+               job->events, job->task_cnt,
+               (long long)(job->t_joined - job->t_start),
+               (long long)(job->t_end - job->t_start),
+               (long long)(now - job->t_joined),
+               (long long)(job->t_prod - job->t_start),
+               (long long)(job->t_off - job->t_prod),
+               (long long)(job->t_seal - job->t_off),
+               (long long)(job->t_end - job->t_seal),
+               (long long)(job->t_joined - job->t_join));
         return BP_OK;
+}
+
+bp_err_t bp_runner_join(bp_runner_t *r) {
+        char             errstr[256];
+        bp_commit_job_t *job = &r->job;
+
+        if (!r->job_in_flight)
+                return BP_OK;
+        job->t_join = bp_runner_now_ms();
+        /* The job's own outcome is in job->cls and r->prod. */
+        (void)bp_worker_wait(r->committer, errstr, sizeof(errstr));
+        job->t_joined    = bp_runner_now_ms();
+        r->job_in_flight = false;
+        rd_kafka_consumer_group_metadata_destroy(job->cgmd);
+        job->cgmd = NULL;
+        rd_kafka_topic_partition_list_destroy(job->offsets);
+        job->offsets = NULL;
+        bp_runner_take_outcome(r);
+        if (job->cls == BP_KAFKA_FATAL || r->fatal)
+                return BP_ERR_KAFKA;
+        if (job->cls == BP_KAFKA_ABORTABLE || r->abort_needed) {
+                r->abort_needed = true;
+                return BP_ERR_KAFKA;
+        }
+        r->in_txn = false;
+        return after_commit(r);
+}
+
+/* Empties job for the open batch (its memory stays for reuse). */
+static void job_reset(bp_commit_job_t *job, bp_runner_t *r) {
+        job->r        = r;
+        job->task_cnt = 0;
+        job->cls      = BP_KAFKA_OK;
+}
+
+/* Records the active tasks in the job: where their inputs reached (for
+ * the offsets, the seals and the checkpoints), and makes the offsets for
+ * send_offsets_to_transaction (they let the group see progress; recovery
+ * does not depend on them). */
+static bp_err_t job_take_tasks(bp_runner_t *r, bp_commit_job_t *job) {
+        int p, i;
+
+        job->offsets = rd_kafka_topic_partition_list_new(4 * r->partition_cnt);
+        job->cgmd    = rd_kafka_consumer_group_metadata(r->consumer);
+        for (p = 0; p < r->partition_cnt; p++) {
+                bp_task_t     *t = r->tasks[p];
+                bp_job_task_t *jt;
+                if (!t || !t->active)
+                        continue;
+                if (job->task_cnt == job->task_cap) {
+                        int cap = job->task_cap ? job->task_cap * 2 : 16;
+                        bp_job_task_t *tasks =
+                            realloc(job->tasks, (size_t)cap * sizeof(*tasks));
+                        if (!tasks)
+                                return BP_ERR_NOMEM;
+                        job->tasks    = tasks;
+                        job->task_cap = cap;
+                }
+                jt                 = &job->tasks[job->task_cnt++];
+                jt->task           = t;
+                jt->partition      = t->partition;
+                jt->changelog_next = -1;
+                memcpy(jt->next, t->next, sizeof(jt->next));
+                memcpy(jt->rules_version, t->rules_version,
+                       sizeof(jt->rules_version));
+                for (i = 0; i < BP_MERGE_INPUTS; i++)
+                        if (t->next[i] >= 0)
+                                rd_kafka_topic_partition_list_add(
+                                    job->offsets, r->conf.topics[i], p)
+                                    ->offset = t->next[i];
+        }
+        return BP_OK;
+}
+
+bp_err_t bp_runner_join_or_abort(bp_runner_t *r) {
+        if (bp_runner_join(r) == BP_OK)
+                return BP_OK;
+        if (!r->fatal)
+                bp_runner_abort(r);
+        return r->fatal ? BP_ERR_KAFKA : BP_OK;
+}
+
+bp_err_t bp_runner_commit_start(bp_runner_t *r) {
+        bp_commit_job_t *job = &r->job;
+        size_t           cache_max;
+        int              p;
+
+        /* An aborted commit took the open batch with it: nothing left. */
+        if (bp_runner_join_or_abort(r))
+                return BP_ERR_KAFKA;
+        if (r->batch_events == 0)
+                return BP_OK;
+        if (bp_runner_begin(r))
+                return BP_ERR_KAFKA;
+        job_reset(job, r);
+        job->t_start      = bp_runner_now_ms();
+        job->events       = r->batch_events;
+        job->attempt      = ++r->attempt;
+        r->last_commit_ms = job->t_start;
+        produce_badges(r);
+        if (!r->prod.abort_needed && !r->prod.fatal)
+                bp_changelog_produce_states(r, job);
+        job->t_prod = bp_runner_now_ms();
+        bp_runner_take_outcome(r);
+        if (r->fatal)
+                return BP_ERR_KAFKA;
+        if (r->abort_needed) {
+                bp_runner_abort(r);
+                return r->fatal ? BP_ERR_KAFKA : BP_OK;
+        }
+        if (job_take_tasks(r, job)) {
+                bp_runner_set_fatal(r, "out of memory committing a batch");
+                return BP_ERR_NOMEM;
+        }
+        cache_max = task_cache_max(r);
+        for (p = 0; p < r->partition_cnt; p++)
+                if (r->tasks[p] && r->tasks[p]->active)
+                        bp_task_after_handoff(r->tasks[p], cache_max);
+        r->batch_events  = 0;
+        r->job_in_flight = true;
+        bp_worker_submit(r->committer, finish_commit, job);
+        return BP_OK;
+}
+
+bp_err_t bp_runner_commit(bp_runner_t *r) {
+        bp_err_t err = bp_runner_commit_start(r);
+        return err ? err : bp_runner_join_or_abort(r);
+}
+
+void bp_runner_job_free(bp_runner_t *r) {
+        bp_commit_job_t *job = &r->job;
+        if (job->cgmd)
+                rd_kafka_consumer_group_metadata_destroy(job->cgmd);
+        if (job->offsets)
+                rd_kafka_topic_partition_list_destroy(job->offsets);
+        free(job->tasks);
+        memset(job, 0, sizeof(*job));
 }

@@ -33,7 +33,6 @@ bp_task_t *bp_task_new(int32_t partition, size_t queue_max) {
         }
         for (i = 0; i < BP_MERGE_INPUTS; i++)
                 t->next[i] = t->committed[i] = t->fetched[i] = BP_OFFSET_NONE;
-        t->changelog_next = -1;
         return t;
 }
 
@@ -48,7 +47,6 @@ void bp_task_destroy(bp_task_t *t) {
         bp_state_map_destroy(t->cache);
         free(t->dirty);
         free(t->dirty_set);
-        free(t->dirty_enc);
         free(t);
 }
 
@@ -79,16 +77,21 @@ void bp_task_rewind(bp_task_t *t) {
                sizeof(t->rules_version));
 }
 
-void bp_task_after_commit(bp_task_t *t, size_t cache_max) {
-        memcpy(t->committed, t->next, sizeof(t->committed));
-        memcpy(t->committed_rules_version, t->rules_version,
-               sizeof(t->committed_rules_version));
+void bp_task_after_handoff(bp_task_t *t, size_t cache_max) {
         t->active = false;
         clear_dirty(t);
-        /* The cached states are exactly what was committed, so they stay
-         * valid for the next batch, up to a bound on memory. */
+        /* The cached states are what the open batch made of the last
+         * commit's, so they stay valid for the next batch, up to a bound
+         * on memory; dropped, they are found staged, queued or stored. */
         if (bp_state_map_count(t->cache) > cache_max)
                 drop_cache(t);
+}
+
+void bp_task_after_commit(const bp_job_task_t *jt) {
+        bp_task_t *t = jt->task;
+        memcpy(t->committed, jt->next, sizeof(t->committed));
+        memcpy(t->committed_rules_version, jt->rules_version,
+               sizeof(t->committed_rules_version));
 }
 
 bp_freelancer_t *bp_task_state(bp_runner_t *r, bp_task_t *t,
@@ -166,13 +169,9 @@ bp_err_t bp_task_mark_dirty(bp_task_t *t, bp_freelancer_t *fl) {
         if (t->dirty_cnt == t->dirty_cap) {
                 size_t            cap = t->dirty_cap ? t->dirty_cap * 2 : 256;
                 bp_freelancer_t **d   = realloc(t->dirty, cap * sizeof(*d));
-                size_t           *e;
                 if (!d)
                         return BP_ERR_NOMEM;
-                t->dirty = d;
-                if (!(e = realloc(t->dirty_enc, (cap + 1) * sizeof(*e))))
-                        return BP_ERR_NOMEM;
-                t->dirty_enc = e;
+                t->dirty     = d;
                 t->dirty_cap = cap;
         }
         t->dirty_set[i]          = fl;
@@ -212,6 +211,7 @@ static bp_err_t dead_letter(bp_runner_t *r, const rd_kafka_message_t *rkm,
                             int input, const char *reason) {
         rd_kafka_headers_t *src = NULL, *hdrs;
         char                num[32];
+        bp_err_t            err;
 
         if (rd_kafka_message_headers(rkm, &src) == RD_KAFKA_RESP_ERR_NO_ERROR)
                 hdrs = rd_kafka_headers_copy(src);
@@ -231,9 +231,17 @@ static bp_err_t dead_letter(bp_runner_t *r, const rd_kafka_message_t *rkm,
                (long long)rkm->offset, reason);
         r->stats.dead_lettered++;
         bp_runner_metrics_dead_lettered(r->metrics, input);
-        return bp_runner_produce(r, BP_OUT_DLQ, RD_KAFKA_PARTITION_UA, rkm->key,
-                                 rkm->key_len, rkm->payload, rkm->len, hdrs,
-                                 NULL);
+        /* Into the open batch's transaction: the one being committed must
+         * end first. */
+        if ((err = bp_runner_begin(r))) {
+                rd_kafka_headers_destroy(hdrs);
+                return err;
+        }
+        err =
+            bp_runner_produce(r, BP_OUT_DLQ, RD_KAFKA_PARTITION_UA, rkm->key,
+                              rkm->key_len, rkm->payload, rkm->len, hdrs, NULL);
+        bp_runner_take_outcome(r);
+        return err;
 }
 
 /* Is the record's key the event's freelancer_id, byte for byte? */
@@ -306,10 +314,6 @@ bp_err_t bp_task_drain(bp_runner_t *r, bp_task_t *t) {
         while (r->batch_events < r->conf.batch_max_events &&
                bp_merge_pop(t->merge, &rec, &input)) {
                 rd_kafka_message_t *rkm = rec;
-                if ((err = bp_runner_begin(r))) {
-                        rd_kafka_message_destroy(rkm);
-                        return err;
-                }
                 if (r->batch_events++ == 0)
                         r->batch_started_ms = bp_runner_now_ms();
                 t->active = true;

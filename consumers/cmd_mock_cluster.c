@@ -29,6 +29,7 @@
 static const char mock_help[] =
     "usage: badgeproc mock-cluster [--brokers N] [--partitions N]\n"
     "                              [--topics A,B,...] [--port-file FILE]\n"
+    "                              [--rtt-ms N]\n"
     "\n"
     "Runs librdkafka's mock Kafka cluster on 127.0.0.1 in this process,\n"
     "creates the topics, prints the bootstrap servers as one line on\n"
@@ -44,6 +45,9 @@ static const char mock_help[] =
     "  -f, --port-file FILE also write the bootstrap line to FILE (written\n"
     "                       to FILE.tmp, then renamed: once FILE exists it\n"
     "                       is complete)\n"
+    "  -r, --rtt-ms N       delay every broker response by N ms, 0..10000\n"
+    "                       (default 0): loopback answers in microseconds,\n"
+    "                       a real cluster's network in milliseconds\n"
     "  -h, --help           this text\n"
     "\n"
     "Mock limits (librdkafka 2.0.2): each partition keeps its last 5 MiB;\n"
@@ -63,11 +67,12 @@ typedef struct bp_mock_opts_s {
         long          partitions;
         bp_cli_list_t topics; /* empty: default_topics */
         const char   *port_file;
+        long          rtt_ms;
 } bp_mock_opts_t;
 
 static int usage(void) {
         fputs("usage: badgeproc mock-cluster [--brokers N] [--partitions N] "
-              "[--topics A,B,...] [--port-file FILE]\n"
+              "[--topics A,B,...] [--port-file FILE] [--rtt-ms N]\n"
               "(`badgeproc mock-cluster --help` says more)\n",
               stderr);
         return BP_EXIT_USAGE;
@@ -80,13 +85,14 @@ static int parse_args(int argc, char **argv, bp_mock_opts_t *o) {
             {"partitions", required_argument, NULL, 'p'},
             {"topics", required_argument, NULL, 't'},
             {"port-file", required_argument, NULL, 'f'},
+            {"rtt-ms", required_argument, NULL, 'r'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0}};
         bp_err_t err;
         int      c;
 
         optind = 1;
-        while ((c = getopt_long(argc, argv, "b:p:t:f:h", longopts, NULL)) !=
+        while ((c = getopt_long(argc, argv, "b:p:t:f:r:h", longopts, NULL)) !=
                -1) {
                 switch (c) {
                 case 'b':
@@ -113,6 +119,11 @@ static int parse_args(int argc, char **argv, bp_mock_opts_t *o) {
                         break;
                 case 'f':
                         o->port_file = optarg;
+                        break;
+                case 'r':
+                        if (bp_cli_int(CMD, "rtt-ms", optarg, 0, 10000,
+                                       &o->rtt_ms))
+                                return usage();
                         break;
                 case 'h':
                         fputs(mock_help, stdout);
@@ -176,6 +187,22 @@ static int create_topics(bp_mock_t *mock, const bp_mock_opts_t *o) {
         return BP_EXIT_OK;
 }
 
+/* Delays every broker's responses by o->rtt_ms (after the topics are
+ * made: their creation need not wait for it). */
+static int set_rtt(bp_mock_t *mock, const bp_mock_opts_t *o) {
+        int32_t id;
+        for (id = 1; o->rtt_ms > 0 && id <= bp_mock_broker_cnt(mock); id++) {
+                rd_kafka_resp_err_t err = rd_kafka_mock_broker_set_rtt(
+                    bp_mock_cluster(mock), id, (int)o->rtt_ms);
+                if (err) {
+                        bp_cli_fatal(CMD, "cannot set the rtt",
+                                     rd_kafka_err2str(err));
+                        return BP_EXIT_FATAL;
+                }
+        }
+        return BP_EXIT_OK;
+}
+
 /* Announces the cluster on stdout and in the port file. */
 static int announce(const bp_mock_t *mock, const bp_mock_opts_t *o) {
         const char *bootstraps = bp_mock_bootstraps(mock);
@@ -189,9 +216,9 @@ static int announce(const bp_mock_t *mock, const bp_mock_opts_t *o) {
                 return BP_EXIT_FATAL;
         }
         bp_cli_log("info", CMD,
-                   "msg=started brokers=%ld partitions=%ld "
+                   "msg=started brokers=%ld partitions=%ld rtt_ms=%ld "
                    "bootstrap=%s",
-                   o->brokers, o->partitions, bootstraps);
+                   o->brokers, o->partitions, o->rtt_ms, bootstraps);
         return BP_EXIT_OK;
 }
 
@@ -225,6 +252,8 @@ int bp_cmd_mock_cluster(int argc, char **argv) {
                 goto out;
         }
         rc = create_topics(mock, &o);
+        if (rc == BP_EXIT_OK)
+                rc = set_rtt(mock, &o);
         if (rc == BP_EXIT_OK)
                 rc = announce(mock, &o);
         if (rc == BP_EXIT_OK) {

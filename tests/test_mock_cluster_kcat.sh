@@ -88,4 +88,24 @@ diff -u "$work/expected" "$work/dlq" >&2 || fail "dead letter shown wrong"
 # --- SIGTERM stops the cluster cleanly, and it removes its port file
 mc_stop
 [ ! -e "$work/port" ] || fail "port file left behind"
-echo "ok: mock-cluster served kcat and badgeproc consume, stopped cleanly"
+
+# --- --rtt-ms: a bad value is a usage error; a good one delays every
+# response (kcat's metadata listing needs at least two round trips: it
+# takes well under 300 ms without the delay)
+for bad in abc -1 10001; do
+        set +e
+        "$BP_BIN" mock-cluster --rtt-ms "$bad" >/dev/null 2>"$work/rtt.err"
+        rc=$?
+        set -e
+        [ "$rc" -eq 2 ] || fail "--rtt-ms $bad: exit status $rc, expected 2"
+        grep -q "rtt-ms" "$work/rtt.err" || fail "--rtt-ms $bad: no reason given"
+done
+mc_start --brokers 1 --partitions 1 --rtt-ms 300
+grep -q "rtt_ms=300" "$work/mc.err" || fail "start line lacks rtt_ms=300"
+t0=$(date +%s%N)
+timeout 20 kcat -L -b "$bootstrap" >/dev/null || fail "kcat -L failed (rtt)"
+ms=$((($(date +%s%N) - t0) / 1000000))
+[ "$ms" -ge 300 ] || fail "kcat -L took $ms ms with --rtt-ms 300"
+mc_stop
+echo "ok: mock-cluster served kcat and badgeproc consume, stopped cleanly, \
+delayed responses with --rtt-ms ($ms ms for a metadata listing)"

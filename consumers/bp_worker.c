@@ -1,13 +1,13 @@
 /*
- * bp_store_writer.c - the state store's background writer thread (see
- * bp_store_writer.h).
+ * bp_worker.c - a background thread that runs one job at a time (see
+ * bp_worker.h).
  *
  * A mutex and one condition variable carry the hand-over both ways: the
  * submitter sets a job and signals; the thread runs it with the mutex
- * released, stores the outcome, clears the job and signals back. LMDB
- * allows a write transaction on any thread as long as it begins and ends
- * on that thread (the environment is opened MDB_NOTLS), and readers on
- * other threads never wait for it.
+ * released, stores the outcome, clears the job and signals back. For the
+ * store writer: LMDB allows a write transaction on any thread as long as
+ * it begins and ends on that thread (the environment is opened
+ * MDB_NOTLS), and readers on other threads never wait for it.
  */
 #include <pthread.h>
 #include <stdbool.h>
@@ -15,21 +15,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bp_store_writer.h"
+#include "bp_worker.h"
 
-struct bp_store_writer_s {
-        pthread_t       thread;
-        pthread_mutex_t mu;
-        pthread_cond_t  cv;
-        bp_store_job_fn fn; /* the job in flight; NULL when idle */
-        void           *arg;
-        bool            stop;
-        bp_err_t        err; /* the last job's outcome, until waited for */
-        char            errstr[512];
+struct bp_worker_s {
+        pthread_t        thread;
+        pthread_mutex_t  mu;
+        pthread_cond_t   cv;
+        bp_worker_job_fn fn; /* the job in flight; NULL when idle */
+        void            *arg;
+        bool             stop;
+        bp_err_t         err; /* the last job's outcome, until waited for */
+        char             errstr[512];
 };
 
-static void *writer_main(void *opaque) {
-        bp_store_writer_t *w = opaque;
+static void *worker_main(void *opaque) {
+        bp_worker_t *w = opaque;
         pthread_mutex_lock(&w->mu);
         for (;;) {
                 while (!w->fn && !w->stop)
@@ -49,19 +49,18 @@ static void *writer_main(void *opaque) {
         return NULL;
 }
 
-bp_store_writer_t *bp_store_writer_new(char *errstr, size_t errstr_size) {
-        bp_store_writer_t *w = calloc(1, sizeof(*w));
-        int                rc;
+bp_worker_t *bp_worker_new(char *errstr, size_t errstr_size) {
+        bp_worker_t *w = calloc(1, sizeof(*w));
+        int          rc;
         if (!w) {
                 snprintf(errstr, errstr_size, "out of memory");
                 return NULL;
         }
         pthread_mutex_init(&w->mu, NULL);
         pthread_cond_init(&w->cv, NULL);
-        if ((rc = pthread_create(&w->thread, NULL, writer_main, w))) {
+        if ((rc = pthread_create(&w->thread, NULL, worker_main, w))) {
                 snprintf(errstr, errstr_size,
-                         "cannot start the state store writer: %s",
-                         strerror(rc));
+                         "cannot start a worker thread: %s", strerror(rc));
                 pthread_cond_destroy(&w->cv);
                 pthread_mutex_destroy(&w->mu);
                 free(w);
@@ -70,8 +69,7 @@ bp_store_writer_t *bp_store_writer_new(char *errstr, size_t errstr_size) {
         return w;
 }
 
-void bp_store_writer_submit(bp_store_writer_t *w, bp_store_job_fn fn,
-                            void *arg) {
+void bp_worker_submit(bp_worker_t *w, bp_worker_job_fn fn, void *arg) {
         pthread_mutex_lock(&w->mu);
         /* One job at a time: the caller waited for the previous one. */
         while (w->fn)
@@ -82,8 +80,7 @@ void bp_store_writer_submit(bp_store_writer_t *w, bp_store_job_fn fn,
         pthread_mutex_unlock(&w->mu);
 }
 
-bp_err_t bp_store_writer_wait(bp_store_writer_t *w, char *errstr,
-                              size_t errstr_size) {
+bp_err_t bp_worker_wait(bp_worker_t *w, char *errstr, size_t errstr_size) {
         bp_err_t err;
         pthread_mutex_lock(&w->mu);
         while (w->fn)
@@ -96,7 +93,7 @@ bp_err_t bp_store_writer_wait(bp_store_writer_t *w, char *errstr,
         return err;
 }
 
-bool bp_store_writer_busy(bp_store_writer_t *w) {
+bool bp_worker_busy(bp_worker_t *w) {
         bool busy;
         pthread_mutex_lock(&w->mu);
         busy = w->fn != NULL;
@@ -104,7 +101,7 @@ bool bp_store_writer_busy(bp_store_writer_t *w) {
         return busy;
 }
 
-void bp_store_writer_destroy(bp_store_writer_t *w) {
+void bp_worker_destroy(bp_worker_t *w) {
         if (!w)
                 return;
         pthread_mutex_lock(&w->mu);

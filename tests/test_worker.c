@@ -1,9 +1,9 @@
 /*
- * test_store_writer.c - the state store's background writer thread
- * (consumers/bp_store_writer.c): a job runs on the thread, wait() returns
- * its outcome once and only after it ended, busy() says whether one is in
- * flight, and destroy() lets a job in flight finish rather than abandoning
- * the data it writes.
+ * test_worker.c - the background worker thread that writes the state
+ * store and ends transactions (consumers/bp_worker.c): a job runs on the
+ * thread, wait() returns its outcome once and only after it ended, busy() says
+ * whether one is in flight, and destroy() lets a job in flight finish rather
+ * than abandoning the data it writes.
  */
 #include <setjmp.h>
 #include <stdatomic.h>
@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "bp_store_writer.h"
+#include "bp_worker.h"
 
 typedef struct job_s {
         int      runs;
@@ -36,35 +36,31 @@ static bp_err_t run_job(void *arg, char *errstr, size_t errstr_size) {
 }
 
 static void test_wait_returns_the_outcome_once(void **state) {
-        char               errstr[128] = "";
-        bp_store_writer_t *w           = bp_store_writer_new(errstr, 128);
-        job_t              ok = {0}, bad = {0, 0, BP_ERR_STATE};
+        char         errstr[128] = "";
+        bp_worker_t *w           = bp_worker_new(errstr, 128);
+        job_t        ok = {0}, bad = {0, 0, BP_ERR_STATE};
 
         (void)state;
         assert_non_null(w);
         /* Nothing in flight: nothing to report. */
-        assert_int_equal(bp_store_writer_wait(w, errstr, sizeof(errstr)),
-                         BP_OK);
+        assert_int_equal(bp_worker_wait(w, errstr, sizeof(errstr)), BP_OK);
         ok.sleep_ms = 30;
-        bp_store_writer_submit(w, run_job, &ok);
+        bp_worker_submit(w, run_job, &ok);
         /* wait() blocks until the job has ended. */
-        assert_int_equal(bp_store_writer_wait(w, errstr, sizeof(errstr)),
-                         BP_OK);
+        assert_int_equal(bp_worker_wait(w, errstr, sizeof(errstr)), BP_OK);
         assert_int_equal(ok.runs, 1);
-        bp_store_writer_submit(w, run_job, &bad);
-        assert_int_equal(bp_store_writer_wait(w, errstr, sizeof(errstr)),
+        bp_worker_submit(w, run_job, &bad);
+        assert_int_equal(bp_worker_wait(w, errstr, sizeof(errstr)),
                          BP_ERR_STATE);
         assert_string_equal(errstr, "disk full");
         /* Reported once: a later wait with nothing in flight is clean. */
-        assert_int_equal(bp_store_writer_wait(w, errstr, sizeof(errstr)),
-                         BP_OK);
+        assert_int_equal(bp_worker_wait(w, errstr, sizeof(errstr)), BP_OK);
         /* Jobs run one after the other, each exactly once. */
-        bp_store_writer_submit(w, run_job, &ok);
-        assert_int_equal(bp_store_writer_wait(w, errstr, sizeof(errstr)),
-                         BP_OK);
+        bp_worker_submit(w, run_job, &ok);
+        assert_int_equal(bp_worker_wait(w, errstr, sizeof(errstr)), BP_OK);
         assert_int_equal(ok.runs, 2);
         assert_int_equal(bad.runs, 1);
-        bp_store_writer_destroy(w);
+        bp_worker_destroy(w);
 }
 
 static atomic_int gate; /* a gated job runs until it is set */
@@ -78,34 +74,33 @@ static bp_err_t gated_job(void *arg, char *errstr, size_t errstr_size) {
 }
 
 static void test_busy_while_a_job_runs(void **state) {
-        char               errstr[128];
-        bp_store_writer_t *w = bp_store_writer_new(errstr, sizeof(errstr));
+        char         errstr[128];
+        bp_worker_t *w = bp_worker_new(errstr, sizeof(errstr));
 
         (void)state;
         assert_non_null(w);
-        assert_false(bp_store_writer_busy(w));
+        assert_false(bp_worker_busy(w));
         atomic_store(&gate, 0);
-        bp_store_writer_submit(w, gated_job, NULL);
+        bp_worker_submit(w, gated_job, NULL);
         /* The job cannot end before the gate opens. */
-        assert_true(bp_store_writer_busy(w));
+        assert_true(bp_worker_busy(w));
         atomic_store(&gate, 1);
-        assert_int_equal(bp_store_writer_wait(w, errstr, sizeof(errstr)),
-                         BP_OK);
-        assert_false(bp_store_writer_busy(w));
-        bp_store_writer_destroy(w);
+        assert_int_equal(bp_worker_wait(w, errstr, sizeof(errstr)), BP_OK);
+        assert_false(bp_worker_busy(w));
+        bp_worker_destroy(w);
 }
 
 static void test_destroy_finishes_the_job_in_flight(void **state) {
-        char               errstr[128];
-        bp_store_writer_t *w   = bp_store_writer_new(errstr, sizeof(errstr));
-        job_t              job = {0, 50, BP_OK};
+        char         errstr[128];
+        bp_worker_t *w   = bp_worker_new(errstr, sizeof(errstr));
+        job_t        job = {0, 50, BP_OK};
 
         (void)state;
         assert_non_null(w);
-        bp_store_writer_submit(w, run_job, &job);
-        bp_store_writer_destroy(w);
+        bp_worker_submit(w, run_job, &job);
+        bp_worker_destroy(w);
         assert_int_equal(job.runs, 1);
-        bp_store_writer_destroy(NULL); /* a no-op */
+        bp_worker_destroy(NULL); /* a no-op */
 }
 
 int main(void) {
