@@ -34,14 +34,16 @@
 #                     [-p partitions] [-r rounds] [-R rate] [-s seconds]
 #                     [-x] (skip python) [-C] (skip callgrind)
 #                     [-L] (skip latency) [-S key=value] (a --set for
-#                     every badgeproc run, repeatable)
+#                     every badgeproc run, repeatable) [-t ms] (every
+#                     broker response delayed by ms, as over a network:
+#                     mock-cluster --rtt-ms; default 0, loopback)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build=build events=1000000 freelancers=100000 partitions=12 rounds=3
 rate=10000 seconds=30 with_python=1 with_callgrind=1 with_latency=1
-run_sets=()
-while getopts "b:n:f:p:r:R:s:xCLS:" opt; do
+rtt_ms=0 run_sets=()
+while getopts "b:n:f:p:r:R:s:xCLS:t:" opt; do
         case $opt in
         b) build=$OPTARG ;;
         n) events=$OPTARG ;;
@@ -54,6 +56,7 @@ while getopts "b:n:f:p:r:R:s:xCLS:" opt; do
         C) with_callgrind=0 ;;
         L) with_latency=0 ;;
         S) run_sets+=(--set "$OPTARG") ;;
+        t) rtt_ms=$OPTARG ;;
         *) sed -n '2,/^set -e/p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
         esac
 done
@@ -77,11 +80,12 @@ for m in eos alo python; do
         for t in "${inputs[@]}"; do topics+=("lat-$m.$t"); done
         topics+=("lat-$m-badges" "lat-$m-changelog")
 done
-start_cluster --partitions "$partitions" --topics "$(IFS=,; echo "${topics[*]}")"
+start_cluster --partitions "$partitions" --rtt-ms "$rtt_ms" \
+        --topics "$(IFS=,; echo "${topics[*]}")"
 
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -r)"
 echo "== load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "== $events events, $freelancers freelancers, 5 partners, $partitions partitions, $rounds rounds"
+echo "== $events events, $freelancers freelancers, 5 partners, $partitions partitions, $rounds rounds, broker rtt $rtt_ms ms"
 "$bp" gen --events "$events" --freelancers "$freelancers" --partners 5 >"$tmp/events.jsonl"
 "$bp" produce --brokers "$bootstrap" --input "$tmp/events.jsonl" 2>"$tmp/produce.err" ||
         { cat "$tmp/produce.err" >&2; exit 1; }
