@@ -70,16 +70,18 @@ static bp_err_t produce_states(bp_runner_t *r, bp_task_t *t,
         return BP_OK;
 }
 
-/* The seal of jt's task: the input offsets the batch reached. Its
- * delivery report tells where the task's changelog now ends
+/* The seal of jt's task: the input offsets the batch reached, and (in
+ * its headers) the attempt and the previous seal's offset. Its delivery
+ * report tells where the task's changelog now ends
  * (jt->changelog_next). Runs on the committer: a failure goes to
  * r->prod. */
 static bp_err_t produce_seal(bp_runner_t *r, bp_job_task_t *jt,
                              const char hex[16]) {
-        char            errstr[256];
-        uint8_t         cpbuf[BP_CHECKPOINT_ENCODED_MAX];
-        bp_checkpoint_t cp;
-        size_t          len;
+        char                errstr[256], prev[24];
+        uint8_t             cpbuf[BP_CHECKPOINT_ENCODED_MAX];
+        bp_checkpoint_t     cp;
+        size_t              len;
+        rd_kafka_headers_t *hdrs;
 
         bp_checkpoint_init(&cp);
         memcpy(cp.input_offsets, jt->next, sizeof(cp.input_offsets));
@@ -93,9 +95,12 @@ static bp_err_t produce_seal(bp_runner_t *r, bp_job_task_t *jt,
                 return BP_ERR_STATE;
         }
         jt->changelog_next = -1;
+        hdrs               = attempt_header(hex);
+        snprintf(prev, sizeof(prev), "%lld", (long long)jt->prev_seal);
+        rd_kafka_header_add(hdrs, BP_PREV_SEAL_HEADER, -1, prev, -1);
         return bp_runner_produce(r, BP_OUT_CHANGELOG, jt->partition,
                                  BP_OFFSETS_KEY, strlen(BP_OFFSETS_KEY), cpbuf,
-                                 len, attempt_header(hex), jt);
+                                 len, hdrs, jt);
 }
 
 void bp_changelog_produce_states(bp_runner_t *r, bp_commit_job_t *job) {

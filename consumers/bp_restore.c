@@ -30,6 +30,7 @@
  * librdkafka's default read-ahead it spent most of a large restore
  * waiting for its fetcher to start again.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,11 @@ typedef struct pending_s {
         size_t               cap;
 } pending_t;
 
+/* Seals a restore remembers (see seal_seen): a batch's previous seal is
+ * nearly always the last one read; only aborted seals (visible on the
+ * mock cluster) come between. */
+#define SEALS_SEEN 8
+
 struct bp_restore_s {
         bp_checkpoint_t cp;         /* of the last batch applied */
         bool            dirty;      /* cp applied, not yet in the store */
@@ -66,6 +72,13 @@ struct bp_restore_s {
         pending_t       pend;
         uint64_t        records; /* state records applied */
         int64_t         t0, last_seen;
+        /* Offsets of the last seals read, a ring; start - 1 at first (the
+         * seal the checkpoint points past, or -1 from the beginning). */
+        int64_t seals[SEALS_SEEN];
+        int     seal_next;
+        /* Batches whose previous seal was not read (compacted windows):
+         * all their states kept. */
+        uint64_t compacted;
 };
 
 static void pending_clear(pending_t *pend) {
@@ -210,10 +223,13 @@ static void finish(bp_runner_t *r, bp_task_t *t) {
                sizeof(t->committed_rules_version));
         BP_LOG(BP_LOG_INFO, "restored",
                "partition=%d from=%lld to=%lld records=%llu ms=%lld "
-               "records_per_s=%.0f",
+               "records_per_s=%.0f compacted_batches=%llu",
                (int)t->partition, (long long)rs->start, (long long)rs->pos,
                (unsigned long long)rs->records, (long long)ms,
-               ms > 0 ? (double)rs->records * 1000.0 / (double)ms : 0.0);
+               ms > 0 ? (double)rs->records * 1000.0 / (double)ms : 0.0,
+               (unsigned long long)rs->compacted);
+        t->seal_offset =
+            rs->cp.changelog_offset > 0 ? rs->cp.changelog_offset - 1 : -1;
         restore_free(rs);
         t->restore = NULL;
         r->restoring--;
@@ -226,6 +242,7 @@ static bp_err_t restore_range(bp_runner_t *r, bp_task_t *t, bp_restore_t *rs,
         int64_t             lo = 0, hi = 0;
         rd_kafka_resp_err_t kerr;
         bp_err_t            err;
+        int                 i;
 
         err = bp_store_get_checkpoint(r->store, t->partition, &rs->cp, errstr,
                                       errstr_size);
@@ -248,6 +265,8 @@ static bp_err_t restore_range(bp_runner_t *r, bp_task_t *t, bp_restore_t *rs,
         }
         rs->end = hi;
         rs->pos = rs->start;
+        for (i = 0; i < SEALS_SEEN; i++)
+                rs->seals[i] = rs->start - 1;
         return BP_OK;
 }
 
@@ -313,9 +332,41 @@ static const void *attempt_of(const rd_kafka_message_t *m, size_t *size) {
         return val;
 }
 
+/* Was the previous seal that offsets_rec names (BP_PREV_SEAL_HEADER)
+ * read by this restore? true also for a seal without the header (written
+ * before there was one: filtered as it was then). A header that is not a
+ * number counts as not read: every state of the batch is kept, which is
+ * right wherever read_committed holds. */
+static bool seal_seen(const bp_restore_t       *rs,
+                      const rd_kafka_message_t *offsets_rec) {
+        rd_kafka_headers_t *hdrs;
+        const void         *val;
+        size_t              size;
+        char                text[24], *end;
+        long long           prev;
+        int                 i;
+
+        if (rd_kafka_message_headers(offsets_rec, &hdrs) ||
+            rd_kafka_header_get_last(hdrs, BP_PREV_SEAL_HEADER, &val, &size))
+                return true;
+        if (!val || size == 0 || size >= sizeof(text))
+                return false;
+        memcpy(text, val, size);
+        text[size] = '\0';
+        errno      = 0;
+        prev       = strtoll(text, &end, 10);
+        if (errno || *end || prev < -1)
+                return false;
+        for (i = 0; i < SEALS_SEEN; i++)
+                if (rs->seals[i] == prev)
+                        return true;
+        return false;
+}
+
 /* Puts one committed batch's states into the slice's LMDB transaction
  * and takes the checkpoint its __offsets record carries, pointing past
- * that record. */
+ * that record. States of another attempt than the seal's are left out
+ * where they can only be aborted ones (see BP_PREV_SEAL_HEADER). */
 static bp_err_t apply_batch(bp_runner_t *r, bp_task_t *t, bp_store_batch_t *b,
                             const rd_kafka_message_t *offsets_rec, char *errstr,
                             size_t errstr_size) {
@@ -324,6 +375,13 @@ static bp_err_t apply_batch(bp_runner_t *r, bp_task_t *t, bp_store_batch_t *b,
         size_t        i, seal_size = 0, size = 0;
         const void   *seal = attempt_of(offsets_rec, &seal_size), *attempt;
         bp_err_t      err;
+
+        if (!seal_seen(rs, offsets_rec)) {
+                seal = NULL; /* a compacted window: all committed */
+                rs->compacted++;
+        }
+        rs->seals[rs->seal_next] = offsets_rec->offset;
+        rs->seal_next            = (rs->seal_next + 1) % SEALS_SEEN;
 
         if ((err = bp_checkpoint_decode(offsets_rec->payload, offsets_rec->len,
                                         &rs->cp, errstr, errstr_size)))

@@ -41,6 +41,18 @@ typedef struct bp_restore_s bp_restore_t;
  *  next incarnation's first batch. */
 #define BP_BATCH_HEADER "bp.batch"
 
+/** Header of every __offsets record (seal): the offset, in decimal, of
+ *  the previous committed seal in its partition, or -1 when there was
+ *  none. The restore filters a batch's states by BP_BATCH_HEADER only
+ *  when it has read that previous seal itself: then it saw every record
+ *  since, and a state of another attempt can only be one cut short
+ *  (visible aborted data). A window whose previous seal it never saw was
+ *  compacted (a real cluster compacts the changelog, and keeps only the
+ *  last seal of a partition), and there read_committed means every state
+ *  in it was committed: all are kept. Filtering such a window by the one
+ *  surviving seal's attempt would drop every older batch's states. */
+#define BP_PREV_SEAL_HEADER "bp.prev"
+
 /** Longest time a committed batch waits for the state store
  *  (bp_runner_store.c): one LMDB transaction per this period, not per
  *  Kafka transaction. */
@@ -150,7 +162,10 @@ typedef struct bp_task_s {
         const bp_freelancer_t **dirty_set;
         size_t                  dirty_set_cap;
         bool                    active; /* the open batch touched it */
-        bool needs_reevaluation;        /* rules changed since the last run */
+        /* Offset of the partition's last committed seal (-1: none known):
+         * the next seal names it (BP_PREV_SEAL_HEADER). */
+        int64_t seal_offset;
+        bool    needs_reevaluation; /* rules changed since the last run */
         /* rules_version the state was evaluated under: in the open
          * batch, and as of the last commit (a rewind returns to it). */
         char rules_version[BP_CHECKPOINT_RULES_VERSION_SIZE];
@@ -178,6 +193,7 @@ typedef struct bp_prod_outcome_s {
 typedef struct bp_job_task_s {
         bp_task_t *task;
         int32_t    partition;
+        int64_t    prev_seal; /* the task's seal_offset at the hand-over */
         int64_t    next[BP_MERGE_INPUTS];
         char       rules_version[BP_CHECKPOINT_RULES_VERSION_SIZE];
         int64_t    changelog_next;

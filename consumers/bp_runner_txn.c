@@ -334,6 +334,7 @@ static bp_err_t job_take_tasks(bp_runner_t *r, bp_commit_job_t *job) {
                 jt                 = &job->tasks[job->task_cnt++];
                 jt->task           = t;
                 jt->partition      = t->partition;
+                jt->prev_seal      = t->seal_offset;
                 jt->changelog_next = -1;
                 memcpy(jt->next, t->next, sizeof(jt->next));
                 memcpy(jt->rules_version, t->rules_version,

@@ -33,6 +33,7 @@ bp_task_t *bp_task_new(int32_t partition, size_t queue_max) {
         }
         for (i = 0; i < BP_MERGE_INPUTS; i++)
                 t->next[i] = t->committed[i] = t->fetched[i] = BP_OFFSET_NONE;
+        t->seal_offset = -1;
         return t;
 }
 
@@ -92,6 +93,8 @@ void bp_task_after_commit(const bp_job_task_t *jt) {
         memcpy(t->committed, jt->next, sizeof(t->committed));
         memcpy(t->committed_rules_version, jt->rules_version,
                sizeof(t->committed_rules_version));
+        if (jt->changelog_next > 0)
+                t->seal_offset = jt->changelog_next - 1;
 }
 
 bp_freelancer_t *bp_task_state(bp_runner_t *r, bp_task_t *t,
