@@ -31,22 +31,16 @@ static void attempt_hex(uint64_t attempt, char hex[16]) {
                 hex[i] = digits[attempt & 0xf];
 }
 
-/* The BP_BATCH_HEADER of the batch attempt in flight, for one record
- * (owned by the produce call). */
-static rd_kafka_headers_t *attempt_header(const char hex[16]) {
-        rd_kafka_headers_t *hdrs = rd_kafka_headers_new(1);
-        rd_kafka_header_add(hdrs, BP_BATCH_HEADER, -1, hex, 16);
-        return hdrs;
-}
 
-/* The changed states of task t, to the changelog partition of the same
- * number. Each is encoded once, into r->buf (free at commit time), and
- * staged for the store with the same bytes (bp_runner_store.c). */
-static bp_err_t produce_states(bp_runner_t *r, bp_task_t *t,
-                               const char hex[16]) {
-        char     errstr[512];
-        size_t   i;
-        bp_err_t err;
+/* The changed states of jt's task, to the changelog partition of the
+ * same number. Each is encoded once, into r->buf (free at commit time),
+ * and staged for the store with the same bytes (bp_runner_store.c). Their
+ * delivery reports give jt->first_state. */
+static bp_err_t produce_states(bp_runner_t *r, bp_job_task_t *jt) {
+        bp_task_t *t = jt->task;
+        char       errstr[512];
+        size_t     i;
+        bp_err_t   err;
 
         for (i = 0; i < t->dirty_cnt; i++) {
                 const bp_freelancer_t *fl = t->dirty[i];
@@ -64,7 +58,7 @@ static bp_err_t produce_states(bp_runner_t *r, bp_task_t *t,
                 if ((err = bp_runner_produce(
                          r, BP_OUT_CHANGELOG, t->partition, fl->freelancer_id,
                          strlen(fl->freelancer_id), r->buf.data, r->buf.len,
-                         attempt_header(hex), NULL)))
+                         NULL, jt)))
                         return err;
         }
         return BP_OK;
@@ -77,7 +71,7 @@ static bp_err_t produce_states(bp_runner_t *r, bp_task_t *t,
  * r->prod. */
 static bp_err_t produce_seal(bp_runner_t *r, bp_job_task_t *jt,
                              const char hex[16]) {
-        char                errstr[256], prev[24];
+        char                errstr[256], num[24];
         uint8_t             cpbuf[BP_CHECKPOINT_ENCODED_MAX];
         bp_checkpoint_t     cp;
         size_t              len;
@@ -95,23 +89,27 @@ static bp_err_t produce_seal(bp_runner_t *r, bp_job_task_t *jt,
                 return BP_ERR_STATE;
         }
         jt->changelog_next = -1;
-        hdrs               = attempt_header(hex);
-        snprintf(prev, sizeof(prev), "%lld", (long long)jt->prev_seal);
-        rd_kafka_header_add(hdrs, BP_PREV_SEAL_HEADER, -1, prev, -1);
+        hdrs               = rd_kafka_headers_new(3);
+        rd_kafka_header_add(hdrs, BP_BATCH_HEADER, -1, hex, 16);
+        snprintf(num, sizeof(num), "%lld", (long long)jt->prev_seal);
+        rd_kafka_header_add(hdrs, BP_PREV_SEAL_HEADER, -1, num, -1);
+        snprintf(num, sizeof(num), "%lld", (long long)jt->first_state);
+        rd_kafka_header_add(hdrs, BP_FIRST_STATE_HEADER, -1, num, -1);
         return bp_runner_produce(r, BP_OUT_CHANGELOG, jt->partition,
                                  BP_OFFSETS_KEY, strlen(BP_OFFSETS_KEY), cpbuf,
                                  len, hdrs, jt);
 }
 
 void bp_changelog_produce_states(bp_runner_t *r, bp_commit_job_t *job) {
-        char hex[16];
-        int  p;
-
-        attempt_hex(job->attempt, hex);
-        for (p = 0; p < r->partition_cnt && !r->prod.abort_needed; p++)
-                if (r->tasks[p] && r->tasks[p]->active &&
-                    produce_states(r, r->tasks[p], hex))
+        int i;
+        for (i = 0; i < job->task_cnt && !r->prod.abort_needed; i++)
+                if (produce_states(r, &job->tasks[i]))
                         return;
+}
+
+bool bp_changelog_is_seal(const rd_kafka_message_t *rkm) {
+        return rkm->key_len == strlen(BP_OFFSETS_KEY) &&
+               memcmp(rkm->key, BP_OFFSETS_KEY, rkm->key_len) == 0;
 }
 
 void bp_changelog_seal(bp_runner_t *r, bp_commit_job_t *job) {
@@ -120,9 +118,10 @@ void bp_changelog_seal(bp_runner_t *r, bp_commit_job_t *job) {
 
         attempt_hex(job->attempt, hex);
         /* Everything before the seals acknowledged (delivery reports are
-         * served by the flush: a failed one sets prod.abort_needed). */
-        if (r->conf.guarantee == BP_EXACTLY_ONCE &&
-            rd_kafka_flush(r->producer, FLUSH_TIMEOUT_MS))
+         * served by the flush: a failed one sets prod.abort_needed; the
+         * states' give first_state). At least once too: the seal names
+         * its first state. */
+        if (rd_kafka_flush(r->producer, FLUSH_TIMEOUT_MS))
                 r->prod.abort_needed = true;
         for (i = 0; i < job->task_cnt && !r->prod.abort_needed; i++)
                 if (produce_seal(r, &job->tasks[i], hex))

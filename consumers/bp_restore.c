@@ -322,7 +322,8 @@ void bp_restore_cancel(bp_runner_t *r, bp_task_t *t) {
 }
 
 /* The batch attempt a changelog record names (BP_BATCH_HEADER), or NULL
- * for a record written before there was one. */
+ * for a record without one (a state written since the seals name their
+ * first state, or anything written before either header). */
 static const void *attempt_of(const rd_kafka_message_t *m, size_t *size) {
         rd_kafka_headers_t *hdrs;
         const void         *val;
@@ -332,35 +333,99 @@ static const void *attempt_of(const rd_kafka_message_t *m, size_t *size) {
         return val;
 }
 
-/* Was the previous seal that offsets_rec names (BP_PREV_SEAL_HEADER)
- * read by this restore? true also for a seal without the header (written
+/* What a seal's header `name` holds: an offset (-1 or more) in *out;
+ * HDR_ABSENT for a seal written before there was such a header;
+ * HDR_GARBAGE for anything that is not such a number. */
+typedef enum { HDR_OFFSET, HDR_ABSENT, HDR_GARBAGE } hdr_offset_t;
+
+static hdr_offset_t header_offset(const rd_kafka_message_t *m, const char *name,
+                                  int64_t *out) {
+        rd_kafka_headers_t *hdrs;
+        const void         *val;
+        size_t              size;
+        char                text[24], *end;
+        long long           v;
+
+        if (rd_kafka_message_headers(m, &hdrs) ||
+            rd_kafka_header_get_last(hdrs, name, &val, &size))
+                return HDR_ABSENT;
+        if (!val || size == 0 || size >= sizeof(text))
+                return HDR_GARBAGE;
+        memcpy(text, val, size);
+        text[size] = '\0';
+        errno      = 0;
+        v          = strtoll(text, &end, 10);
+        if (errno || *end || v < -1)
+                return HDR_GARBAGE;
+        *out = v;
+        return HDR_OFFSET;
+}
+
+/* Did this restore read the previous seal that offsets_rec names
+ * (BP_PREV_SEAL_HEADER)? true also for a seal without the header (written
  * before there was one: filtered as it was then). A header that is not a
  * number counts as not read: every state of the batch is kept, which is
  * right wherever read_committed holds. */
 static bool seal_seen(const bp_restore_t       *rs,
                       const rd_kafka_message_t *offsets_rec) {
-        rd_kafka_headers_t *hdrs;
-        const void         *val;
-        size_t              size;
-        char                text[24], *end;
-        long long           prev;
-        int                 i;
+        int64_t prev;
+        int     i;
 
-        if (rd_kafka_message_headers(offsets_rec, &hdrs) ||
-            rd_kafka_header_get_last(hdrs, BP_PREV_SEAL_HEADER, &val, &size))
+        switch (header_offset(offsets_rec, BP_PREV_SEAL_HEADER, &prev)) {
+        case HDR_ABSENT:
                 return true;
-        if (!val || size == 0 || size >= sizeof(text))
+        case HDR_GARBAGE:
                 return false;
-        memcpy(text, val, size);
-        text[size] = '\0';
-        errno      = 0;
-        prev       = strtoll(text, &end, 10);
-        if (errno || *end || prev < -1)
-                return false;
+        case HDR_OFFSET:
+                break;
+        }
         for (i = 0; i < SEALS_SEEN; i++)
                 if (rs->seals[i] == prev)
                         return true;
         return false;
+}
+
+/* Which of the records before a seal are of the attempt it seals; read
+ * once per seal (seal_filter), asked per record (of_sealed_attempt). */
+typedef struct seal_filter_s {
+        hdr_offset_t first_hdr; /* BP_FIRST_STATE_HEADER */
+        int64_t      first;
+        const void  *attempt; /* BP_BATCH_HEADER, or NULL */
+        size_t       attempt_size;
+} seal_filter_t;
+
+static void seal_filter(const rd_kafka_message_t *offsets_rec,
+                        seal_filter_t            *f) {
+        f->first = -1;
+        f->first_hdr =
+            header_offset(offsets_rec, BP_FIRST_STATE_HEADER, &f->first);
+        f->attempt = attempt_of(offsets_rec, &f->attempt_size);
+}
+
+/* Is pending record m a state of the attempt the seal of f seals? Asked
+ * only where the restore read the whole window before the seal
+ * (seal_seen): states before the attempt's first one
+ * (BP_FIRST_STATE_HEADER), or, for records written before that header,
+ * states that name another attempt (BP_BATCH_HEADER), are of a batch cut
+ * short, whose aborted records a cluster that does not enforce
+ * read_committed shows. A first-state header that is not a number keeps
+ * them all. */
+static bool of_sealed_attempt(const rd_kafka_message_t *m,
+                              const seal_filter_t      *f) {
+        const void *attempt;
+        size_t      size;
+
+        switch (f->first_hdr) {
+        case HDR_OFFSET:
+                return f->first >= 0 && m->offset >= f->first;
+        case HDR_GARBAGE:
+                return true;
+        case HDR_ABSENT:
+                break;
+        }
+        return !f->attempt || !(attempt = attempt_of(m, &size)) ||
+               (size == f->attempt_size &&
+                memcmp(attempt, f->attempt, size) == 0);
 }
 
 /* Puts one committed batch's states into the slice's LMDB transaction
@@ -372,14 +437,14 @@ static bp_err_t apply_batch(bp_runner_t *r, bp_task_t *t, bp_store_batch_t *b,
                             size_t errstr_size) {
         bp_restore_t *rs = t->restore;
         char          id[BP_ID_MAX + 1];
-        size_t        i, seal_size = 0, size = 0;
-        const void   *seal = attempt_of(offsets_rec, &seal_size), *attempt;
+        size_t        i;
+        bool          whole = seal_seen(rs, offsets_rec);
+        seal_filter_t filter;
         bp_err_t      err;
 
-        if (!seal_seen(rs, offsets_rec)) {
-                seal = NULL; /* a compacted window: all committed */
-                rs->compacted++;
-        }
+        if (!whole)
+                rs->compacted++; /* a compacted window: all committed */
+        seal_filter(offsets_rec, &filter);
         rs->seals[rs->seal_next] = offsets_rec->offset;
         rs->seal_next            = (rs->seal_next + 1) % SEALS_SEEN;
 
@@ -389,10 +454,7 @@ static bp_err_t apply_batch(bp_runner_t *r, bp_task_t *t, bp_store_batch_t *b,
         rs->cp.changelog_offset = offsets_rec->offset + 1;
         for (i = 0; i < rs->pend.cnt; i++) {
                 const rd_kafka_message_t *m = rs->pend.msgs[i];
-                /* States of another attempt: a batch cut short whose
-                 * aborted records are visible (BP_BATCH_HEADER). */
-                if (seal && (attempt = attempt_of(m, &size)) &&
-                    (size != seal_size || memcmp(attempt, seal, size)))
+                if (whole && !of_sealed_attempt(m, &filter))
                         continue;
                 if (!m->key || m->key_len == 0 || m->key_len > BP_ID_MAX) {
                         snprintf(errstr, errstr_size,

@@ -107,8 +107,13 @@ static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm,
                 return;
         }
         if (rkm->_private) {
-                bp_job_task_t *jt  = rkm->_private;
-                jt->changelog_next = rkm->offset + 1;
+                /* A changelog record of jt's partition: a seal, or a state
+                 * (see BP_FIRST_STATE_HEADER). */
+                bp_job_task_t *jt = rkm->_private;
+                if (bp_changelog_is_seal(rkm))
+                        jt->changelog_next = rkm->offset + 1;
+                else if (jt->first_state < 0 || rkm->offset < jt->first_state)
+                        jt->first_state = rkm->offset;
         }
 }
 

@@ -32,14 +32,23 @@
 /** A restore in progress (bp_restore.c). */
 typedef struct bp_restore_s bp_restore_t;
 
-/** Header carried by every changelog record of one batch attempt, and by
- *  its __offsets record: 16 hex digits, unique per attempt (this
- *  incarnation's start time in ns plus its attempt count). Restore keeps
- *  only the states whose attempt matches the seal that closes them: where
- *  aborted transactions stay visible (the mock cluster), the states of a
- *  batch cut short by a crash would otherwise be taken as part of the
- *  next incarnation's first batch. */
+/** Header of every __offsets record (seal): the batch attempt, 16 hex
+ *  digits, unique per attempt (this incarnation's start time in ns plus
+ *  its attempt count). Changelog state records carried it too before
+ *  BP_FIRST_STATE_HEADER (~5 % of the runner's instructions: a headers
+ *  list allocated, filled and freed per record); a restore still filters
+ *  such records by it (bp_restore.c). */
 #define BP_BATCH_HEADER "bp.batch"
+
+/** Header of every seal: the offset, in decimal, of the first state
+ *  record its batch attempt wrote to the partition, or -1 when it wrote
+ *  none (learnt from the states' delivery reports, which the flush before
+ *  the seal serves). Restore keeps, of the records before a seal, only
+ *  those at or after it, where it has read the whole window (see
+ *  BP_PREV_SEAL_HEADER): where aborted transactions stay visible (the
+ *  mock cluster), the states of a batch cut short by a crash come before
+ *  the next attempt's and would otherwise be taken as part of it. */
+#define BP_FIRST_STATE_HEADER "bp.first"
 
 /** Header of every __offsets record (seal): the offset, in decimal, of
  *  the previous committed seal in its partition, or -1 when there was
@@ -194,9 +203,12 @@ typedef struct bp_job_task_s {
         bp_task_t *task;
         int32_t    partition;
         int64_t    prev_seal; /* the task's seal_offset at the hand-over */
-        int64_t    next[BP_MERGE_INPUTS];
-        char       rules_version[BP_CHECKPOINT_RULES_VERSION_SIZE];
-        int64_t    changelog_next;
+        /* Offset of the first state record the batch wrote to the
+         * partition (delivery reports), -1 while none. */
+        int64_t first_state;
+        int64_t next[BP_MERGE_INPUTS];
+        char    rules_version[BP_CHECKPOINT_RULES_VERSION_SIZE];
+        int64_t changelog_next;
 } bp_job_task_t;
 
 /** A batch handed to the committer (bp_runner_txn.c): its records are
@@ -365,10 +377,12 @@ bp_err_t bp_runner_defer_badge(bp_runner_t *r, const char *key,
  *  calls return at once; delivery follows). A failure sets
  *  r->prod.abort_needed (or fatal). */
 void bp_changelog_produce_states(bp_runner_t *r, bp_commit_job_t *job);
-/** Seals job's batch: (exactly-once) once everything produced in it is
- *  acknowledged, one __offsets record per task of the job. Runs on the
- *  committer. A failure sets r->prod.abort_needed (or fatal). */
+/** Seals job's batch: once everything produced in it is acknowledged,
+ *  one __offsets record per task of the job. Runs on the committer. A
+ *  failure sets r->prod.abort_needed (or fatal). */
 void bp_changelog_seal(bp_runner_t *r, bp_commit_job_t *job);
+/** Is rkm a seal (key __offsets)? */
+bool bp_changelog_is_seal(const rd_kafka_message_t *rkm);
 
 /* bp_runner_store.c */
 /** Keeps the encoded state of freelancer_id (the bytes the changelog

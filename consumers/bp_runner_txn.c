@@ -275,6 +275,16 @@ static bp_err_t after_commit(bp_runner_t *r) {
         return BP_OK;
 }
 
+/* Frees what job_take_tasks made for the Kafka calls. */
+static void job_release(bp_commit_job_t *job) {
+        if (job->cgmd)
+                rd_kafka_consumer_group_metadata_destroy(job->cgmd);
+        job->cgmd = NULL;
+        if (job->offsets)
+                rd_kafka_topic_partition_list_destroy(job->offsets);
+        job->offsets = NULL;
+}
+
 bp_err_t bp_runner_join(bp_runner_t *r) {
         char             errstr[256];
         bp_commit_job_t *job = &r->job;
@@ -286,10 +296,7 @@ bp_err_t bp_runner_join(bp_runner_t *r) {
         (void)bp_worker_wait(r->committer, errstr, sizeof(errstr));
         job->t_joined    = bp_runner_now_ms();
         r->job_in_flight = false;
-        rd_kafka_consumer_group_metadata_destroy(job->cgmd);
-        job->cgmd = NULL;
-        rd_kafka_topic_partition_list_destroy(job->offsets);
-        job->offsets = NULL;
+        job_release(job);
         bp_runner_take_outcome(r);
         if (job->cls == BP_KAFKA_FATAL || r->fatal)
                 return BP_ERR_KAFKA;
@@ -335,6 +342,7 @@ static bp_err_t job_take_tasks(bp_runner_t *r, bp_commit_job_t *job) {
                 jt->task           = t;
                 jt->partition      = t->partition;
                 jt->prev_seal      = t->seal_offset;
+                jt->first_state    = -1;
                 jt->changelog_next = -1;
                 memcpy(jt->next, t->next, sizeof(jt->next));
                 memcpy(jt->rules_version, t->rules_version,
@@ -373,20 +381,21 @@ bp_err_t bp_runner_commit_start(bp_runner_t *r) {
         job->events       = r->batch_events;
         job->attempt      = ++r->attempt;
         r->last_commit_ms = job->t_start;
+        if (job_take_tasks(r, job)) {
+                bp_runner_set_fatal(r, "out of memory committing a batch");
+                return BP_ERR_NOMEM;
+        }
         produce_badges(r);
         if (!r->prod.abort_needed && !r->prod.fatal)
                 bp_changelog_produce_states(r, job);
         job->t_prod = bp_runner_now_ms();
         bp_runner_take_outcome(r);
-        if (r->fatal)
-                return BP_ERR_KAFKA;
-        if (r->abort_needed) {
+        if (r->fatal || r->abort_needed) {
+                job_release(job); /* never handed over */
+                if (r->fatal)
+                        return BP_ERR_KAFKA;
                 bp_runner_abort(r);
                 return r->fatal ? BP_ERR_KAFKA : BP_OK;
-        }
-        if (job_take_tasks(r, job)) {
-                bp_runner_set_fatal(r, "out of memory committing a batch");
-                return BP_ERR_NOMEM;
         }
         cache_max = task_cache_max(r);
         for (p = 0; p < r->partition_cnt; p++)
@@ -405,10 +414,7 @@ bp_err_t bp_runner_commit(bp_runner_t *r) {
 
 void bp_runner_job_free(bp_runner_t *r) {
         bp_commit_job_t *job = &r->job;
-        if (job->cgmd)
-                rd_kafka_consumer_group_metadata_destroy(job->cgmd);
-        if (job->offsets)
-                rd_kafka_topic_partition_list_destroy(job->offsets);
+        job_release(job);
         free(job->tasks);
         memset(job, 0, sizeof(*job));
 }
