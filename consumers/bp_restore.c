@@ -109,11 +109,6 @@ static void restore_free(bp_restore_t *rs) {
         free(rs);
 }
 
-static bool is_offsets_record(const rd_kafka_message_t *rkm) {
-        return rkm->key_len == strlen(BP_OFFSETS_KEY) &&
-               memcmp(rkm->key, BP_OFFSETS_KEY, rkm->key_len) == 0;
-}
-
 /* The restore consumer's settings, after the user's kafka.* ones.
  * queued.min.messages: librdkafka 2.0.2 counts it over the consumer's
  *   one queue, not per partition, and once the queue holds that many
@@ -502,7 +497,7 @@ static bp_err_t take(bp_runner_t *r, rd_kafka_message_t **rkmp,
         }
         rs->pos       = rkm->offset + 1;
         rs->last_seen = bp_runner_now_ms();
-        if (!is_offsets_record(rkm)) {
+        if (!bp_changelog_is_seal(rkm)) {
                 if (pending_add(&rs->pend, rkm))
                         return BP_ERR_NOMEM;
                 *rkmp = NULL;

@@ -66,6 +66,18 @@ void bp_runner_set_fatal(bp_runner_t *r, const char *fmt, ...) {
         BP_LOG(BP_LOG_ERROR, "fatal", "error=%s", r->fatal_reason);
 }
 
+void bp_runner_prod_fatal(bp_runner_t *r, rd_kafka_resp_err_t code,
+                          const char *fmt, ...) {
+        va_list ap;
+        if (r->prod.fatal)
+                return;
+        r->prod.fatal      = true;
+        r->prod.fatal_code = code;
+        va_start(ap, fmt);
+        vsnprintf(r->prod.fatal_reason, sizeof(r->prod.fatal_reason), fmt, ap);
+        va_end(ap);
+}
+
 /* Says, once, that another instance with our transactional.id took
  * over: the one fatal error an operator must be able to tell at a glance
  * (two instances given the same instance.id, or a zombie that came back
@@ -95,14 +107,9 @@ static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm,
                 BP_LOG(BP_LOG_WARN, "delivery_failed", "topic=%s error=%s",
                        rd_kafka_topic_name(rkm->rkt),
                        rd_kafka_err2str(rkm->err));
-                if (bp_kafka_err_class(rkm->err) == BP_KAFKA_FATAL &&
-                    !r->prod.fatal) {
-                        r->prod.fatal      = true;
-                        r->prod.fatal_code = rkm->err;
-                        snprintf(r->prod.fatal_reason,
-                                 sizeof(r->prod.fatal_reason), "delivery: %s",
-                                 rd_kafka_err2str(rkm->err));
-                }
+                if (bp_kafka_err_class(rkm->err) == BP_KAFKA_FATAL)
+                        bp_runner_prod_fatal(r, rkm->err, "delivery: %s",
+                                             rd_kafka_err2str(rkm->err));
                 r->prod.abort_needed = true;
                 return;
         }
@@ -138,13 +145,10 @@ static void producer_error_cb(rd_kafka_t *rk, int err, const char *reason,
         bp_runner_t *r = opaque;
         char         fatal[400];
         if (err == RD_KAFKA_RESP_ERR__FATAL) {
-                if (r->prod.fatal)
-                        return;
-                r->prod.fatal = true;
-                r->prod.fatal_code =
+                rd_kafka_resp_err_t code =
                     rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
-                snprintf(r->prod.fatal_reason, sizeof(r->prod.fatal_reason),
-                         "%s: %s", rd_kafka_name(rk), fatal);
+                bp_runner_prod_fatal(r, code, "%s: %s", rd_kafka_name(rk),
+                                     fatal);
                 return;
         }
         BP_LOG(BP_LOG_WARN, "kafka_error", "client=%s error=%s",

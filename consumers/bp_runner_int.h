@@ -52,14 +52,14 @@ typedef struct bp_restore_s bp_restore_t;
 
 /** Header of every __offsets record (seal): the offset, in decimal, of
  *  the previous committed seal in its partition, or -1 when there was
- *  none. The restore filters a batch's states by BP_BATCH_HEADER only
- *  when it has read that previous seal itself: then it saw every record
- *  since, and a state of another attempt can only be one cut short
- *  (visible aborted data). A window whose previous seal it never saw was
- *  compacted (a real cluster compacts the changelog, and keeps only the
- *  last seal of a partition), and there read_committed means every state
- *  in it was committed: all are kept. Filtering such a window by the one
- *  surviving seal's attempt would drop every older batch's states. */
+ *  none. The restore leaves out states of a batch cut short (visible
+ *  aborted data; BP_FIRST_STATE_HEADER) only when it has read that
+ *  previous seal itself: then it saw every record since. A window whose
+ * previous seal it never saw was compacted (a real cluster compacts the
+ * changelog, and keeps only the last seal of a partition), and there
+ * read_committed means every state in it was committed: all are kept. Filtering
+ * such a window by the one surviving seal's attempt would drop every older
+ * batch's states. */
 #define BP_PREV_SEAL_HEADER "bp.prev"
 
 /** Longest time a committed batch waits for the state store
@@ -312,6 +312,11 @@ int64_t bp_runner_now_ms(void);
 /** Marks the runner fatally broken with a reason (first one wins). */
 void bp_runner_set_fatal(bp_runner_t *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/** The same for the thread driving the producer: records the reason and
+ *  code in r->prod (first one wins), for bp_runner_take_outcome. */
+void bp_runner_prod_fatal(bp_runner_t *r, rd_kafka_resp_err_t code,
+                          const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /** Logs, once, that another instance took over our transactional.id
  *  when code says so (the runner then stops on the fatal error). */
 void bp_runner_check_fenced(bp_runner_t *r, rd_kafka_resp_err_t code);

@@ -461,16 +461,17 @@ bp_err_t bp_runner_store_flush(bp_runner_t *r) {
 
 bp_err_t bp_runner_store_open(bp_runner_t *r, char *errstr,
                               size_t errstr_size) {
-        r->pending       = &r->sets[0];
-        r->flushing      = &r->sets[1];
-        r->sets[0].store = r->store;
-        r->sets[1].store = r->store;
-        r->sets[0].chunk = (size_t)r->conf.state_flush_max_states;
-        r->sets[1].chunk = (size_t)r->conf.state_flush_max_states;
-        /* Like the others: it may become the pending set (see
+        bp_pending_t *const all[] = {&r->sets[0], &r->sets[1], &r->staged};
+        size_t              i;
+
+        r->pending  = &r->sets[0];
+        r->flushing = &r->sets[1];
+        /* The staged set too: it may become the pending set (see
          * bp_runner_store_queue). */
-        r->staged.store = r->store;
-        r->staged.chunk = (size_t)r->conf.state_flush_max_states;
+        for (i = 0; i < sizeof(all) / sizeof(*all); i++) {
+                all[i]->store = r->store;
+                all[i]->chunk = (size_t)r->conf.state_flush_max_states;
+        }
         if (!(r->writer = bp_worker_new(errstr, errstr_size)))
                 return BP_ERR_STATE;
         return BP_OK;

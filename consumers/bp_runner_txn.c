@@ -94,13 +94,10 @@ static bp_kafka_class_t txn_call(bp_runner_t *r, const char *what,
                 BP_LOG(BP_LOG_WARN, "txn_error", "call=%s class=%s error=%s",
                        what, bp_kafka_class_name(cls),
                        rd_kafka_error_string(error));
-                if (cls == BP_KAFKA_FATAL && !r->prod.fatal) {
-                        r->prod.fatal      = true;
-                        r->prod.fatal_code = rd_kafka_error_code(error);
-                        snprintf(r->prod.fatal_reason,
-                                 sizeof(r->prod.fatal_reason), "%s: %s", what,
-                                 rd_kafka_error_string(error));
-                }
+                if (cls == BP_KAFKA_FATAL)
+                        bp_runner_prod_fatal(r, rd_kafka_error_code(error),
+                                             "%s: %s", what,
+                                             rd_kafka_error_string(error));
                 rd_kafka_error_destroy(error);
                 if (cls != BP_KAFKA_RETRIABLE)
                         return cls;
