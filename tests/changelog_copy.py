@@ -1,7 +1,7 @@
 """changelog_copy.py - copies a changelog topic the way a cluster could
 have left it, for tests/itest_changelog_restore.sh.
 
-usage: changelog_copy.py compact|cut BROKERS SRC DST
+usage: changelog_copy.py compact|cut|garble BROKERS SRC DST
 
 Reads every partition of SRC to its end (keys, values, headers, order)
 and writes DST, partition for partition:
@@ -16,6 +16,10 @@ and writes DST, partition for partition:
            by three, as they would have been written. Prints
            "at N first N": where the records went, and the first state
            the next seal names.
+  garble   every record as it was, but every seal's bp.first, and every
+           other seal's bp.prev, replaced by garbage in turn: not a
+           number, empty, a number with a tail, below -1, too long.
+           Prints "seals N prev N" (N of them with a garbled bp.prev).
 """
 import sys
 
@@ -83,10 +87,29 @@ def cut(logs):
     return logs
 
 
+GARBAGE = (b"not-a-number", b"", b"12abc", b"-2", b"1" * 40)
+
+
+def garble(logs):
+    n = prev = 0
+    for recs in logs.values():
+        for i, (k, v, h) in enumerate(recs):
+            if k != SEAL_KEY:
+                continue
+            bad = GARBAGE[n % len(GARBAGE)]
+            names = OFFSET_HEADERS if n % 2 == 0 else ("bp.first",)
+            prev += n % 2 == 0
+            recs[i] = (k, v, [(hk, bad if hk in names else hv)
+                              for hk, hv in h])
+            n += 1
+    print("seals", n, "prev", prev)
+    return logs
+
+
 def main():
     mode, brokers, src, dst = sys.argv[1:5]
     logs = read_all(brokers, src)
-    logs = compact(logs) if mode == "compact" else cut(logs)
+    logs = {"compact": compact, "cut": cut, "garble": garble}[mode](logs)
     p = Producer({"bootstrap.servers": brokers, "enable.idempotence": True})
     for part, recs in logs.items():
         for k, v, h in recs:

@@ -16,6 +16,11 @@
 #   them by that one seal's batch attempt and dropped every older
 #   batch's states (76 of 300 freelancers came back). Its log must say
 #   it kept compacted batches whole.
+# - garbled: every seal's bp.first, and every other seal's bp.prev,
+#   replaced by garbage (not a number, empty, a tail, below -1, too
+#   long): the restore must read a garbled bp.prev as a window it cannot
+#   vouch for (counted as compacted), keep every state where either is
+#   garbage, and still restore run1's store.
 # - cut short: partition 0 as written, plus three state records of
 #   freelancers that do not exist, with no seal, inserted after a seal
 #   (what an aborted or killed batch leaves where read_committed is not
@@ -27,7 +32,8 @@
 total=3000
 topics="profile-updated,contract-completed,invitation-sent,partner-decision"
 topics="$topics,badge-events,badge-dlq,badge-state-changelog"
-mc_start --brokers 1 --partitions 3 --topics "$topics,changelog-compacted,changelog-cut"
+mc_start --brokers 1 --partitions 3 \
+        --topics "$topics,changelog-compacted,changelog-cut,changelog-garbled"
 "$BP_BIN" gen --events "$total" --freelancers 300 >"$work/events.jsonl"
 timeout 60 "$BP_BIN" produce --brokers "$bootstrap" --input "$work/events.jsonl" \
         --schema-map "$schema_map" 2>"$work/produce.err" ||
@@ -77,8 +83,17 @@ grep -E 'event=restored partition=' "$work/compacted.err" |
         fail "the restore did not see the compacted windows: $(grep 'event=restored' "$work/compacted.err")"
 echo "  compacted: all $states freelancers restored from $kept of $all records"
 
+# --- garbled offset headers
+read -r _ garbled _ prev < <(copy garble changelog-garbled)
+restore_from garbled changelog-garbled
+kept=$(grep -E 'event=restored partition=' "$work/garbled.err" |
+        sed -nE 's/.* compacted_batches=([0-9]+).*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
+[ "$kept" -eq "$prev" ] ||
+        fail "of $prev seals with a garbage bp.prev, $kept were read as windows to keep whole"
+echo "  garbled: $garbled seals with a garbage bp.first ($prev also bp.prev); all $states freelancers restored"
+
 # --- cut short
 read -r _ at _ first < <(copy cut changelog-cut)
 echo "  cut short: 3 unsealed states inserted at offset $at of partition 0; the next seal's first state is at $first"
 restore_from cut changelog-cut
-echo "ok: full restores from a compacted changelog and from one with a batch cut short gave run1's $states freelancers"
+echo "ok: full restores from a compacted changelog, from one with garbage seal headers and from one with a batch cut short gave run1's $states freelancers"
