@@ -409,6 +409,7 @@ bp_kafka_class_t bp_kafka_err_class(rd_kafka_resp_err_t err) {
         case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
         case RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED:
         case RD_KAFKA_RESP_ERR_INVALID_TRANSACTION_TIMEOUT:
+        case RD_KAFKA_RESP_ERR_INVALID_SESSION_TIMEOUT:
         case RD_KAFKA_RESP_ERR_INVALID_CONFIG:
         case RD_KAFKA_RESP_ERR__INVALID_ARG:
                 return BP_KAFKA_FATAL;

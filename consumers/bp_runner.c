@@ -78,16 +78,27 @@ void bp_runner_prod_fatal(bp_runner_t *r, rd_kafka_resp_err_t code,
         va_end(ap);
 }
 
-/* Says, once, that another instance with our transactional.id took
- * over: the one fatal error an operator must be able to tell at a glance
- * (two instances given the same instance.id, or a zombie that came back
- * after its replacement started). */
+/* Says, once, that another instance with our transactional.id (the
+ * producer's fencing) or our group.instance.id (the consumer's, static
+ * membership) took over: the one fatal error an operator must be able to
+ * tell at a glance (two instances given the same instance.id, or a zombie
+ * that came back after its replacement started). */
 void bp_runner_check_fenced(bp_runner_t *r, rd_kafka_resp_err_t code) {
         if (r->fenced || (code != RD_KAFKA_RESP_ERR__FENCED &&
                           code != RD_KAFKA_RESP_ERR_PRODUCER_FENCED &&
-                          code != RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH))
+                          code != RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH &&
+                          code != RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID))
                 return;
         r->fenced = true;
+        if (code == RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID) {
+                BP_LOG(BP_LOG_ERROR, "fenced",
+                       "group_instance_id=%s error=%s action=stopping "
+                       "reason=\"another member with this instance.id "
+                       "joined the group; this one must stop\"",
+                       r->conf.instance_id ? r->conf.instance_id : "",
+                       rd_kafka_err2str(code));
+                return;
+        }
         BP_LOG(BP_LOG_ERROR, "fenced",
                "transactional_id=%s error=%s action=stopping "
                "reason=\"another instance with this transactional.id "
@@ -224,10 +235,16 @@ static void route(bp_runner_t *r, rd_kafka_message_t *rkm) {
                 goto drop;
         }
         if (rkm->err) {
-                BP_LOG(BP_LOG_WARN, "consume_error", "error=%s",
-                       rd_kafka_message_errstr(rkm));
-                if (rkm->err == RD_KAFKA_RESP_ERR__FATAL)
-                        bp_runner_set_fatal(r, "consumer: %s",
+                const char *topic =
+                    rkm->rkt ? rd_kafka_topic_name(rkm->rkt) : "";
+                BP_LOG(BP_LOG_WARN, "consume_error", "topic=%s error=%s",
+                       topic, rd_kafka_message_errstr(rkm));
+                /* Errors that no retry heals (refused by the ACLs, a
+                 * session timeout outside the broker's bounds) stop the
+                 * process instead of looping on them. */
+                if (bp_kafka_err_class(rkm->err) == BP_KAFKA_FATAL)
+                        bp_runner_set_fatal(r, "consumer: %s%s%s",
+                                            topic, *topic ? ": " : "",
                                             rd_kafka_message_errstr(rkm));
                 goto drop;
         }
@@ -523,6 +540,14 @@ static rd_kafka_conf_t *client_conf(bp_runner_t *r, int consumer, char *errstr,
         if (consumer) {
                 kv  = consumer_kv;
                 cnt = sizeof(consumer_kv) / sizeof(*consumer_kv);
+                /* Static membership: the instance.id names the member. */
+                if (r->conf.instance_id &&
+                    bp_kafka_conf_set(conf, "group.instance.id",
+                                      r->conf.instance_id, errstr,
+                                      errstr_size)) {
+                        rd_kafka_conf_destroy(conf);
+                        return NULL;
+                }
         } else if (r->conf.guarantee == BP_EXACTLY_ONCE) {
                 kv  = eos_kv;
                 cnt = sizeof(eos_kv) / sizeof(*eos_kv);

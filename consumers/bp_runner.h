@@ -52,6 +52,10 @@ typedef struct bp_runner_conf_s {
         size_t               kafka_cnt;
         const char          *group_id;
         const char          *transactional_id;
+        /* The consumer's group.instance.id (static membership, KIP-345):
+         * a restarted instance gets its partitions back without a
+         * rebalance. NULL: a dynamic member. */
+        const char *instance_id;
         const char          *topics[4]; /* inputs, bp_event_type_t order */
         const char          *topic_badge_events;
         const char          *topic_dlq;

@@ -10,8 +10,12 @@
  * It reads with assign(), not as a member of a consumer group: there is no
  * group join to wait for and nothing is committed. --exit-at-end takes each
  * partition's high watermark at start and stops once every partition has
- * reached it (or reported its end), so records produced later are not
- * waited for.
+ * reached it, so records produced later are not waited for. An end
+ * reported below that watermark does not count: under
+ * isolation.level=read_committed it is the last stable offset, held back
+ * by a transaction still open (a producer that died mid-transaction
+ * holds it until the broker aborts it, transaction.timeout.ms later), and
+ * the committed records after it are still to come.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -306,7 +310,9 @@ static int on_error(bp_consume_t *cs, const rd_kafka_message_t *rkm) {
         char fatal_msg[512], q[600];
 
         if (rkm->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-                mark_done(cs, rkm->partition);
+                if (rkm->partition >= 0 && rkm->partition < cs->partition_cnt &&
+                    rkm->offset >= cs->end[rkm->partition])
+                        mark_done(cs, rkm->partition);
                 return BP_EXIT_OK;
         }
         if (rkm->err == RD_KAFKA_RESP_ERR__FATAL) {

@@ -67,6 +67,7 @@ static void runner_conf(const bp_config_t *conf, char *schema_map,
         rc->kafka_cnt          = conf->kafka_cnt;
         rc->group_id           = conf->group_id;
         rc->transactional_id   = conf->transactional_id;
+        rc->instance_id        = conf->instance_id;
         rc->topics[0]          = conf->topics.profile_updated;
         rc->topics[1]          = conf->topics.contract_completed;
         rc->topics[2]          = conf->topics.invitation_sent;

@@ -9,7 +9,10 @@ packages=(
   librdkafka-dev libavro-dev libcmocka-dev liblmdb-dev lmdb-utils zlib1g-dev
   libyaml-dev libjansson-dev libcurl4-openssl-dev libmicrohttpd-dev
   kcat jq valgrind python3 python3-avro python3-confluent-kafka python3-yaml
-  shellcheck
+  shellcheck openssl
+  # The real Apache Kafka of the tests (scripts/kafka.sh): a JDK and Maven,
+  # which resolves the broker's jars from Maven Central.
+  openjdk-17-jdk-headless maven
 )
 
 # `deps.sh --list` prints the packages, for .ci/run to install in one go.

@@ -93,7 +93,7 @@ eos_stop() {
 eos_read() {
         local topic=$1 out=$2
         shift 2
-        timeout 60 "$BP_BIN" consume --brokers "$bootstrap" --topic "$topic" \
+        timeout 150 "$BP_BIN" consume --brokers "$bootstrap" --topic "$topic" \
                 --from-beginning --exit-at-end --schema-map "$schema_map" \
                 "$@" >"$out" 2>"$work/consume.log" ||
                 fail "consume $1 failed: $(cat "$work/consume.log")"
