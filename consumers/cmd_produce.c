@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,7 @@
 static const char produce_help[] =
     "usage: badgeproc produce --brokers LIST --input FILE\n"
     "                         [--topic-prefix P | --topics A,B,C,D]\n"
+    "                         [--in-order]\n"
     "                         [--schema-map FILE | --registry URL]\n"
     "                         [-X key=value]...\n"
     "\n"
@@ -52,6 +54,11 @@ static const char produce_help[] =
     "                          P=test1. gives test1.profile-updated)\n"
     "  -t, --topics A,B,C,D    the profile-updated, contract-completed,\n"
     "                          invitation-sent and partner-decision topics\n"
+    "  -o, --in-order          wait for each record's delivery before\n"
+    "                          sending the next: a reader never sees a\n"
+    "                          record before every earlier line's, on\n"
+    "                          any topic (a live feed, about 1,000\n"
+    "                          records/s on loopback)\n"
     "  -m, --schema-map FILE   local schema id map (default\n"
     "                          schemas/schema-map.txt)\n"
     "  -r, --registry URL      register / look up schemas in this registry\n"
@@ -73,6 +80,7 @@ typedef struct bp_produce_opts_s {
         bp_cli_kafka_t kafka;
         const char    *input;
         const char    *prefix;
+        bool           in_order; /* each record delivered before the next */
         bp_cli_list_t  topics; /* empty, or the four topic names */
 } bp_produce_opts_t;
 
@@ -115,6 +123,9 @@ static int parse_opt(int c, bp_produce_opts_t *o) {
                             "\"%s\"\n",
                         optarg);
                 return usage();
+        case 'o':
+                o->in_order = true;
+                break;
         case 'h':
                 fputs(produce_help, stdout);
                 return BP_EXIT_OK;
@@ -131,12 +142,13 @@ static int parse_args(int argc, char **argv, bp_produce_opts_t *o) {
             {"input", required_argument, NULL, 'i'},
             {"topic-prefix", required_argument, NULL, 'p'},
             {"topics", required_argument, NULL, 't'},
+            {"in-order", no_argument, NULL, 'o'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0}};
         int c, rc;
 
         optind = 1;
-        while ((c = getopt_long(argc, argv, "i:p:t:h" BP_CLI_KAFKA_SHORTOPTS,
+        while ((c = getopt_long(argc, argv, "i:p:t:oh" BP_CLI_KAFKA_SHORTOPTS,
                                 longopts, NULL)) != -1)
                 if ((rc = parse_opt(c, o)) >= 0)
                         return rc;
@@ -237,8 +249,15 @@ static int produce_line(bp_produce_t *pr, const char *line, size_t len) {
         if (err == BP_ERR_KAFKA)
                 return bp_cli_stopping() ? BP_EXIT_OK
                                          : fatal("kafka fatal error", errstr);
-        if (err)
+        if (err) {
                 reject(pr, errstr);
+                return BP_EXIT_OK;
+        }
+        if (pr->o->in_order &&
+            bp_evprod_flush(pr->ep, BP_PRODUCE_FLUSH_MS) != BP_OK)
+                return bp_cli_stopping()
+                           ? BP_EXIT_OK
+                           : fatal("a record was not delivered", "");
         return BP_EXIT_OK;
 }
 

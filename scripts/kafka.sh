@@ -88,6 +88,7 @@ EOF
 java_run() {
 	local cls=$1
 	shift
+	# shellcheck disable=SC2086 # the JVM options are words
 	exec java ${KAFKA_TOOL_OPTS:--Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1} \
 		-Dlog4j2.configurationFile="$pom_dir/log4j2-tools.xml" \
 		-cp "$(classpath)" "$cls" "$@"
@@ -213,6 +214,7 @@ format_node() {
 		extra+=(--add-scram "SCRAM-SHA-512=[name=admin,password=$(secret admin)]"
 			--add-scram "SCRAM-SHA-512=[name=badgeproc,password=$(secret badgeproc)]")
 	fi
+	# shellcheck disable=SC2154 # cluster_id comes from cluster.env
 	(KAFKA_TOOL_OPTS="-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1" \
 		java_run kafka.tools.StorageTool format --cluster-id "$cluster_id" \
 		--config "$nd/server.properties" --ignore-formatted "${extra[@]}") \
