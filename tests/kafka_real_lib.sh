@@ -25,6 +25,13 @@
 #                 $bootstrap and KAFKA_BIN to that cluster's;
 # kr_kafka NAME ARGS...
 #                 scripts/kafka.sh ARGS --dir $work/NAME (stop a node, ...);
+# kr_generate FILE PREFIX LINES PAUSE
+#                 the generator, in the background (pid in $gen_pid, log
+#                 in $work/produce.log): FILE's events produced with
+#                 `badgeproc produce --in-order` to the PREFIX topics,
+#                 LINES at a time with PAUSE seconds between, so that a
+#                 test's kills and rebalances land while it produces;
+#                 exits non-zero if any part failed;
 # kr_hw TOPIC     the sum of TOPIC's partitions' high watermarks.
 . "$(dirname "${BASH_SOURCE[0]}")/eos_lib.sh"
 
@@ -98,4 +105,20 @@ kr_hw() {
         "$KAFKA_BIN/kafka-get-offsets.sh" --bootstrap-server "$bootstrap" \
                 --topic "$1" --time latest 2>/dev/null |
                 awk -F: '{s += $NF} END {print s + 0}'
+}
+
+kr_generate() {
+        local file=$1 prefix=$2 lines=$3 pause=$4
+        mkdir -p "$work/gen"
+        split -l "$lines" -d -a 4 "$file" "$work/gen/part."
+        (
+                for part in "$work"/gen/part.*; do
+                        "$BP_BIN" produce --brokers "$bootstrap" --input "$part" --in-order \
+                                --topic-prefix "$prefix" --schema-map "$schema_map" \
+                                2>>"$work/produce.log" || exit 1
+                        sleep "$pause"
+                done
+        ) &
+        gen_pid=$!
+        bg_pids+=("$gen_pid")
 }
