@@ -242,6 +242,12 @@ static void route(bp_runner_t *r, rd_kafka_message_t *rkm) {
                 /* Errors that no retry heals (refused by the ACLs, a
                  * session timeout outside the broker's bounds) stop the
                  * process instead of looping on them. */
+                if (rkm->err == RD_KAFKA_RESP_ERR__FATAL) {
+                        char why[256];
+                        bp_runner_check_fenced(
+                            r, rd_kafka_fatal_error(r->consumer, why,
+                                                    sizeof(why)));
+                }
                 if (bp_kafka_err_class(rkm->err) == BP_KAFKA_FATAL)
                         bp_runner_set_fatal(r, "consumer: %s%s%s",
                                             topic, *topic ? ": " : "",
@@ -772,7 +778,16 @@ void bp_runner_destroy(bp_runner_t *r) {
         bp_worker_destroy(r->committer);
         bp_runner_job_free(r);
         bp_fetch_wake_close(r);
-        if (r->consumer)
+        /* A consumer with a fatal error (fenced by a newer member with
+         * our group.instance.id) is left to the process's exit: on
+         * librdkafka 2.0.2 rd_kafka_destroy() of it never returns, its
+         * main thread waiting for a broker thread that still holds
+         * partition references (upstream issue #4674, a reference leak
+         * that came with v2.0.0). The runner is being destroyed because
+         * the process stops, so nothing is lost but that memory. */
+        if (r->consumer &&
+            rd_kafka_fatal_error(r->consumer, NULL, 0) ==
+                RD_KAFKA_RESP_ERR_NO_ERROR)
                 rd_kafka_destroy(r->consumer);
         if (r->producer) {
                 rd_kafka_flush(r->producer, 5000);
