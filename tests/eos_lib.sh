@@ -13,7 +13,8 @@
 #                 state.dir=STATE_DIR, metrics off and a short group
 #                 session (a killed member leaves the group in 3.5 s; the
 #                 mock's 3 s first-join delay needs more than 3 s); more
-#                 --set overrides may follow;
+#                 settings may follow, a later one replacing an earlier
+#                 one of the same key (run refuses a key given twice);
 # eos_wait_log NAME REGEX SECONDS
 #                 waits until NAME's log has a line matching REGEX;
 # eos_stop NAME   SIGTERM; expects exit status 0 within 30 s;
@@ -61,14 +62,18 @@ fail() {
 }
 
 eos_start() {
-        local name=$1 dir=$2 kv sets=()
+        local name=$1 dir=$2 kv key sets=() keys=()
+        local -A value=()
         shift 2
         for kv in "kafka.bootstrap.servers=$bootstrap" "rules.dir=$eos_rules" \
                 "state.dir=$dir" metrics.listen=off "instance.id=${name%%.*}" \
                 kafka.session.timeout.ms=3500 kafka.heartbeat.interval.ms=300 \
                 "$@"; do
-                sets+=(--set "$kv")
+                key=${kv%%=*}
+                [ -n "${value[$key]+set}" ] || keys+=("$key")
+                value[$key]=${kv#*=}
         done
+        for key in "${keys[@]}"; do sets+=(--set "$key=${value[$key]}"); done
         # From the source tree: the codec finds schemas/schema-map.txt
         # relative to the working directory.
         (cd "$BP_SRC" && exec "$BP_BIN" run "${sets[@]}") \
