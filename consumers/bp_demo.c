@@ -19,12 +19,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bp_cli.h"
 #include "bp_demo.h"
 #include "bp_demo_feed.h"
 #include "bp_evprod.h"
 #include "bp_gen_send.h"
+#include "bp_kafka.h"
 #include "bp_metrics.h"
 #include "bp_mock.h"
 #include "bp_runner.h"
@@ -42,7 +44,13 @@ static const char *const demo_topics[] = {
 
 typedef struct demo_s {
         const bp_demo_opts_t *o;
-        bp_mock_t            *mock;
+        bp_mock_t            *mock;    /* NULL with o->brokers */
+        const char           *brokers; /* the mock's, or o->brokers */
+        /* The seven topics, demo_topics order: the defaults on the mock,
+         * names of this run's own on a real cluster. */
+        const char *topics[DEMO_TOPIC_CNT];
+        char        topic_names[DEMO_TOPIC_CNT][128];
+        char        group[96], txn_id[112];
         bp_metrics_t         *metrics;
         bp_metrics_server_t  *server;
         bp_metrics_counter_t *consumed[BP_EV__CNT];
@@ -81,17 +89,71 @@ static int fail(const char *what, const char *why) {
         return BP_EXIT_FATAL;
 }
 
+/* On a real cluster (--brokers): the seven topics, named for this run
+ * ("badgeproc-demo-<time>-<pid>." + the default names) so that a second
+ * run reads nothing of the first, created with the Admin API at the
+ * broker's default replication, the changelog compacted. They are left
+ * in place, for a look afterwards. */
+static int create_real_topics(demo_t *d) {
+        static const bp_kafka_kv_t compact[] = {{"cleanup.policy", "compact"}};
+        bp_kafka_new_topic_t       defs[DEMO_TOPIC_CNT];
+        char                       prefix[64], errstr[512];
+        rd_kafka_conf_t           *conf = rd_kafka_conf_new();
+        rd_kafka_t                *rk;
+        bp_err_t                   err;
+        size_t                     i;
+
+        snprintf(prefix, sizeof(prefix), "badgeproc-demo-%lld-%ld.",
+                 (long long)time(NULL), (long)getpid());
+        snprintf(d->group, sizeof(d->group), "%sgroup", prefix);
+        snprintf(d->txn_id, sizeof(d->txn_id), "%s0", prefix);
+        for (i = 0; i < DEMO_TOPIC_CNT; i++) {
+                snprintf(d->topic_names[i], sizeof(d->topic_names[i]), "%s%s",
+                         prefix, demo_topics[i]);
+                d->topics[i] = d->topic_names[i];
+                defs[i]      = (bp_kafka_new_topic_t){
+                         .name               = d->topics[i],
+                         .partitions         = d->o->partitions,
+                         .replication_factor = -1,
+                         .configs    = i == DEMO_TOPIC_CNT - 1 ? compact : NULL,
+                         .config_cnt = i == DEMO_TOPIC_CNT - 1 ? 1 : 0};
+        }
+        if (bp_kafka_conf_set(conf, "bootstrap.servers", d->brokers, errstr,
+                              sizeof(errstr))) {
+                rd_kafka_conf_destroy(conf);
+                return fail("bad --brokers", errstr);
+        }
+        if (!(rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr,
+                                sizeof(errstr)))) {
+                rd_kafka_conf_destroy(conf);
+                return fail("cannot reach the cluster", errstr);
+        }
+        err = bp_kafka_create_topics(rk, defs, DEMO_TOPIC_CNT, 30000, errstr,
+                                     sizeof(errstr));
+        rd_kafka_destroy(rk);
+        return err ? fail("cannot create the topics", errstr) : BP_EXIT_OK;
+}
+
 static int start_cluster(demo_t *d) {
         char   errstr[512];
         size_t i;
 
+        if (d->o->brokers) {
+                d->brokers = d->o->brokers;
+                return create_real_topics(d);
+        }
         if (!(d->mock = bp_mock_new(DEMO_BROKERS, errstr, sizeof(errstr))))
                 return fail("cannot start the mock cluster", errstr);
-        for (i = 0; i < DEMO_TOPIC_CNT; i++)
+        d->brokers = bp_mock_bootstraps(d->mock);
+        snprintf(d->group, sizeof(d->group), "badgeproc-demo");
+        snprintf(d->txn_id, sizeof(d->txn_id), "badgeproc-demo-0");
+        for (i = 0; i < DEMO_TOPIC_CNT; i++) {
+                d->topics[i] = demo_topics[i];
                 if (bp_mock_create_topic(d->mock, demo_topics[i],
                                          d->o->partitions, errstr,
                                          sizeof(errstr)))
                         return fail("cannot create a topic", errstr);
+        }
         return BP_EXIT_OK;
 }
 
@@ -109,7 +171,7 @@ static int start_metrics(demo_t *d) {
                 d->consumed[i] = bp_metrics_counter(
                     d->metrics, "badgeproc_events_consumed_total",
                     "Input records consumed, per topic.", "topic",
-                    demo_topics[i], NULL);
+                    d->topics[i], NULL);
         if (strcmp(listen, "off") == 0)
                 return BP_EXIT_OK;
         port = colon ? strtol(colon + 1, &end, 10) : -1;
@@ -140,15 +202,21 @@ static void *runner_main(void *arg) {
 static int start_runner(demo_t *d) {
         bp_runner_conf_t rc;
         char             errstr[512];
+        int              i;
 
         d->kafka[0] =
-            (bp_kafka_kv_t){"bootstrap.servers", bp_mock_bootstraps(d->mock)};
+            (bp_kafka_kv_t){"bootstrap.servers", d->brokers};
         d->kafka[1] = (bp_kafka_kv_t){"client.id", "badgeproc-demo"};
         bp_runner_conf_defaults(&rc);
         rc.kafka             = d->kafka;
         rc.kafka_cnt         = 2;
-        rc.group_id          = "badgeproc-demo";
-        rc.transactional_id  = "badgeproc-demo-0";
+        rc.group_id          = d->group;
+        rc.transactional_id  = d->txn_id;
+        for (i = 0; i < BP_EV__CNT; i++)
+                rc.topics[i] = d->topics[i];
+        rc.topic_badge_events = d->topics[4];
+        rc.topic_dlq          = d->topics[5];
+        rc.topic_changelog    = d->topics[6];
         rc.rules_dir         = d->o->rules_dir;
         rc.state_dir         = d->o->state_dir;
         rc.schema_map        = d->o->schema_map;
@@ -165,10 +233,12 @@ static int start_runner(demo_t *d) {
 
 static void *producer_main(void *arg) {
         demo_t                *d    = arg;
-        bp_cli_kafka_t         k    = {.brokers    = bp_mock_bootstraps(d->mock),
+        bp_cli_kafka_t         k    = {.brokers    = d->brokers,
                                        .schema_map = d->o->schema_map};
-        const bp_evprod_conf_t conf = {
-            .kafka = &k, .cmd = "demo", .tag_name = "event"};
+        const bp_evprod_conf_t conf = {.kafka    = &k,
+                                       .topics   = d->topics,
+                                       .cmd      = "demo",
+                                       .tag_name = "event"};
         bp_evprod_t *ep;
         bp_gen_t    *gen = bp_gen_new(&d->o->gen);
         int          ok  = 0;
@@ -196,11 +266,11 @@ static void *producer_main(void *arg) {
 }
 
 static int start_feed(demo_t *d) {
-        bp_demo_feed_conf_t conf = {.brokers    = bp_mock_bootstraps(d->mock),
+        bp_demo_feed_conf_t conf = {.brokers    = d->brokers,
                                     .schema_map = d->o->schema_map,
-                                    .topic_badge_events = demo_topics[4],
-                                    .topic_dlq          = demo_topics[5],
-                                    .topic_changelog    = demo_topics[6],
+                                    .topic_badge_events = d->topics[4],
+                                    .topic_dlq          = d->topics[5],
+                                    .topic_changelog    = d->topics[6],
                                     .partition_cnt      = d->o->partitions,
                                     .feed = d->o->quiet ? NULL : stdout};
         char                errstr[512];
@@ -216,9 +286,16 @@ static int start_feed(demo_t *d) {
 static void print_header(const demo_t *d) {
         const bp_demo_opts_t *o = d->o;
 
-        printf("badgeproc demo: a mock Kafka cluster of %d brokers in this "
-               "process, %zu topics of %d partitions\n",
-               DEMO_BROKERS, DEMO_TOPIC_CNT, o->partitions);
+        if (d->mock)
+                printf("badgeproc demo: a mock Kafka cluster of %d brokers in "
+                       "this process, %zu topics of %d partitions\n",
+                       DEMO_BROKERS, DEMO_TOPIC_CNT, o->partitions);
+        else
+                printf("badgeproc demo: the Kafka cluster at %s, %zu topics "
+                       "of %d partitions named %.*s* (left in place)\n",
+                       d->brokers, DEMO_TOPIC_CNT, o->partitions,
+                       (int)(strlen(d->topics[0]) - strlen(demo_topics[0])),
+                       d->topics[0]);
         printf("  scenario  %" PRIu64 " events, %" PRIu32
                " freelancers, %" PRIu32 " partners, seed %" PRIu64,
                o->events, o->gen.freelancers, o->gen.partners, o->gen.seed);
@@ -230,7 +307,7 @@ static void print_header(const demo_t *d) {
                        "/readyz)\n",
                        d->metrics_host, bp_metrics_server_port(d->server));
         printf("  state     %s (removed at the end)\n", o->state_dir);
-        printf("== badge events, as published on %s\n", demo_topics[4]);
+        printf("== badge events, as published on %s\n", d->topics[4]);
         fflush(stdout);
 }
 
@@ -252,7 +329,7 @@ static int check_producer(demo_t *d, bool *target_set) {
                 return fail("producing the scenario failed", d->producer_err);
         if (done == 0 || *target_set)
                 return BP_EXIT_OK;
-        if (bp_demo_feed_set_target(d->feed, demo_topics, 10000, errstr,
+        if (bp_demo_feed_set_target(d->feed, d->topics, 10000, errstr,
                                     sizeof(errstr)))
                 return fail("cannot read the input ends", errstr);
         *target_set = true;

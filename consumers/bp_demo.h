@@ -24,6 +24,7 @@ typedef struct bp_demo_opts_s {
         const char   *state_dir;      /* exists, empty; removed by caller */
         const char   *metrics_listen; /* HOST:PORT or "off" */
         const char   *output;         /* NULL: no JSON Lines copy */
+        const char   *brokers;        /* a real cluster; NULL: the mock */
         bool          quiet, verbose;
         char          rules_version[64];
 } bp_demo_opts_t;

@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bp_log.h"
 #include "bp_runner_int.h"
@@ -234,7 +235,7 @@ static void finish(bp_runner_t *r, bp_task_t *t) {
  * no longer holds it (retention, or the mock's 5 MiB window). */
 static bp_err_t restore_range(bp_runner_t *r, bp_task_t *t, bp_restore_t *rs,
                               char *errstr, size_t errstr_size) {
-        int64_t             lo = 0, hi = 0;
+        int64_t             lo = 0, hi = 0, deadline;
         rd_kafka_resp_err_t kerr;
         bp_err_t            err;
         int                 i;
@@ -243,9 +244,19 @@ static bp_err_t restore_range(bp_runner_t *r, bp_task_t *t, bp_restore_t *rs,
                                       errstr_size);
         if (err && err != BP_ERR_NOT_FOUND)
                 return err;
-        kerr = rd_kafka_query_watermark_offsets(
-            r->consumer, r->conf.topic_changelog, t->partition, &lo, &hi,
-            WATERMARK_TIMEOUT_MS);
+        /* A partition whose leader is moving (a topic just created, a
+         * broker restarting) answers NOT_LEADER for a moment: retriable
+         * errors are asked again until the same time bound. */
+        deadline = bp_runner_now_ms() + WATERMARK_TIMEOUT_MS;
+        for (;;) {
+                kerr = rd_kafka_query_watermark_offsets(
+                    r->consumer, r->conf.topic_changelog, t->partition, &lo,
+                    &hi, WATERMARK_TIMEOUT_MS);
+                if (!kerr || bp_kafka_err_class(kerr) != BP_KAFKA_RETRIABLE ||
+                    bp_runner_now_ms() >= deadline)
+                        break;
+                usleep(100 * 1000);
+        }
         if (kerr) {
                 snprintf(errstr, errstr_size, "changelog watermarks: %s",
                          rd_kafka_err2str(kerr));

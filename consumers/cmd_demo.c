@@ -1,8 +1,8 @@
 /*
  * cmd_demo.c - `badgeproc demo`: the whole product in one command.
  *
- * It starts librdkafka's mock Kafka cluster in this process and creates
- * the topics, produces a generated scenario (bp_gen.h) to the four input
+ * It starts librdkafka's mock Kafka cluster in this process (or, with
+ * --brokers, uses a real cluster) and creates the topics, produces a generated scenario (bp_gen.h) to the four input
  * topics, runs the processor on it, and prints a live feed of the grants
  * and revocations it publishes, with their reasons, then a summary. It
  * needs nothing but the repository: the rules come from
@@ -45,7 +45,7 @@ static const char demo_help[] =
     "                      [--seed N] [--rate N] [--partitions N]\n"
     "                      [--rules DIR] [--metrics-listen HOST:PORT|off]\n"
     "                      [--output FILE] [--quiet] [--verbose]\n"
-    "                      [--timeout SECONDS]\n"
+    "                      [--timeout SECONDS] [--brokers LIST]\n"
     "\n"
     "Runs the whole product on this machine, on loopback only: a mock\n"
     "Kafka cluster in this process, the seven topics, a generated scenario\n"
@@ -75,6 +75,10 @@ static const char demo_help[] =
     "  --quiet             no feed, only the summary\n"
     "  --verbose           the processor's info log lines on stderr\n"
     "  --timeout SECONDS   give up after this long [300]\n"
+    "  --brokers LIST      run on the Kafka cluster at LIST instead of the\n"
+    "                      mock: seven topics of this run's own\n"
+    "                      (badgeproc-demo-<time>-<pid>.<name>, made with\n"
+    "                      the Admin API, left in place afterwards)\n"
     "\n"
     "exit status: 0 done, 1 failed or interrupted, 2 usage\n";
 
@@ -141,6 +145,9 @@ static int parse_opt(int c, bp_demo_opts_t *o) {
         case 'o':
                 o->output = optarg;
                 break;
+        case 'b':
+                o->brokers = optarg;
+                break;
         case 'q':
                 o->quiet = true;
                 break;
@@ -168,6 +175,7 @@ static int parse_args(int argc, char **argv, bp_demo_opts_t *o) {
             {"rules", required_argument, NULL, 'r'},
             {"metrics-listen", required_argument, NULL, 'm'},
             {"output", required_argument, NULL, 'o'},
+            {"brokers", required_argument, NULL, 'b'},
             {"quiet", no_argument, NULL, 'q'},
             {"verbose", no_argument, NULL, 'v'},
             {"timeout", required_argument, NULL, 'T'},

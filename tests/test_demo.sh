@@ -13,6 +13,8 @@
 # field, except where the event came from (cause.partition and
 # cause.offset: a Kafka position in the demo, the line number in replay).
 # The state directory is removed at the end. Every wait is bounded.
+# BP_DEMO_BROKERS=LIST runs the demo on that real cluster (--brokers)
+# instead of the mock: ktest_demo.sh does.
 set -euo pipefail
 
 : "${BP_BIN:?BP_BIN must name the badgeproc binary}"
@@ -41,7 +43,9 @@ if [ "$granted" -eq 0 ] || [ "$revoked" -eq 0 ]; then
 fi
 
 export TMPDIR="$work"
-timeout 240 "$BP_BIN" demo "${scenario[@]}" --timeout 200 \
+on=()
+[ -z "${BP_DEMO_BROKERS:-}" ] || on=(--brokers "$BP_DEMO_BROKERS")
+timeout 240 "$BP_BIN" demo "${scenario[@]}" "${on[@]}" --timeout 200 \
         --output "$work/demo.jsonl" >"$work/demo.out" 2>"$work/demo.err" ||
         fail "demo exit status $?: $(tail -n 5 "$work/demo.out")"
 
