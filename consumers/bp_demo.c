@@ -48,9 +48,9 @@ typedef struct demo_s {
         const char           *brokers; /* the mock's, or o->brokers */
         /* The seven topics, demo_topics order: the defaults on the mock,
          * names of this run's own on a real cluster. */
-        const char *topics[DEMO_TOPIC_CNT];
-        char        topic_names[DEMO_TOPIC_CNT][128];
-        char        group[96], txn_id[112];
+        const char           *topics[DEMO_TOPIC_CNT];
+        char                  topic_names[DEMO_TOPIC_CNT][128];
+        char                  group[96], txn_id[112];
         bp_metrics_t         *metrics;
         bp_metrics_server_t  *server;
         bp_metrics_counter_t *consumed[BP_EV__CNT];
@@ -170,8 +170,8 @@ static int start_metrics(demo_t *d) {
         for (i = 0; i < BP_EV__CNT; i++)
                 d->consumed[i] = bp_metrics_counter(
                     d->metrics, "badgeproc_events_consumed_total",
-                    "Input records consumed, per topic.", "topic",
-                    d->topics[i], NULL);
+                    "Input records consumed, per topic.", "topic", d->topics[i],
+                    NULL);
         if (strcmp(listen, "off") == 0)
                 return BP_EXIT_OK;
         port = colon ? strtol(colon + 1, &end, 10) : -1;
@@ -204,25 +204,24 @@ static int start_runner(demo_t *d) {
         char             errstr[512];
         int              i;
 
-        d->kafka[0] =
-            (bp_kafka_kv_t){"bootstrap.servers", d->brokers};
+        d->kafka[0] = (bp_kafka_kv_t){"bootstrap.servers", d->brokers};
         d->kafka[1] = (bp_kafka_kv_t){"client.id", "badgeproc-demo"};
         bp_runner_conf_defaults(&rc);
-        rc.kafka             = d->kafka;
-        rc.kafka_cnt         = 2;
-        rc.group_id          = d->group;
-        rc.transactional_id  = d->txn_id;
+        rc.kafka            = d->kafka;
+        rc.kafka_cnt        = 2;
+        rc.group_id         = d->group;
+        rc.transactional_id = d->txn_id;
         for (i = 0; i < BP_EV__CNT; i++)
                 rc.topics[i] = d->topics[i];
         rc.topic_badge_events = d->topics[4];
         rc.topic_dlq          = d->topics[5];
         rc.topic_changelog    = d->topics[6];
-        rc.rules_dir         = d->o->rules_dir;
-        rc.state_dir         = d->o->state_dir;
-        rc.schema_map        = d->o->schema_map;
-        rc.stats_interval_ms = 1000;
-        rc.metrics           = d->metrics;
-        rc.server            = d->server;
+        rc.rules_dir          = d->o->rules_dir;
+        rc.state_dir          = d->o->state_dir;
+        rc.schema_map         = d->o->schema_map;
+        rc.stats_interval_ms  = 1000;
+        rc.metrics            = d->metrics;
+        rc.server             = d->server;
         if (!(d->runner = bp_runner_new(&rc, errstr, sizeof(errstr))))
                 return fail("cannot start the processor", errstr);
         if (pthread_create(&d->runner_thread, NULL, runner_main, d))
@@ -239,9 +238,9 @@ static void *producer_main(void *arg) {
                                        .topics   = d->topics,
                                        .cmd      = "demo",
                                        .tag_name = "event"};
-        bp_evprod_t *ep;
-        bp_gen_t    *gen = bp_gen_new(&d->o->gen);
-        int          ok  = 0;
+        bp_evprod_t           *ep;
+        bp_gen_t              *gen = bp_gen_new(&d->o->gen);
+        int                    ok  = 0;
 
         if (!gen) {
                 snprintf(d->producer_err, sizeof(d->producer_err),
@@ -266,8 +265,8 @@ static void *producer_main(void *arg) {
 }
 
 static int start_feed(demo_t *d) {
-        bp_demo_feed_conf_t conf = {.brokers    = d->brokers,
-                                    .schema_map = d->o->schema_map,
+        bp_demo_feed_conf_t conf = {.brokers            = d->brokers,
+                                    .schema_map         = d->o->schema_map,
                                     .topic_badge_events = d->topics[4],
                                     .topic_dlq          = d->topics[5],
                                     .topic_changelog    = d->topics[6],

@@ -237,8 +237,8 @@ static void route(bp_runner_t *r, rd_kafka_message_t *rkm) {
         if (rkm->err) {
                 const char *topic =
                     rkm->rkt ? rd_kafka_topic_name(rkm->rkt) : "";
-                BP_LOG(BP_LOG_WARN, "consume_error", "topic=%s error=%s",
-                       topic, rd_kafka_message_errstr(rkm));
+                BP_LOG(BP_LOG_WARN, "consume_error", "topic=%s error=%s", topic,
+                       rd_kafka_message_errstr(rkm));
                 /* Errors that no retry heals (refused by the ACLs, a
                  * session timeout outside the broker's bounds) stop the
                  * process instead of looping on them. */
@@ -249,8 +249,8 @@ static void route(bp_runner_t *r, rd_kafka_message_t *rkm) {
                                                     sizeof(why)));
                 }
                 if (bp_kafka_err_class(rkm->err) == BP_KAFKA_FATAL)
-                        bp_runner_set_fatal(r, "consumer: %s%s%s",
-                                            topic, *topic ? ": " : "",
+                        bp_runner_set_fatal(r, "consumer: %s%s%s", topic,
+                                            *topic ? ": " : "",
                                             rd_kafka_message_errstr(rkm));
                 goto drop;
         }
@@ -785,9 +785,8 @@ void bp_runner_destroy(bp_runner_t *r) {
          * partition references (upstream issue #4674, a reference leak
          * that came with v2.0.0). The runner is being destroyed because
          * the process stops, so nothing is lost but that memory. */
-        if (r->consumer &&
-            rd_kafka_fatal_error(r->consumer, NULL, 0) ==
-                RD_KAFKA_RESP_ERR_NO_ERROR)
+        if (r->consumer && rd_kafka_fatal_error(r->consumer, NULL, 0) ==
+                               RD_KAFKA_RESP_ERR_NO_ERROR)
                 rd_kafka_destroy(r->consumer);
         if (r->producer) {
                 rd_kafka_flush(r->producer, 5000);

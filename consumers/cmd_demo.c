@@ -2,11 +2,11 @@
  * cmd_demo.c - `badgeproc demo`: the whole product in one command.
  *
  * It starts librdkafka's mock Kafka cluster in this process (or, with
- * --brokers, uses a real cluster) and creates the topics, produces a generated scenario (bp_gen.h) to the four input
- * topics, runs the processor on it, and prints a live feed of the grants
- * and revocations it publishes, with their reasons, then a summary. It
- * needs nothing but the repository: the rules come from
- * tests/data/rules-gen and the schemas from schemas/ (found from the
+ * --brokers, uses a real cluster) and creates the topics, produces a generated
+ * scenario (bp_gen.h) to the four input topics, runs the processor on it, and
+ * prints a live feed of the grants and revocations it publishes, with their
+ * reasons, then a summary. It needs nothing but the repository: the rules come
+ * from tests/data/rules-gen and the schemas from schemas/ (found from the
  * working directory or from the binary's place in a build directory), the
  * state lives in a temporary directory removed at the end, and the only
  * network is loopback.

@@ -81,7 +81,7 @@ typedef struct bp_produce_opts_s {
         const char    *input;
         const char    *prefix;
         bool           in_order; /* each record delivered before the next */
-        bp_cli_list_t  topics; /* empty, or the four topic names */
+        bp_cli_list_t  topics;   /* empty, or the four topic names */
 } bp_produce_opts_t;
 
 typedef struct bp_produce_s {
