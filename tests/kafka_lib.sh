@@ -6,6 +6,8 @@
 # mc_stop           sends SIGTERM and expects exit status 0 within 10 s;
 # term_wait PID NAME SECONDS
 #                   the same for any process;
+# exit_wait PID NAME SECONDS WHAT
+#                   waits for a process to exit by itself, sets $exit_rc;
 # fail MESSAGE      prints MESSAGE and the cluster's log, exits 1;
 # avro_long N, avro_string S
 #                   Avro encodings (as printf escapes), for building
@@ -53,20 +55,27 @@ mc_start() {
         [ -n "$bootstrap" ] || fail "mock-cluster printed no bootstrap line in 10 s"
 }
 
-# term_wait PID NAME SECONDS: SIGTERM, then expects exit status 0 within
-# SECONDS.
-term_wait() {
-        local pid=$1 name=$2 rc deadline=$((SECONDS + $3))
-        kill -TERM "$pid" 2>/dev/null || true
+# exit_wait PID NAME SECONDS WHAT: waits at most SECONDS for PID to
+# exit (failing with "NAME still running SECONDS s after WHAT"), reaps
+# it and sets $exit_rc to its exit status.
+exit_wait() {
+        local pid=$1 name=$2 deadline=$((SECONDS + $3))
         while kill -0 "$pid" 2>/dev/null; do
-                [ "$SECONDS" -lt "$deadline" ] || fail "$name still running $3 s after SIGTERM"
+                [ "$SECONDS" -lt "$deadline" ] || fail "$name still running $3 s after $4"
                 sleep 0.05
         done
         set +e
         wait "$pid"
-        rc=$?
+        exit_rc=$?
         set -e
-        [ "$rc" -eq 0 ] || fail "$name exit status $rc after SIGTERM"
+}
+
+# term_wait PID NAME SECONDS: SIGTERM, then expects exit status 0 within
+# SECONDS.
+term_wait() {
+        kill -TERM "$1" 2>/dev/null || true
+        exit_wait "$1" "$2" "$3" SIGTERM
+        [ "$exit_rc" -eq 0 ] || fail "$2 exit status $exit_rc after SIGTERM"
 }
 
 mc_stop() {

@@ -33,16 +33,8 @@ eos_wait_log z.2 'event=batch_committed|event=assigned' 60
 eos_wait_offsets "$work/z2" 4000 90
 kill -CONT "${eos_pid[z.1]}"
 echo "  z.1 resumed (SIGCONT)"
-deadline=$((SECONDS + 60))
-while kill -0 "${eos_pid[z.1]}" 2>/dev/null; do
-        [ "$SECONDS" -lt "$deadline" ] || fail "the zombie z.1 still runs 60 s after SIGCONT"
-        sleep 0.2
-done
-set +e
-wait "${eos_pid[z.1]}"
-rc=$?
-set -e
-[ "$rc" -eq 1 ] || fail "the zombie exited with status $rc, not 1"
+exit_wait "${eos_pid[z.1]}" "the zombie z.1" 60 SIGCONT
+[ "$exit_rc" -eq 1 ] || fail "the zombie exited with status $exit_rc, not 1"
 grep -q 'event=fenced' "$work/z.1.err" || fail "the zombie did not log event=fenced"
 echo "  z.1 exited 1: $(grep -m1 'event=fenced' "$work/z.1.err" | cut -c1-200)"
 
