@@ -10,6 +10,7 @@
  * to its last commit, fatal ones (this producer was fenced) stop the
  * process with a non-zero exit.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,9 +67,35 @@ void bp_runner_set_fatal(bp_runner_t *r, const char *fmt, ...) {
         BP_LOG(BP_LOG_ERROR, "fatal", "error=%s", r->fatal_reason);
 }
 
+/* The partitions a transaction was refused, as librdkafka logs them:
+ * its transactional error says "Topic authorization failed" and nothing
+ * of which topic (2.0.2 names it in the ADDPARTS log line only). The
+ * producer's log callback keeps the first such line of each producer,
+ * for the reason of the fatal error; it runs on librdkafka's threads. */
+static pthread_mutex_t   refused_lock = PTHREAD_MUTEX_INITIALIZER;
+static const rd_kafka_t *refused_rk;
+static char              refused[256];
+
+static void producer_log_cb(const rd_kafka_t *rk, int level, const char *fac,
+                            const char *buf) {
+        const char *msg;
+        bp_log_rdkafka(rk, level, fac, buf);
+        if (strcmp(fac, "ADDPARTS") != 0 ||
+            !strstr(buf, "authorization failed") ||
+            !(msg = strstr(buf, "Failed to add partition")))
+                return;
+        pthread_mutex_lock(&refused_lock);
+        if (refused_rk != rk) {
+                refused_rk = rk;
+                snprintf(refused, sizeof(refused), "%s", msg);
+        }
+        pthread_mutex_unlock(&refused_lock);
+}
+
 void bp_runner_prod_fatal(bp_runner_t *r, rd_kafka_resp_err_t code,
                           const char *fmt, ...) {
         va_list ap;
+        size_t  len;
         if (r->prod.fatal)
                 return;
         r->prod.fatal      = true;
@@ -76,6 +103,15 @@ void bp_runner_prod_fatal(bp_runner_t *r, rd_kafka_resp_err_t code,
         va_start(ap, fmt);
         vsnprintf(r->prod.fatal_reason, sizeof(r->prod.fatal_reason), fmt, ap);
         va_end(ap);
+        if (code != RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED)
+                return;
+        /* Which topic, when librdkafka said it (producer_log_cb). */
+        len = strlen(r->prod.fatal_reason);
+        pthread_mutex_lock(&refused_lock);
+        if (refused_rk == r->producer)
+                snprintf(r->prod.fatal_reason + len,
+                         sizeof(r->prod.fatal_reason) - len, ": %s", refused);
+        pthread_mutex_unlock(&refused_lock);
 }
 
 /* Says, once, that another instance with our transactional.id (the
@@ -119,7 +155,8 @@ static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm,
                        rd_kafka_topic_name(rkm->rkt),
                        rd_kafka_err2str(rkm->err));
                 if (bp_kafka_err_class(rkm->err) == BP_KAFKA_FATAL)
-                        bp_runner_prod_fatal(r, rkm->err, "delivery: %s",
+                        bp_runner_prod_fatal(r, rkm->err, "delivery to %s: %s",
+                                             rd_kafka_topic_name(rkm->rkt),
                                              rd_kafka_err2str(rkm->err));
                 r->prod.abort_needed = true;
                 return;
@@ -241,7 +278,8 @@ static void route(bp_runner_t *r, rd_kafka_message_t *rkm) {
                        rd_kafka_message_errstr(rkm));
                 /* Errors that no retry heals (refused by the ACLs, a
                  * session timeout outside the broker's bounds) stop the
-                 * process instead of looping on them. */
+                 * process instead of looping on them. An error of no
+                 * topic is the group's. */
                 if (rkm->err == RD_KAFKA_RESP_ERR__FATAL) {
                         char why[256];
                         bp_runner_check_fenced(
@@ -249,8 +287,9 @@ static void route(bp_runner_t *r, rd_kafka_message_t *rkm) {
                                                     sizeof(why)));
                 }
                 if (bp_kafka_err_class(rkm->err) == BP_KAFKA_FATAL)
-                        bp_runner_set_fatal(r, "consumer: %s%s%s", topic,
-                                            *topic ? ": " : "",
+                        bp_runner_set_fatal(r, "consumer: %s %s: %s",
+                                            *topic ? "topic" : "group",
+                                            *topic ? topic : r->conf.group_id,
                                             rd_kafka_message_errstr(rkm));
                 goto drop;
         }
@@ -571,7 +610,8 @@ static rd_kafka_conf_t *client_conf(bp_runner_t *r, int consumer, char *errstr,
         rd_kafka_conf_set_opaque(conf, r);
         rd_kafka_conf_set_error_cb(conf,
                                    consumer ? error_cb : producer_error_cb);
-        rd_kafka_conf_set_log_cb(conf, bp_log_rdkafka);
+        rd_kafka_conf_set_log_cb(conf,
+                                 consumer ? bp_log_rdkafka : producer_log_cb);
         if (consumer)
                 rd_kafka_conf_set_rebalance_cb(conf, bp_rebalance_cb);
         else
@@ -794,6 +834,11 @@ void bp_runner_destroy(bp_runner_t *r) {
                         if (r->out_rkt[p])
                                 rd_kafka_topic_destroy(r->out_rkt[p]);
                 rd_kafka_destroy(r->producer);
+                /* Another producer may get its address. */
+                pthread_mutex_lock(&refused_lock);
+                if (refused_rk == r->producer)
+                        refused_rk = NULL;
+                pthread_mutex_unlock(&refused_lock);
         }
         for (p = 0; p < r->partition_cnt && r->tasks; p++) {
                 if (r->tasks[p])

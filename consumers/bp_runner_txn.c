@@ -173,6 +173,27 @@ bp_err_t bp_runner_begin(bp_runner_t *r) {
         return BP_OK;
 }
 
+/* Why the open transaction failed, when no retry heals it: librdkafka
+ * keeps the cause of an abortable error (a partition that
+ * AddPartitionsToTxn refused, offsets that TxnOffsetCommit refused) and
+ * returns it from every transactional call until the abort, while the
+ * batch's own calls may have met only its consequences (purged records,
+ * "Erroneous state") or none. begin_transaction is such a call, and has
+ * no other effect inside a transaction. A cause of the fatal class (the
+ * cluster's ACLs refused it) stops the runner: the batch, redone, would
+ * be refused again, for ever. */
+static void txn_check_cause(bp_runner_t *r) {
+        rd_kafka_error_t *error = rd_kafka_begin_transaction(r->producer);
+        if (!error)
+                return; /* was not in one: the abort ends this one */
+        if (rd_kafka_error_txn_requires_abort(error) &&
+            bp_kafka_err_class(rd_kafka_error_code(error)) == BP_KAFKA_FATAL)
+                bp_runner_prod_fatal(r, rd_kafka_error_code(error),
+                                     "transaction refused: %s",
+                                     rd_kafka_error_string(error));
+        rd_kafka_error_destroy(error);
+}
+
 /* Drops the open batch and the one being committed everywhere and
  * resumes every task from its last commit. */
 void bp_runner_abort(bp_runner_t *r) {
@@ -185,8 +206,10 @@ void bp_runner_abort(bp_runner_t *r) {
         bp_runner_store_unstage(r);
         if (r->fatal)
                 return;
-        if (r->in_txn && r->conf.guarantee == BP_EXACTLY_ONCE)
+        if (r->in_txn && r->conf.guarantee == BP_EXACTLY_ONCE) {
+                txn_check_cause(r);
                 cls = txn_call(r, "abort_transaction", abort_txn);
+        }
         /* Whatever was produced and not delivered is gone with it. */
         bp_runner_take_outcome(r);
         if (cls != BP_KAFKA_OK || r->fatal)

@@ -40,7 +40,12 @@
 # users admin and badgeproc at format time, and writes client property
 # files DIR/admin.properties (Java tools) and DIR/badgeproc.conf
 # (librdkafka keys, `kafka.` prefixed, for `badgeproc run --config`).
-# Passwords live in DIR/secrets/ (mode 600) and in no command line.
+# The client listener takes SASL/PLAIN too, for the same two users, and
+# DIR/badgeproc-plain.conf uses it: librdkafka before 2.6.1 cannot
+# authenticate with SCRAM to Kafka 4 (see write_config).
+# Passwords live in DIR/secrets/ and in files of mode 600; the only
+# command line that carries them is the storage format's (--add-scram,
+# which has no file form), before the broker starts.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -154,13 +159,25 @@ write_config() {
 			echo "advertised.listeners=SASL_SSL://127.0.0.1:${!bport_var}"
 			echo "listener.security.protocol.map=SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT"
 			echo "inter.broker.listener.name=SASL_SSL"
-			echo "sasl.enabled.mechanisms=SCRAM-SHA-512"
+			# PLAIN (over TLS) beside SCRAM, with the same users and
+			# passwords: librdkafka before 2.6.1 (Debian bookworm has
+			# 2.0.2) repeats the client nonce in its SCRAM final
+			# message, which Kafka 4 refuses as invalid credentials
+			# (confluentinc/librdkafka#4895).
+			echo "sasl.enabled.mechanisms=SCRAM-SHA-512,PLAIN"
 			echo "sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512"
 			echo "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username=\"admin\" password=\"$(secret admin)\";"
+			echo "listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username=\"admin\" password=\"$(secret admin)\" user_admin=\"$(secret admin)\" user_badgeproc=\"$(secret badgeproc)\";"
 			echo "ssl.keystore.type=PKCS12"
 			echo "ssl.keystore.location=$dir/tls/broker.p12"
 			echo "ssl.keystore.password=$(secret keystore)"
 			echo "ssl.key.password=$(secret keystore)"
+			# The broker is also a client of its own listener (between
+			# brokers, and the check at start that a client made with
+			# these settings can connect): it trusts the test CA.
+			echo "ssl.truststore.type=PKCS12"
+			echo "ssl.truststore.location=$dir/tls/truststore.p12"
+			echo "ssl.truststore.password=$(secret keystore)"
 			echo "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer"
 			# The controller listener is PLAINTEXT on loopback: the
 			# brokers reach it as User:ANONYMOUS.
@@ -201,6 +218,8 @@ write_config() {
 		echo "num.recovery.threads.per.data.dir=1"
 		echo "unclean.leader.election.enable=false"
 	} >"$nd/server.properties"
+	# In sasl_ssl mode it holds passwords.
+	[ "$security" != sasl_ssl ] || chmod 600 "$nd/server.properties"
 }
 
 # format_node N: formats node N's storage, only if it has none.
@@ -298,14 +317,21 @@ ssl.truststore.type=PKCS12
 ssl.truststore.location=$dir/tls/truststore.p12
 ssl.truststore.password=$(secret keystore)
 EOF
-		cat >"$dir/badgeproc.conf" <<EOF
+		# The password is written as it is: the config loader has no
+		# ${file:PATH} (the file is the secret, mode 600).
+		# badgeproc-plain.conf: the same over SASL/PLAIN, for
+		# librdkafka before 2.6.1 (see write_config).
+		for f in badgeproc:SCRAM-SHA-512 badgeproc-plain:PLAIN; do
+			mech=${f#*:}
+			cat >"$dir/${f%%:*}.conf" <<EOF
 # librdkafka client settings of user badgeproc on the test cluster.
 kafka.security.protocol = SASL_SSL
-kafka.sasl.mechanism = SCRAM-SHA-512
+kafka.sasl.mechanism = $mech
 kafka.sasl.username = badgeproc
-kafka.sasl.password = \${file:$dir/secrets/badgeproc}
+kafka.sasl.password = $(secret badgeproc)
 kafka.ssl.ca.location = $dir/tls/ca.pem
 EOF
+		done
 	)
 }
 

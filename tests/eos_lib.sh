@@ -15,6 +15,8 @@
 #                 mock's 3 s first-join delay needs more than 3 s); more
 #                 settings may follow, a later one replacing an earlier
 #                 one of the same key (run refuses a key given twice);
+#                 with EOS_CONFIG=FILE, `--config FILE` comes first (for
+#                 secrets, which must not be on a command line);
 # eos_wait_log NAME REGEX SECONDS
 #                 waits until NAME's log has a line matching REGEX;
 # eos_stop NAME   SIGTERM; expects exit status 0 within 30 s;
@@ -74,6 +76,7 @@ eos_start() {
                 value[$key]=${kv#*=}
         done
         for key in "${keys[@]}"; do sets+=(--set "$key=${value[$key]}"); done
+        [ -z "${EOS_CONFIG:-}" ] || sets=(--config "$EOS_CONFIG" "${sets[@]}")
         # From the source tree: the codec finds schemas/schema-map.txt
         # relative to the working directory.
         (cd "$BP_SRC" && exec "$BP_BIN" run "${sets[@]}") \

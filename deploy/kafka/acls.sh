@@ -10,20 +10,23 @@
 #   cluster   IdempotentWrite (brokers before 3.0 ask for it)
 #
 # usage: acls.sh --bootstrap LIST [--principal User:NAME] [--group ID]
-#          [--command-config FILE] [--kafka-bin DIR] [--dry-run]
-# Topic names are the defaults of the configuration: change them here if
-# topics.* are set otherwise.
+#          [--prefix P] [--command-config FILE] [--kafka-bin DIR] [--dry-run]
+# Topic names are the defaults of the configuration, or P + the defaults
+# with --prefix P (as create-topics.sh --prefix names them); change them
+# here if topics.* are set otherwise. The transactional ids stay
+# "<group>-" whatever the prefix.
 set -euo pipefail
 
 bootstrap="" principal="User:badgeproc" group="badgeproc"
-command_config="" kafka_bin="" dry_run=0
+prefix="" command_config="" kafka_bin="" dry_run=0
 
-usage() { echo 'usage: acls.sh --bootstrap LIST [--principal User:NAME] [--group ID] [--command-config FILE] [--kafka-bin DIR] [--dry-run]' >&2; exit 2; }
+usage() { echo 'usage: acls.sh --bootstrap LIST [--principal User:NAME] [--group ID] [--prefix P] [--command-config FILE] [--kafka-bin DIR] [--dry-run]' >&2; exit 2; }
 while [ $# -gt 0 ]; do
         case "$1" in
         --bootstrap) bootstrap=$2; shift 2 ;;
         --principal) principal=$2; shift 2 ;;
         --group) group=$2; shift 2 ;;
+        --prefix) prefix=$2; shift 2 ;;
         --command-config) command_config=$2; shift 2 ;;
         --kafka-bin) kafka_bin=$2/; shift 2 ;;
         --dry-run) dry_run=1; shift ;;
@@ -46,12 +49,12 @@ add() {
 }
 
 for t in profile-updated contract-completed invitation-sent partner-decision; do
-        add --operation Read --operation Describe --topic "$t"
+        add --operation Read --operation Describe --topic "$prefix$t"
 done
 add --operation Read --operation Describe --operation Write \
-        --topic badge-state-changelog
+        --topic "${prefix}badge-state-changelog"
 for t in badge-events badge-dlq; do
-        add --operation Write --operation Describe --topic "$t"
+        add --operation Write --operation Describe --topic "$prefix$t"
 done
 add --operation Read --operation Describe --group "$group"
 add --operation Write --operation Describe \
