@@ -33,7 +33,9 @@
 # (the tests' members use short sessions), `log.retention.ms=-1` (the
 # tests' records carry old event timestamps), the log cleaner on and quick
 # (`log.cleaner.backoff.ms=1000`), a heap of 512 MiB for one node and 384
-# MiB a node for three by default.
+# MiB a node for three by default. With three nodes, a dead broker is
+# fenced after 4 s (`broker.session.timeout.ms=4000`, 9 s by default), so
+# that a test's broker failure moves its leaderships sooner.
 # `--security sasl_ssl` makes a CA and a broker certificate with openssl,
 # listens with SASL_SSL (SCRAM-SHA-512) for clients and brokers, turns on
 # StandardAuthorizer with User:admin as the super user, creates the SCRAM
@@ -217,6 +219,18 @@ write_config() {
 		echo "num.io.threads=4"
 		echo "num.recovery.threads.per.data.dir=1"
 		echo "unclean.leader.election.enable=false"
+		if [ "$nodes" -gt 1 ]; then
+			# A broker killed with SIGKILL keeps its leaderships (and
+			# the coordinators it hosts) until the controller fences
+			# it, broker.session.timeout.ms after its last heartbeat:
+			# 9 s by default, during which the partitions it leads
+			# take no writes and the transactions touching them wait.
+			# The tests kill brokers on purpose; 4 s, with a heartbeat
+			# every 0.5 s, keeps each failover to a few seconds while
+			# leaving room for a busy machine's pauses.
+			echo "broker.session.timeout.ms=4000"
+			echo "broker.heartbeat.interval.ms=500"
+		fi
 	} >"$nd/server.properties"
 	# In sasl_ssl mode it holds passwords.
 	[ "$security" != sasl_ssl ] || chmod 600 "$nd/server.properties"
@@ -267,6 +281,17 @@ start_node() {
 		-cp "$(classpath)" kafka.Kafka "$nd/server.properties" \
 		>>"$nd/server.out" 2>&1 </dev/null &
 	echo $! >"$nd/pid"
+	# $! is a subshell that expands the command line (the classpath)
+	# before it execs nohup and java: until then its command line is
+	# this script's, and node_pid takes it for a node that exited
+	# (`start --node N`, whose wait_ready looks at once, reported a node
+	# that was starting as dead).
+	local i
+	for ((i = 0; i < 100; i++)); do
+		node_pid "$n" >/dev/null && break
+		kill -0 "$(cat "$nd/pid")" 2>/dev/null || break
+		sleep 0.05
+	done
 }
 
 wait_ready() {
