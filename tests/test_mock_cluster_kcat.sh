@@ -101,6 +101,12 @@ for bad in abc -1 10001; do
         grep -q "rtt-ms" "$work/rtt.err" || fail "--rtt-ms $bad: no reason given"
 done
 mc_start --brokers 1 --partitions 1 --rtt-ms 300
+# The start line goes to stderr, the bootstrap line (which mc_start waits
+# for) to stdout: on a busy machine the first may come a moment later.
+for _ in $(seq 50); do
+        grep -q "rtt_ms=" "$work/mc.err" && break
+        sleep 0.1
+done
 grep -q "rtt_ms=300" "$work/mc.err" || fail "start line lacks rtt_ms=300"
 t0=$(date +%s%N)
 timeout 20 kcat -L -b "$bootstrap" >/dev/null || fail "kcat -L failed (rtt)"
