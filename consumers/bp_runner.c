@@ -126,11 +126,19 @@ void bp_runner_check_fenced(bp_runner_t *r, rd_kafka_resp_err_t code) {
                           code != RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID))
                 return;
         r->fenced = true;
+        /* librdkafka 2.0.2 also fences itself: when its group
+         * coordinator was unreachable for longer than the session
+         * timeout it forgets its member id and heartbeats with an empty
+         * one under its own group.instance.id (upstream issue #3437,
+         * open). Hence the second half of the reason, and why the
+         * session timeout must outlast a coordinator failover. */
         if (code == RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID) {
                 BP_LOG(BP_LOG_ERROR, "fenced",
                        "group_instance_id=%s error=%s action=stopping "
                        "reason=\"another member with this instance.id "
-                       "joined the group; this one must stop\"",
+                       "joined the group, or this one's session "
+                       "(kafka.session.timeout.ms) expired while its group "
+                       "coordinator was unreachable; this one must stop\"",
                        r->conf.instance_id ? r->conf.instance_id : "",
                        rd_kafka_err2str(code));
                 return;
