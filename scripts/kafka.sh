@@ -20,7 +20,8 @@
 # waits until every client port accepts connections; it then writes the
 # bootstrap list to DIR/bootstrap and the wrappers kafka-topics.sh,
 # kafka-acls.sh, kafka-configs.sh, kafka-get-offsets.sh,
-# kafka-console-consumer.sh and kafka-dump-log.sh to DIR/bin, so that
+# kafka-console-consumer.sh, kafka-dump-log.sh and kafka-storage.sh to
+# DIR/bin, so that
 # deploy/kafka/*.sh run against it with `--kafka-bin DIR/bin` exactly as an
 # operator runs them. `start` on an existing DIR (or `--node N`) starts the
 # nodes that are down, never reformatting a node that has data. `stop`
