@@ -25,6 +25,10 @@
 #                 $bootstrap and KAFKA_BIN to that cluster's;
 # kr_kafka NAME ARGS...
 #                 scripts/kafka.sh ARGS --dir $work/NAME (stop a node, ...);
+# kr_history EVENTS FREELANCERS SEED
+#                 the test's history: `badgeproc gen` into $work/in.jsonl,
+#                 and its replay (the oracle) into $work/want.jsonl (badge
+#                 events) and $work/want.state (states);
 # kr_generate FILE PREFIX LINES PAUSE
 #                 the generator, in the background (pid in $gen_pid, log
 #                 in $work/produce.log): FILE's events produced with
@@ -121,4 +125,9 @@ kr_generate() {
         ) &
         gen_pid=$!
         bg_pids+=("$gen_pid")
+}
+
+kr_history() {
+        "$BP_BIN" gen --events "$1" --freelancers "$2" --seed "$3" >"$work/in.jsonl"
+        eos_oracle "$work/in.jsonl" "$work/want.jsonl" "$work/want.state"
 }

@@ -22,8 +22,7 @@ kr_topics "$prefix" 3 --changelog-config segment.ms=1000 \
         --changelog-config min.cleanable.dirty.ratio=0.01
 kr_topic_opts "$prefix"
 events=20000
-"$BP_BIN" gen --events $events --freelancers 1000 --seed 41 >"$work/in.jsonl"
-eos_oracle "$work/in.jsonl" "$work/want.jsonl" "$work/want.state"
+kr_history $events 1000 41
 kr_generate "$work/in.jsonl" "$prefix" 1000 0.5
 
 opts=("${kr_opts[@]}" batch.max.events=50 commit.interval.ms=50)

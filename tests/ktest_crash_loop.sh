@@ -28,8 +28,7 @@ RANDOM=$seed
 prefix="bp-crash-$$-$(date +%s)."
 kr_topics "$prefix" 6
 kr_topic_opts "$prefix"
-"$BP_BIN" gen --events "$events" --freelancers 4000 --seed "$seed" >"$work/in.jsonl"
-eos_oracle "$work/in.jsonl" "$work/want.jsonl" "$work/want.state"
+kr_history "$events" 4000 "$seed"
 
 # About 40 s of production: 1,000 events a second or so.
 kr_generate "$work/in.jsonl" "$prefix" 1000 0.7

@@ -19,8 +19,7 @@ prefix="bp-fence-$$-$(date +%s)."
 kr_topics "$prefix" 4
 kr_topic_opts "$prefix"
 events=16000
-"$BP_BIN" gen --events $events --freelancers 2000 --seed 31 >"$work/in.jsonl"
-eos_oracle "$work/in.jsonl" "$work/want.jsonl" "$work/want.state"
+kr_history $events 2000 31
 kr_generate "$work/in.jsonl" "$prefix" 1000 0.5
 
 opts=("${kr_opts[@]}" batch.max.events=100 commit.interval.ms=50)

@@ -20,8 +20,7 @@ prefix="bp-restart-$$-$(date +%s)."
 kr_topics "$prefix" 6
 kr_topic_opts "$prefix"
 events=30000
-"$BP_BIN" gen --events $events --freelancers 3000 --seed 51 >"$work/in.jsonl"
-eos_oracle "$work/in.jsonl" "$work/want.jsonl" "$work/want.state"
+kr_history $events 3000 51
 # About 60 s of production, a few hundred events a second.
 kr_generate "$work/in.jsonl" "$prefix" 250 0.4
 

@@ -19,8 +19,7 @@ prefix="bp-scale-$$-$(date +%s)."
 kr_topics "$prefix" 6
 kr_topic_opts "$prefix"
 events=24000
-"$BP_BIN" gen --events $events --freelancers 3000 --seed 21 >"$work/in.jsonl"
-eos_oracle "$work/in.jsonl" "$work/want.jsonl" "$work/want.state"
+kr_history $events 3000 21
 
 "$BP_BIN" produce --brokers "$bootstrap" --input "$work/in.jsonl" --in-order \
         --topic-prefix "$prefix" --schema-map "$schema_map" 2>"$work/produce.log" &
