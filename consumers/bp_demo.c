@@ -98,7 +98,8 @@ static int create_real_topics(demo_t *d) {
         static const bp_kafka_kv_t compact[] = {{"cleanup.policy", "compact"}};
         bp_kafka_new_topic_t       defs[DEMO_TOPIC_CNT];
         char                       prefix[64], errstr[512];
-        rd_kafka_conf_t           *conf = rd_kafka_conf_new();
+        const bp_cli_kafka_t       k = {.brokers = d->brokers};
+        rd_kafka_conf_t           *conf;
         rd_kafka_t                *rk;
         bp_err_t                   err;
         size_t                     i;
@@ -118,11 +119,8 @@ static int create_real_topics(demo_t *d) {
                          .configs    = i == DEMO_TOPIC_CNT - 1 ? compact : NULL,
                          .config_cnt = i == DEMO_TOPIC_CNT - 1 ? 1 : 0};
         }
-        if (bp_kafka_conf_set(conf, "bootstrap.servers", d->brokers, errstr,
-                              sizeof(errstr))) {
-                rd_kafka_conf_destroy(conf);
+        if (!(conf = bp_cli_kafka_conf(&k, NULL, 0, errstr, sizeof(errstr))))
                 return fail("bad --brokers", errstr);
-        }
         if (!(rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr,
                                 sizeof(errstr)))) {
                 rd_kafka_conf_destroy(conf);

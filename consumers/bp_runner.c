@@ -288,12 +288,9 @@ static void route(bp_runner_t *r, rd_kafka_message_t *rkm) {
                  * session timeout outside the broker's bounds) stop the
                  * process instead of looping on them. An error of no
                  * topic is the group's. */
-                if (rkm->err == RD_KAFKA_RESP_ERR__FATAL) {
-                        char why[256];
+                if (rkm->err == RD_KAFKA_RESP_ERR__FATAL)
                         bp_runner_check_fenced(
-                            r, rd_kafka_fatal_error(r->consumer, why,
-                                                    sizeof(why)));
-                }
+                            r, rd_kafka_fatal_error(r->consumer, NULL, 0));
                 if (bp_kafka_err_class(rkm->err) == BP_KAFKA_FATAL)
                         bp_runner_set_fatal(r, "consumer: %s %s: %s",
                                             *topic ? "topic" : "group",

@@ -8,8 +8,8 @@
  * reasons, then a summary. It needs nothing but the repository: the rules come
  * from tests/data/rules-gen and the schemas from schemas/ (found from the
  * working directory or from the binary's place in a build directory), the
- * state lives in a temporary directory removed at the end, and the only
- * network is loopback.
+ * state lives in a temporary directory removed at the end, and on the
+ * mock the only network is loopback.
  *
  * The processor runs in this process, on a thread of its own, rather than
  * as a child `badgeproc run`: it is the very runner `run` builds
@@ -47,8 +47,9 @@ static const char demo_help[] =
     "                      [--output FILE] [--quiet] [--verbose]\n"
     "                      [--timeout SECONDS] [--brokers LIST]\n"
     "\n"
-    "Runs the whole product on this machine, on loopback only: a mock\n"
-    "Kafka cluster in this process, the seven topics, a generated scenario\n"
+    "Runs the whole product on this machine, on loopback only (unless\n"
+    "--brokers names a cluster): a mock Kafka cluster in this process, the\n"
+    "seven topics, a generated scenario\n"
     "(the events `badgeproc gen` writes for the same options) produced to\n"
     "the input topics, and the processor (the runtime of `badgeproc run`)\n"
     "consuming them. Prints each badge event it publishes as it is read\n"
