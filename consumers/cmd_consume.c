@@ -219,28 +219,43 @@ static int dump_record(bp_consume_t *cs, const rd_kafka_message_t *rkm) {
         return BP_EXIT_OK;
 }
 
-/* Creates the consumer. Its group id is never joined (assign() only), but
- * librdkafka wants one for a consumer. */
-static int open_consumer(bp_consume_t *cs) {
-        char             group[64], errstr[512];
+/* Creates a consumer. Its group id is never joined (assign() only), but
+ * librdkafka wants one for a consumer. isolation, when not NULL, replaces
+ * any isolation.level the user gave (see read_ends). */
+static rd_kafka_t *new_consumer(const bp_consume_opts_t *o,
+                                const char *isolation, char *errstr,
+                                size_t errstr_size) {
+        char             group[64];
         bp_kafka_kv_t    kv[] = {{"group.id", group},
                                  {"enable.auto.commit", "false"},
                                  {"enable.auto.offset.store", "false"},
                                  {"enable.partition.eof", "true"},
                                  {"client.id", "badgeproc-consume"}};
         rd_kafka_conf_t *conf;
+        rd_kafka_t      *rk;
 
         snprintf(group, sizeof(group), "badgeproc-consume-%ld", (long)getpid());
-        conf = bp_cli_kafka_conf(&cs->o->kafka, kv, sizeof(kv) / sizeof(kv[0]),
-                                 errstr, sizeof(errstr));
+        conf = bp_cli_kafka_conf(&o->kafka, kv, sizeof(kv) / sizeof(kv[0]),
+                                 errstr, errstr_size);
         if (!conf)
-                return fatal("bad configuration", errstr);
-        cs->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
-        if (!cs->rk) {
+                return NULL;
+        if (isolation &&
+            rd_kafka_conf_set(conf, "isolation.level", isolation, errstr,
+                              errstr_size) != RD_KAFKA_CONF_OK) {
                 rd_kafka_conf_destroy(conf);
-                return fatal("cannot create consumer", errstr);
+                return NULL;
         }
-        return BP_EXIT_OK;
+        rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, errstr_size);
+        if (!rk)
+                rd_kafka_conf_destroy(conf);
+        return rk;
+}
+
+static int open_consumer(bp_consume_t *cs) {
+        char errstr[512];
+
+        cs->rk = new_consumer(cs->o, NULL, errstr, sizeof(errstr));
+        return cs->rk ? BP_EXIT_OK : fatal("cannot create consumer", errstr);
 }
 
 /* Marks partition p as having reached its end. */
@@ -252,26 +267,35 @@ static void mark_done(bp_consume_t *cs, int32_t p) {
 }
 
 /* With --exit-at-end: each partition's end now; a partition with nothing
- * to read from the start position is done already. */
+ * to read from the start position is done already. The ends are the high
+ * watermarks, read by a read_uncommitted handle of its own: librdkafka
+ * asks ListOffsets at the consumer's isolation level, and at
+ * read_committed the broker answers with the last stable offset, the
+ * very end that an open transaction holds back. */
 static int read_ends(bp_consume_t *cs) {
-        rd_kafka_resp_err_t err;
+        rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+        rd_kafka_t         *rk;
         int64_t             lo, hi;
         char                errstr[512];
         int                 p;
 
-        for (p = 0; p < cs->partition_cnt; p++) {
-                err = rd_kafka_query_watermark_offsets(
-                    cs->rk, cs->o->topic, p, &lo, &hi, BP_CONSUME_TMO_MS);
+        rk = new_consumer(cs->o, "read_uncommitted", errstr, sizeof(errstr));
+        if (!rk)
+                return fatal("cannot create consumer", errstr);
+        for (p = 0; p < cs->partition_cnt && !err; p++) {
+                err = rd_kafka_query_watermark_offsets(rk, cs->o->topic, p, &lo,
+                                                       &hi, BP_CONSUME_TMO_MS);
                 if (err) {
                         snprintf(errstr, sizeof(errstr), "partition %d: %s", p,
                                  rd_kafka_err2str(err));
-                        return fatal("cannot read watermarks", errstr);
+                        break;
                 }
                 cs->end[p] = hi;
                 if (!cs->o->from_beginning || lo >= hi)
                         mark_done(cs, p);
         }
-        return BP_EXIT_OK;
+        rd_kafka_destroy(rk);
+        return err ? fatal("cannot read watermarks", errstr) : BP_EXIT_OK;
 }
 
 /* Looks the topic up (without creating it), reads the ends if needed and

@@ -20,8 +20,8 @@
 # waits until every client port accepts connections; it then writes the
 # bootstrap list to DIR/bootstrap and the wrappers kafka-topics.sh,
 # kafka-acls.sh, kafka-configs.sh, kafka-get-offsets.sh,
-# kafka-console-consumer.sh, kafka-dump-log.sh and kafka-storage.sh to
-# DIR/bin, so that
+# kafka-console-consumer.sh, kafka-dump-log.sh, kafka-storage.sh and
+# kafka-producer-perf-test.sh to DIR/bin, so that
 # deploy/kafka/*.sh run against it with `--kafka-bin DIR/bin` exactly as an
 # operator runs them. `start` on an existing DIR (or `--node N`) starts the
 # nodes that are down, never reformatting a node that has data. `stop`
@@ -328,6 +328,7 @@ kafka-get-offsets.sh org.apache.kafka.tools.GetOffsetShell
 kafka-console-consumer.sh org.apache.kafka.tools.consumer.ConsoleConsumer
 kafka-dump-log.sh org.apache.kafka.tools.DumpLogSegments
 kafka-storage.sh kafka.tools.StorageTool
+kafka-producer-perf-test.sh org.apache.kafka.tools.ProducerPerformance
 EOF
 }
 
