@@ -104,6 +104,14 @@ const bp_config_keydef_t bp_config_keys[BP_CONFIG_KEY_CNT] = {
      F(stats_interval_ms),
      "How often librdkafka statistics (consumer lag) are refreshed and a "
      "throughput line is logged, in ms. 0 disables both."},
+    {"shutdown.timeout.ms", BP_CONFIG_INT, "30000", 1000, 3600000,
+     F(shutdown_timeout_ms),
+     "Longest a stop may take, in ms, from the end of processing (SIGTERM "
+     "or a fatal error) to the exit: the last commit, leaving the group, "
+     "closing the store. Past it the process logs `shutdown_forced` with "
+     "the step it was stuck at and exits 1; the store restores what it "
+     "missed from the changelog at the next start. Keep it below the "
+     "orchestrator's grace period (60 s in `deploy/`)."},
     {"log.level", BP_CONFIG_LEVEL, "info", 0, 0, F(log_level),
      "`error`, `warn`, `info` or `debug`."},
     {"decision.log", BP_CONFIG_OPTIONAL, "", 0, 0, F(decision_log),

@@ -66,6 +66,7 @@ typedef struct bp_config_s {
         bool           state_fsync;               /* state.fsync */
         int            restore_read_ahead;        /* restore.read.ahead */
         int            stats_interval_ms;         /* 0: off */
+        int            shutdown_timeout_ms;       /* shutdown.timeout.ms */
         int            state_max_size_mb;         /* state.max.size.mb */
         const char    *schema_registry_url;       /* NULL: local map */
         const char    *decision_log;              /* NULL: off */

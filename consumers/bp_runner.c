@@ -54,6 +54,7 @@ void bp_runner_conf_defaults(bp_runner_conf_t *c) {
         c->state_cache_max        = 25000;
         c->state_flush_max_states = BP_STORE_WRITE_CHUNK;
         c->restore_read_ahead     = 1000000;
+        c->shutdown_timeout_ms    = 30000;
 }
 
 void bp_runner_set_fatal(bp_runner_t *r, const char *fmt, ...) {
@@ -516,14 +517,22 @@ bp_err_t bp_runner_run(bp_runner_t *r, volatile sig_atomic_t *stop,
                 }
                 err = turn(r);
         }
+        /* From here the stop is bounded: a client call that never
+         * returns must not keep the process (and its exit status) from
+         * the orchestrator. */
+        if (r->conf.shutdown_timeout_ms > 0)
+                r->deadline = bp_exit_deadline_start(
+                    r->conf.shutdown_timeout_ms, "last_commit");
         if (!err)
                 err = bp_runner_commit(r);
         if (!err)
                 err = bp_runner_store_flush(r);
         /* Leaving the group revokes the partitions; the rebalance callback
          * commits (nothing left) and drops the tasks. */
-        if (!r->fatal)
+        if (!r->fatal) {
+                bp_exit_deadline_phase(r->deadline, "consumer_close");
                 rd_kafka_consumer_close(r->consumer);
+        }
         BP_LOG(err ? BP_LOG_ERROR : BP_LOG_INFO, "stopped",
                "applied=%llu granted=%llu revoked=%llu dead_lettered=%llu "
                "batches=%llu aborted=%llu error=%s",
@@ -820,19 +829,28 @@ void bp_runner_destroy(bp_runner_t *r) {
         if (!r)
                 return;
         /* A commit in flight ends first: it uses the producer. */
+        bp_exit_deadline_phase(r->deadline, "committer");
         bp_worker_destroy(r->committer);
         bp_runner_job_free(r);
         bp_fetch_wake_close(r);
-        /* A consumer with a fatal error (fenced by a newer member with
-         * our group.instance.id) is left to the process's exit: on
-         * librdkafka 2.0.2 rd_kafka_destroy() of it never returns, its
-         * main thread waiting for a broker thread that still holds
-         * partition references (upstream issue #4674, a reference leak
-         * that came with v2.0.0). The runner is being destroyed because
-         * the process stops, so nothing is lost but that memory. */
-        if (r->consumer && rd_kafka_fatal_error(r->consumer, NULL, 0) ==
-                               RD_KAFKA_RESP_ERR_NO_ERROR)
+        /* A fenced runner's consumer is left to the process's exit. It
+         * may have a fatal error of its own (fenced by a newer member
+         * with our group.instance.id), or get one while it is destroyed:
+         * a runner fenced as a producer is about to be fenced as a member
+         * too, at the consumer's next heartbeat. (After other fatal
+         * errors it is closed: leaving the group hands its partitions
+         * over at once.) On librdkafka 2.0.2
+         * rd_kafka_destroy() of such a consumer never returns, its main
+         * thread waiting for a broker thread that still holds partition
+         * references (upstream issue #4674, a reference leak that came
+         * with v2.0.0). The runner is being destroyed because the process
+         * stops, so nothing is lost but that memory. */
+        bp_exit_deadline_phase(r->deadline, "consumer_destroy");
+        if (r->consumer && !r->fenced &&
+            rd_kafka_fatal_error(r->consumer, NULL, 0) ==
+                RD_KAFKA_RESP_ERR_NO_ERROR)
                 rd_kafka_destroy(r->consumer);
+        bp_exit_deadline_phase(r->deadline, "producer_destroy");
         if (r->producer) {
                 rd_kafka_flush(r->producer, 5000);
                 for (p = 0; p < BP_RUNNER_OUT_TOPICS; p++)
@@ -850,6 +868,7 @@ void bp_runner_destroy(bp_runner_t *r) {
                         bp_restore_cancel(r, r->tasks[p]);
                 bp_task_destroy(r->tasks[p]);
         }
+        bp_exit_deadline_phase(r->deadline, "store_close");
         bp_restore_close(r);
         free(r->tasks);
         bp_runner_store_close(r);
@@ -867,5 +886,6 @@ void bp_runner_destroy(bp_runner_t *r) {
         bp_buf_free(&r->badges);
         bp_runner_metrics_destroy(r->metrics);
         bp_decision_log_close(r->dlog);
+        bp_exit_deadline_stop(r->deadline);
         free(r);
 }

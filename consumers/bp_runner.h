@@ -83,6 +83,10 @@ typedef struct bp_runner_conf_s {
         int log_stats_interval_ms;
         /* Read gauges (consumer lag, state size) every N ms; 0: off. */
         int stats_interval_ms;
+        /* Longest the stop may take once the loop has ended (the last
+         * commit, closing the clients and the store), in ms; past it the
+         * process exits (bp_exit_deadline.h). 0: unbounded. */
+        int shutdown_timeout_ms;
         /* Where to count (NULL: no metrics) and the HTTP server whose
          * /healthz and /readyz the loop drives (NULL: none). Borrowed. */
         bp_metrics_t        *metrics;

@@ -20,6 +20,7 @@
 #include "bp_checkpoint.h"
 #include "bp_codec.h"
 #include "bp_decision_log.h"
+#include "bp_exit_deadline.h"
 #include "bp_kafka.h"
 #include "bp_merge.h"
 #include "bp_rules.h"
@@ -285,6 +286,8 @@ struct bp_runner_s {
         bool fatal;
         bool fenced; /* the fatal error is that we were fenced */
         char fatal_reason[512];
+        /* Armed when the loop ends, disarmed at the end of destroy. */
+        bp_exit_deadline_t  *deadline;
         bp_runner_metrics_t *metrics;
         bp_decision_log_t   *dlog;           /* NULL: off */
         int64_t              last_gauges_ms; /* metrics gauges last read */

@@ -97,7 +97,8 @@ static void runner_conf(const bp_config_t *conf, char *schema_map,
         rc->state_fsync            = conf->state_fsync;
         if (conf->stats_interval_ms > 0)
                 rc->log_stats_interval_ms = conf->stats_interval_ms;
-        rc->stats_interval_ms = conf->stats_interval_ms;
+        rc->stats_interval_ms   = conf->stats_interval_ms;
+        rc->shutdown_timeout_ms = conf->shutdown_timeout_ms;
 }
 
 /* The metrics registry and its HTTP server (/metrics, /healthz, /readyz);
