@@ -56,7 +56,7 @@ echo "  a transaction left open with $open records, then 3 plain records"
 consume() {
         local iso=$1 rc=0
         timeout 120 "$BP_BIN" consume --brokers "$bootstrap" --topic "$topic" \
-                --from-beginning --exit-at-end -X "isolation.level=$iso" \
+                --from-beginning --exit-at-end -X "isolation.level=$iso" --schema-map "$schema_map" \
                 >"$work/$iso.jsonl" 2>"$work/$iso.log" || rc=$?
         # The records are not Avro: exit 3, every one "undecodable".
         [ "$rc" -eq 3 ] || fail "consume at $iso exited $rc: $(tail -n 3 "$work/$iso.log")"
