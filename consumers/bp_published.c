@@ -44,16 +44,20 @@ static int read_lines(const char *cmd, const char *path, int fd,
                         goto out;
                 }
                 st->read = bp_line_reader_lineno(reader);
-                if (n == BP_ERR_TOO_LARGE)
-                        snprintf(errstr, sizeof(errstr), "line too long");
-                else if (strspn(line, " \t") == len)
+                if (n == BP_ERR_TOO_LARGE) {
+                        /* Not JSON Lines: nothing further can be trusted. */
+                        fprintf(stderr, "published line %" PRIu64 ": %s\n",
+                                st->read, BP_LINE_TOO_LONG_MSG);
+                        bp_tool_fatal(cmd, "unreadable published events",
+                                      "published", path, BP_LINE_TOO_LONG_MSG);
+                        goto out;
+                }
+                if (strspn(line, " \t") == len)
                         continue;
                 bp_arena_reset(arena);
                 memset(&ev, 0, sizeof(ev));
-                err = n == BP_ERR_TOO_LARGE
-                          ? BP_ERR_TOO_LARGE
-                          : bp_jsonl_parse_badge(parser, line, len, arena, &ev,
-                                                 errstr, sizeof(errstr));
+                err = bp_jsonl_parse_badge(parser, line, len, arena, &ev,
+                                           errstr, sizeof(errstr));
                 if (err) {
                         st->rejected++;
                         fprintf(stderr, "published line %" PRIu64 ": %s\n",

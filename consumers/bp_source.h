@@ -38,9 +38,10 @@
  * among several, "FILE:record N at byte B: message" for a dump,
  * "FILE:record N in block K at byte B: message" for a container file, or
  * "TOPIC/PARTITION@OFFSET: message") and skipped, like the runtime's
- * dead-letter topic skips it. A file whose framing is broken (a dump
- * record longer than BP_DUMP_RECORD_MAX or cut short, a container file
- * with a bad header or block) cannot be read on: that is fatal, reported
+ * dead-letter topic skips it. A file whose framing is broken (a JSON
+ * Lines line longer than BP_LINE_MAX_DEFAULT, a dump record longer than
+ * BP_DUMP_RECORD_MAX or cut short, a container file with a bad header or
+ * block) cannot be read on: that is fatal, reported
  * with the same prefix. Fatal errors are logged once with bp_tool_fatal()
  * by the source itself.
  */

@@ -6,7 +6,8 @@
  * in it, in name order) in the form --input-format gives, or that its
  * first bytes show under auto. JSON Lines files are read here, with the
  * loop `replay` always had: a bounded line reader, the JSON Lines parser,
- * a rejection line for every line that is not an event. Dumps and
+ * a rejection line for every line that is not an event (a line over the
+ * limit stops the file instead). Dumps and
  * container files are bp_source_avro.c's.
  *
  * The merge keeps the next event of every file at hand and hands out the
@@ -45,21 +46,23 @@ typedef struct files_source_s {
         bp_progress_t *progress;
 } files_source_t;
 
-void bp_input_reject(bp_input_t *in, const char *where, const char *msg) {
+/* Prints `where: msg` about in, prefixed by its path when it is named. */
+static void input_say(bp_input_t *in, const char *where, const char *msg) {
         /* Inputs belong to a files source: the progress line makes way. */
         bp_progress_clear(((files_source_t *)in->src)->progress);
-        in->src->stats.rejected++;
         if (in->named)
                 fprintf(stderr, "%s:%s: %s\n", in->path, where, msg);
         else
                 fprintf(stderr, "%s: %s\n", where, msg);
 }
 
-int bp_input_fatal(bp_input_t *in, const char *where, const char *msg) {
-        char text[1024];
+void bp_input_reject(bp_input_t *in, const char *where, const char *msg) {
+        in->src->stats.rejected++;
+        input_say(in, where, msg);
+}
 
-        snprintf(text, sizeof(text), "%s:%s: %s", in->path, where, msg);
-        fprintf(stderr, "%s\n", text);
+int bp_input_fatal(bp_input_t *in, const char *where, const char *msg) {
+        input_say(in, where, msg);
         bp_tool_fatal(in->src->cmd, "unreadable input", "input", in->path, msg);
         return -1;
 }
@@ -107,14 +110,10 @@ static int jsonl_next(bp_input_t *in, bp_event_t *ev, bp_cause_t *cause) {
                 in->read = bp_line_reader_lineno(j->reader);
                 in->src->stats.read++;
                 snprintf(where, sizeof(where), "line %" PRIu64, in->read);
-                if (rc == BP_ERR_TOO_LARGE) {
-                        snprintf(errstr, sizeof(errstr),
-                                 "line of %zu bytes, longer than the limit "
-                                 "of %d",
-                                 len, BP_LINE_MAX_DEFAULT);
-                        bp_input_reject(in, where, errstr);
-                        continue;
-                }
+                /* Not JSON Lines (a binary file, /dev/zero): the file
+                 * stops here, as one whose framing is broken. */
+                if (rc == BP_ERR_TOO_LARGE)
+                        return bp_input_fatal(in, where, BP_LINE_TOO_LONG_MSG);
                 if (is_blank(line, len))
                         continue;
                 err = bp_jsonl_parser_parse(j->parser, line, len, ev, errstr,

@@ -9,8 +9,9 @@
  * by that timestamp). The producing itself is bp_evprod.h's, shared with
  * `gen --brokers` and the demo; this file reads lines and reports.
  *
- * Like `replay`, a bad line never stops the run: it is reported on stderr
- * as `line N: message` and skipped, and the exit status says so.
+ * Like `replay`, a bad line does not stop the run: it is reported on
+ * stderr as `line N: message` and skipped, and the exit status says so.
+ * A line over the 1 MiB limit does: the input is not JSON Lines.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -68,7 +69,8 @@ static const char produce_help[] =
     "Blank lines are ignored. A line that is not a valid event (as for\n"
     "`replay`), or whose occurred_at is not after 1970-01-01T00:00:00Z\n"
     "(not a Kafka timestamp), is reported on standard error as\n"
-    "`line N: message` and skipped.\n"
+    "`line N: message` and skipped. A line longer than 1 MiB stops the\n"
+    "run (status 1): `line N: longer than the limit of 1048576 bytes`.\n"
     "A last stderr line gives the counts: lines, delivered, rejected,\n"
     "failed.\n"
     "\n"
@@ -274,8 +276,10 @@ static int produce_all(bp_produce_t *pr) {
                         return fatal("cannot read input", strerror(errno));
                 pr->lines = bp_line_reader_lineno(pr->reader);
                 if (r == BP_ERR_TOO_LARGE) {
-                        reject(pr, "line longer than 1 MiB");
-                        continue;
+                        /* Not JSON Lines (a binary file, /dev/zero): stop. */
+                        fprintf(stderr, "line %" PRIu64 ": %s\n", pr->lines,
+                                BP_LINE_TOO_LONG_MSG);
+                        return fatal("unreadable input", BP_LINE_TOO_LONG_MSG);
                 }
                 rc = produce_line(pr, line, len);
         }

@@ -5,9 +5,9 @@
  * input buf[start..end). Lines are returned in place; when the tail of
  * the buffer gets short, the unconsumed bytes move to its front. Since a
  * line is only kept while it is at most max_line long, the buffer always
- * has at least a chunk free to read into. A longer line switches the
- * reader to skipping: bytes are read and dropped up to the next newline,
- * and only their count is kept.
+ * has at least a chunk free to read into. A longer line stops the reader
+ * for good (see bp_line_reader.h for why it does not skip to the next
+ * newline): it reads nothing more and says so at every call.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -15,6 +15,9 @@
 #include <unistd.h>
 
 #include "bp_line_reader.h"
+
+_Static_assert(BP_LINE_MAX_DEFAULT == 1048576,
+               "BP_LINE_TOO_LONG_MSG names the limit");
 
 /* Bytes asked of read() at a time, at least. */
 #define BP_LINE_CHUNK (64 * 1024)
@@ -28,8 +31,7 @@ struct bp_line_reader_s {
         size_t   end;      /* end of the bytes read */
         size_t   scan;     /* buf[start..scan) holds no newline */
         int      eof;      /* read() returned 0 */
-        int      skipping; /* dropping the rest of an over-long line */
-        size_t   skipped;  /* bytes of it dropped so far */
+        int      too_long; /* stopped at an over-long line */
         uint64_t lineno;
 };
 
@@ -86,31 +88,14 @@ static int fill(bp_line_reader_t *r) {
         return 0;
 }
 
-/* Drops input up to and including the next newline (or the end). */
-static int skip_line(bp_line_reader_t *r, const char **line, size_t *len) {
-        const char *nl;
-
-        for (;;) {
-                nl = memchr(r->buf + r->start, '\n', r->end - r->start);
-                if (nl || r->eof)
-                        break;
-                r->skipped += r->end - r->start;
-                r->start = r->end = r->scan = 0;
-                if (fill(r) != 0)
-                        return BP_ERR_IO;
+/* Stops the reader at the over-long line it is in. */
+static int stop_long(bp_line_reader_t *r, const char **line, size_t *len) {
+        if (!r->too_long) {
+                r->too_long = 1;
+                r->lineno++;
         }
-        if (nl) {
-                r->skipped += (size_t)(nl - (r->buf + r->start));
-                r->start = r->scan = (size_t)(nl - r->buf) + 1;
-        } else {
-                r->skipped += r->end - r->start;
-                r->start = r->scan = r->end;
-        }
-        *line       = NULL;
-        *len        = r->skipped;
-        r->skipping = 0;
-        r->skipped  = 0;
-        r->lineno++;
+        *line = NULL;
+        *len  = r->max_line + 1;
         return BP_ERR_TOO_LARGE;
 }
 
@@ -130,23 +115,19 @@ int bp_line_reader_next(bp_line_reader_t *r, const char **line, size_t *len) {
         const char *nl;
         size_t      n;
 
+        if (r->too_long)
+                return stop_long(r, line, len);
         for (;;) {
-                if (r->skipping)
-                        return skip_line(r, line, len);
                 nl = memchr(r->buf + r->scan, '\n', r->end - r->scan);
                 if (nl) {
                         n = (size_t)(nl - (r->buf + r->start));
-                        if (n > r->max_line) {
-                                r->skipping = 1;
-                                continue;
-                        }
+                        if (n > r->max_line)
+                                return stop_long(r, line, len);
                         return give(r, n, (size_t)(nl - r->buf) + 1, line, len);
                 }
                 r->scan = r->end;
-                if (r->end - r->start > r->max_line) {
-                        r->skipping = 1;
-                        continue;
-                }
+                if (r->end - r->start > r->max_line)
+                        return stop_long(r, line, len);
                 if (r->eof) {
                         if (r->start == r->end)
                                 return 0;

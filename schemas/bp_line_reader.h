@@ -3,10 +3,14 @@
  * their length.
  *
  * The JSON Lines tools read files that come from elsewhere; a line of
- * gigabytes (a missing newline, a binary file) must not make them allocate
- * gigabytes. The reader owns one buffer of max_line plus a read chunk,
- * allocated once: a line longer than max_line is reported as such and
- * skipped up to its newline, without being kept, and reading goes on.
+ * gigabytes (a missing newline, a binary file, /dev/zero) must not make
+ * them allocate gigabytes, nor read for ever looking for a newline that
+ * never comes. The reader owns one buffer of max_line plus a read chunk,
+ * allocated once: a line longer than max_line is reported as soon as its
+ * first max_line + 1 bytes are in, and the reader stops there. Such a
+ * line means the input is not JSON Lines (no event is anywhere near
+ * 1 MiB), so there is nothing to resynchronise on: skipping to the next
+ * newline is what made an unterminated input read without end.
  *
  * Lines end at '\n'; a '\r' before it is dropped (files written on
  * Windows), and the last line may lack its newline.
@@ -21,6 +25,9 @@
 
 /** The line limit of the replay tools: 1 MiB, newline excluded. */
 #define BP_LINE_MAX_DEFAULT (1024 * 1024)
+/** What every reader of BP_LINE_MAX_DEFAULT lines says of a longer one,
+ *  after `line N: `. */
+#define BP_LINE_TOO_LONG_MSG "longer than the limit of 1048576 bytes"
 
 typedef struct bp_line_reader_s bp_line_reader_t;
 
@@ -39,11 +46,13 @@ void bp_line_reader_destroy(bp_line_reader_t *reader);
  *  - 1 with *line / *len set to the line without its newline (not
  *    NUL-terminated; borrowed, valid until the next call);
  *  - 0 at end of input;
- *  - BP_ERR_TOO_LARGE for a line over max_line, which has been skipped
- *    (*len is the number of bytes it had, *line is NULL);
+ *  - BP_ERR_TOO_LARGE for a line over max_line (*line is NULL, *len is
+ *    max_line + 1: the bytes of it read before giving up). The reader
+ *    reads no further; every later call returns BP_ERR_TOO_LARGE again,
+ *    with the same line number. The caller should stop with an error;
  *  - BP_ERR_IO when read() failed (errno says why); reading may be
  *    retried.
- * Every return but 0 and BP_ERR_IO advances the line number.
+ * A line or the first BP_ERR_TOO_LARGE advances the line number.
  */
 int bp_line_reader_next(bp_line_reader_t *reader, const char **line,
                         size_t *len);
