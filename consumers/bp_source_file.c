@@ -62,7 +62,9 @@ void bp_input_reject(bp_input_t *in, const char *where, const char *msg) {
 }
 
 int bp_input_fatal(bp_input_t *in, const char *where, const char *msg) {
-        input_say(in, where, msg);
+        /* A stop always names the file, even the only one. */
+        bp_progress_clear(((files_source_t *)in->src)->progress);
+        fprintf(stderr, "%s:%s: %s\n", in->path, where, msg);
         bp_tool_fatal(in->src->cmd, "unreadable input", "input", in->path, msg);
         return -1;
 }

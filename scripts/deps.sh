@@ -9,7 +9,7 @@ packages=(
   librdkafka-dev libavro-dev libcmocka-dev liblmdb-dev lmdb-utils zlib1g-dev
   libyaml-dev libjansson-dev libcurl4-openssl-dev libmicrohttpd-dev
   kcat jq valgrind python3 python3-avro python3-confluent-kafka python3-yaml
-  shellcheck openssl
+  shellcheck openssl time
   # The real Apache Kafka of the tests (scripts/kafka.sh): a JDK and Maven,
   # which resolves the broker's jars from Maven Central.
   openjdk-17-jdk-headless maven

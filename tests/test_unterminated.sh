@@ -78,7 +78,7 @@ check() {
                 "$name" "${input##*/}" "$rc" "$ms" "$rss"
 }
 
-LONG='^(published )?line 1: longer than the limit of 1048576 bytes$'
+LONG='(^|:)(published )?line 1: longer than the limit of 1048576 bytes$'
 for input in /dev/zero "$work/fifo" "$work/long"; do
         check replay "$LONG" "$input" "$BP_BIN" replay --quiet --input @IN
         check explain "$LONG" "$input" "$BP_BIN" explain --rules "$rules" \
