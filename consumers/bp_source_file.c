@@ -62,9 +62,11 @@ void bp_input_reject(bp_input_t *in, const char *where, const char *msg) {
 }
 
 int bp_input_fatal(bp_input_t *in, const char *where, const char *msg) {
-        /* A stop always names the file, even the only one. */
+        /* A stop names the file, even the only one, but for stdin. */
         bp_progress_clear(((files_source_t *)in->src)->progress);
-        fprintf(stderr, "%s:%s: %s\n", in->path, where, msg);
+        if (strcmp(in->path, "-") != 0)
+                fprintf(stderr, "%s:", in->path);
+        fprintf(stderr, "%s: %s\n", where, msg);
         bp_tool_fatal(in->src->cmd, "unreadable input", "input", in->path, msg);
         return -1;
 }
