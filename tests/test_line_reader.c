@@ -42,8 +42,7 @@ static void expect_line(bp_line_reader_t *r, const char *want,
 }
 
 /* The reader is stopped at line lineno: it says so, now and again. */
-static void expect_too_large(bp_line_reader_t *r, size_t max,
-                             uint64_t lineno) {
+static void expect_too_large(bp_line_reader_t *r, size_t max, uint64_t lineno) {
         const char *line;
         size_t      len;
         int         i;
