@@ -145,7 +145,11 @@ typedef struct bp_metrics_server_s bp_metrics_server_t;
  *             (0: never considered stalled), 503 otherwise;
  *   /readyz   200 once bp_metrics_server_set_ready(srv, true), else 503.
  * Other paths give 404, other methods 405, a request with a body 413.
- * Connections are bounded in number, header size and time. m must
+ * Connections are bounded in number (per client address and in all),
+ * header size and time: a request not complete 2 s after its connection
+ * opened is cut off, and near the limits the oldest incomplete
+ * connection makes room for a new one, so a probe gets its answer under
+ * a flood of slow clients (bp_metrics_http.c has the figures). m must
  * outlive the server. On failure returns BP_ERR_IO (or BP_ERR_INVALID for
  * a bad host, BP_ERR_NOMEM) with the reason in errstr.
  */

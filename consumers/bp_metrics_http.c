@@ -5,11 +5,19 @@
  * The daemon runs one internal polling thread; every request is answered
  * in the first call of the access handler, before any body is read, so a
  * request body is never buffered: a request announcing one gets 413 and
- * the connection is closed. Connections are limited in number, in memory
- * (which bounds the request line and headers) and in idle time, so a slow
- * or hostile client costs a bounded amount of anything. Liveness and
- * readiness are two atomics the process loop sets; the HTTP thread only
- * reads them.
+ * the connection is closed. Every response closes its connection, so a
+ * connection is one request, and its age is the request's.
+ *
+ * A slow or hostile client costs a bounded amount of anything, and cannot
+ * keep the probes out: libmicrohttpd bounds each connection's memory
+ * (which bounds the request line and headers) and the connections per
+ * client address and in total; the guard (bp_http_guard.h) ends the
+ * connections whose request is not complete REQUEST_MS after they opened
+ * (libmicrohttpd's own timeout is an idle timer that every byte resets),
+ * and, when an address or the server is near its limit, the oldest
+ * incomplete connection, so that a new one, such as a probe, always gets
+ * in. Liveness and readiness are two atomics the process loop sets; the
+ * HTTP thread only reads them.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,10 +33,25 @@
 
 #include <microhttpd.h>
 
+#include "bp_http_guard.h"
 #include "bp_log.h"
 #include "bp_metrics.h"
 
-#define CONNECTIONS_MAX 32
+/* Hard limits, libmicrohttpd's: beyond them a connection is refused. A
+ * client address may hold half the server, so others still get in. */
+#define CONNECTIONS_MAX 256
+#define PER_IP_MAX 128
+/* Soft limits, the guard's: beyond them the oldest incomplete connection
+ * makes room. Far enough below the hard ones for the connections it ends
+ * in one turn of the daemon's loop (which accepts up to 10) to close. */
+#define CONNECTIONS_SOFT 192
+#define PER_IP_SOFT 32
+/* A request must be complete this long after its connection opened; the
+ * whole exchange, answer included, must be over by LIFETIME_MS. */
+#define REQUEST_MS 2000
+#define LIFETIME_MS 10000
+#define SWEEP_MS 100
+/* libmicrohttpd's idle timer: with the guard, only a backstop. */
 #define IDLE_TIMEOUT_S 10
 #define CONNECTION_MEMORY 16384 /* request line and headers, per connection */
 
@@ -37,6 +60,7 @@
 
 struct bp_metrics_server_s {
         struct MHD_Daemon *daemon;
+        bp_http_guard_t   *guard;
         bp_metrics_t      *m;
         int                port;
         int                stall_ms;
@@ -60,6 +84,7 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status,
         if (!resp)
                 return MHD_NO;
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, TEXT_TYPE);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
         if (allow)
                 MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
         ret = MHD_queue_response(conn, status, resp);
@@ -91,6 +116,7 @@ static enum MHD_Result reply_metrics(struct MHD_Connection *conn,
                 bp_buf_free(&buf);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
                                 METRICS_TYPE);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
         ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
         MHD_destroy_response(resp);
         return ret;
@@ -116,10 +142,16 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
                               const char *url, const char *method,
                               const char *version, const char *upload_data,
                               size_t *upload_data_size, void **con_cls) {
-        bp_metrics_server_t *srv = cls;
+        bp_metrics_server_t            *srv = cls;
+        const union MHD_ConnectionInfo *info =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
         (void)version;
         (void)upload_data;
         (void)con_cls;
+
+        /* The request is in: its deadline is met. */
+        if (info)
+                bp_http_guard_answered(srv->guard, info->socket_context);
 
         if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
             strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
@@ -140,6 +172,28 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
                            : reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
                                    "not ready\n", NULL);
         return reply(conn, MHD_HTTP_NOT_FOUND, "not found\n", NULL);
+}
+
+/* Hands each connection to the guard as it opens, and takes it back
+ * before libmicrohttpd closes its socket. */
+static void on_connection(void *cls, struct MHD_Connection *conn,
+                          void                              **socket_context,
+                          enum MHD_ConnectionNotificationCode code) {
+        bp_metrics_server_t            *srv = cls;
+        const union MHD_ConnectionInfo *fd, *addr;
+
+        if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+                bp_http_guard_close(srv->guard, *socket_context);
+                *socket_context = NULL;
+                return;
+        }
+        fd = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        addr =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        *socket_context =
+            fd ? bp_http_guard_open(srv->guard, fd->connect_fd,
+                                    addr ? addr->client_addr : NULL)
+               : NULL;
 }
 
 /* Routes libmicrohttpd's own messages into the log, at debug level: most
@@ -209,6 +263,13 @@ static int bound_port(struct MHD_Daemon *daemon) {
 bp_err_t bp_metrics_server_new(bp_metrics_server_t **srvp, bp_metrics_t *m,
                                const char *host, int port, int stall_ms,
                                char *errstr, size_t errstr_size) {
+        static const bp_http_guard_conf_t guard_conf = {
+            .slots       = CONNECTIONS_MAX,
+            .total_soft  = CONNECTIONS_SOFT,
+            .per_ip_soft = PER_IP_SOFT,
+            .request_ms  = REQUEST_MS,
+            .lifetime_ms = LIFETIME_MS,
+            .sweep_ms    = SWEEP_MS};
         struct sockaddr_storage addr = {0};
         bp_metrics_server_t    *srv;
         unsigned int            flags;
@@ -220,6 +281,12 @@ bp_err_t bp_metrics_server_new(bp_metrics_server_t **srvp, bp_metrics_t *m,
                 return err;
         if (!(srv = calloc(1, sizeof(*srv))))
                 return BP_ERR_NOMEM;
+        if (!(srv->guard = bp_http_guard_new(&guard_conf))) {
+                free(srv);
+                snprintf(errstr, errstr_size,
+                         "metrics: cannot start the connection guard");
+                return BP_ERR_NOMEM;
+        }
         srv->m        = m;
         srv->stall_ms = stall_ms;
         atomic_init(&srv->beat_ms, now_ms());
@@ -232,13 +299,16 @@ bp_err_t bp_metrics_server_new(bp_metrics_server_t **srvp, bp_metrics_t *m,
             flags, (uint16_t)port, NULL, NULL, handle, srv,
             MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
             (struct sockaddr *)&addr, MHD_OPTION_CONNECTION_LIMIT,
-            (unsigned int)CONNECTIONS_MAX, MHD_OPTION_CONNECTION_TIMEOUT,
+            (unsigned int)CONNECTIONS_MAX, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+            (unsigned int)PER_IP_MAX, MHD_OPTION_CONNECTION_TIMEOUT,
             (unsigned int)IDLE_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-            (size_t)CONNECTION_MEMORY, MHD_OPTION_END);
+            (size_t)CONNECTION_MEMORY, MHD_OPTION_NOTIFY_CONNECTION,
+            on_connection, srv, MHD_OPTION_END);
         if (!srv->daemon) {
                 snprintf(errstr, errstr_size,
                          "metrics: cannot listen on %s port %d: %s", host, port,
                          errno ? strerror(errno) : "see the log");
+                bp_http_guard_destroy(srv->guard);
                 free(srv);
                 return BP_ERR_IO;
         }
@@ -267,6 +337,8 @@ void bp_metrics_server_set_ready(bp_metrics_server_t *srv, bool ready) {
 void bp_metrics_server_destroy(bp_metrics_server_t *srv) {
         if (!srv)
                 return;
+        /* The daemon first: it hands every connection back as it stops. */
         MHD_stop_daemon(srv->daemon);
+        bp_http_guard_destroy(srv->guard);
         free(srv);
 }

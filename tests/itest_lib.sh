@@ -10,8 +10,8 @@
 # run_start NAME [key=value ...]
 #                  starts `badgeproc run` in the background (log in
 #                  $work/NAME.err, pid in $run_pid) on $bootstrap, with
-#                  rules.dir=$run_rules, state.dir=$run_state, metrics off,
-#                  a progress log line every 100 ms and a 6 s session
+#                  rules.dir=$run_rules, state.dir=$run_state, metrics off
+#                  (unless a metrics.listen follows), a progress log line every 100 ms and a 6 s session
 #                  timeout (after a member leaves, the mock cluster holds
 #                  the group's next join for the session timeout less one
 #                  second: 44 s by default); more --set overrides may
@@ -62,11 +62,13 @@ fail() {
 }
 
 run_start() {
-        local kv sets=()
+        local kv sets=() metrics=metrics.listen=off
         run_name=$1
         shift
+        # run refuses a key given twice
+        for kv in "$@"; do [ "${kv%%=*}" != metrics.listen ] || metrics=""; done
         for kv in "kafka.bootstrap.servers=$bootstrap" "rules.dir=$run_rules" \
-                "state.dir=$run_state" metrics.listen=off \
+                "state.dir=$run_state" $metrics \
                 stats.interval.ms=100 kafka.session.timeout.ms=6000 "$@"; do
                 sets+=(--set "$kv")
         done

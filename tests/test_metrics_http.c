@@ -3,11 +3,16 @@
  * choosing: /metrics, /healthz (with a stalled loop), /readyz before and
  * after ready, 404, 405, 413 for a body, and hostile requests (huge
  * headers, garbage, a huge claimed body) answered without harm, the
- * server still serving afterwards. libcurl is the well-behaved client; a
- * raw socket is the badly behaved one.
+ * server still serving afterwards; the request deadline (a slowloris
+ * that sends a byte every 300 ms, and a silent connection, are cut off
+ * 2 s after they opened, not when they fall idle) and eviction (past 32
+ * incomplete connections from one address, the oldest make room, and a
+ * probe is answered). libcurl is the well-behaved client; a raw socket
+ * is the badly behaved one.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -284,6 +289,96 @@ static void test_hostile_requests(void **state) {
         bp_metrics_destroy(m);
 }
 
+static int64_t mono_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A new connection to port on loopback, sending nothing yet. */
+static int connect_to(int port) {
+        struct sockaddr_in addr = {0};
+        int                fd   = socket(AF_INET, SOCK_STREAM, 0);
+
+        assert_true(fd >= 0);
+        addr.sin_family      = AF_INET;
+        addr.sin_port        = htons((uint16_t)port);
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        assert_int_equal(connect(fd, (struct sockaddr *)&addr, sizeof(addr)),
+                         0);
+        return fd;
+}
+
+/* True when the server has closed fd (its read end sees the end). */
+static bool closed_by_server(int fd, int wait_ms) {
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        char          buf[256];
+
+        return poll(&pfd, 1, wait_ms) == 1 &&
+               recv(fd, buf, sizeof(buf), 0) <= 0;
+}
+
+/* A request that never ends, one byte every 300 ms, and a connection
+ * that sends nothing: both are cut off 2 s (and a 100 ms sweep) after
+ * they opened, though the first is never idle for long. */
+static void test_request_deadline(void **state) {
+        bp_metrics_t        *m    = bp_metrics_new();
+        bp_metrics_server_t *srv  = start(m, 0);
+        int                  port = bp_metrics_server_port(srv);
+        int                  slow = connect_to(port), silent = connect_to(port);
+        int64_t              t0 = mono_ms(), slow_ms = -1, silent_ms = -1;
+        static const char    head[] = "GET /healthz HTTP/1.1\r\nX-Slow: ";
+        (void)state;
+
+        assert_int_equal(send(slow, head, sizeof(head) - 1, MSG_NOSIGNAL),
+                         (ssize_t)sizeof(head) - 1);
+        while ((slow_ms < 0 || silent_ms < 0) && mono_ms() - t0 < 5000) {
+                if (slow_ms < 0 && (send(slow, "a", 1, MSG_NOSIGNAL) != 1 ||
+                                    closed_by_server(slow, 0)))
+                        slow_ms = mono_ms() - t0;
+                if (silent_ms < 0 && closed_by_server(silent, 0))
+                        silent_ms = mono_ms() - t0;
+                expect(port, "GET", "/healthz", 200, "ok\n");
+                usleep(300 * 1000);
+        }
+        print_message("slowloris cut off after %lld ms, silent after %lld ms\n",
+                      (long long)slow_ms, (long long)silent_ms);
+        assert_true(slow_ms >= 1900 && slow_ms <= 2800);
+        assert_true(silent_ms >= 1900 && silent_ms <= 2800);
+        close(slow);
+        close(silent);
+        bp_metrics_server_destroy(srv);
+        bp_metrics_destroy(m);
+}
+
+/* 40 connections from one address that send nothing: the first 8 are
+ * ended as the last arrive (32 is the per-address soft limit), the last
+ * 32 stay; a probe still gets its answer, and ends one more. */
+static void test_eviction(void **state) {
+        enum { N = 40, SOFT = 32 };
+        bp_metrics_t        *m    = bp_metrics_new();
+        bp_metrics_server_t *srv  = start(m, 0);
+        int                  port = bp_metrics_server_port(srv);
+        int                  fds[N], i;
+        (void)state;
+
+        for (i = 0; i < N; i++) {
+                fds[i] = connect_to(port);
+                usleep(5 * 1000); /* accepted in order */
+        }
+        for (i = 0; i < N - SOFT; i++)
+                assert_true(closed_by_server(fds[i], 1000));
+        for (i = N - SOFT; i < N; i++)
+                assert_false(closed_by_server(fds[i], 0));
+        expect(port, "GET", "/healthz", 200, "ok\n");
+        assert_true(closed_by_server(fds[N - SOFT], 1000));
+        assert_false(closed_by_server(fds[N - SOFT + 1], 0));
+        for (i = 0; i < N; i++)
+                close(fds[i]);
+        bp_metrics_server_destroy(srv);
+        bp_metrics_destroy(m);
+}
+
 static void test_listen_errors(void **state) {
         bp_metrics_t        *m   = bp_metrics_new();
         bp_metrics_server_t *srv = start(m, 0), *second = NULL;
@@ -319,6 +414,8 @@ int main(void) {
             cmocka_unit_test(test_stalled_loop),
             cmocka_unit_test(test_not_found_and_methods),
             cmocka_unit_test(test_hostile_requests),
+            cmocka_unit_test(test_request_deadline),
+            cmocka_unit_test(test_eviction),
             cmocka_unit_test(test_listen_errors),
         };
         int rc;
