@@ -122,11 +122,14 @@ void bp_config_describe(FILE *out) {
         fprintf(out,
                 "| `kafka.*` | `kafka.group.id` = `%s` | Passed to "
                 "librdkafka without the prefix, in the order given "
-                "(e.g. `kafka.bootstrap.servers`, "
-                "`kafka.security.protocol`). Not allowed: "
-                "`kafka.transactional.id` (see `instance.id`) and "
-                "`kafka.statistics.interval.ms` (see "
-                "`stats.interval.ms`). |\n",
+                "(e.g. `kafka.bootstrap.servers`, needed by `run`, "
+                "`kafka.security.protocol`), and checked by it when the "
+                "configuration is loaded. Not allowed: "
+                "`kafka.transactional.id` and `kafka.group.instance.id` "
+                "(see `instance.id`), `kafka.statistics.interval.ms` (see "
+                "`stats.interval.ms`), and values that would break "
+                "exactly-once (docs/operating.md, Configuration "
+                "checks). |\n",
                 BP_CONFIG_DEFAULT_GROUP_ID);
         for (i = 0; i < BP_CONFIG_KEY_CNT; i++) {
                 fprintf(out, "| `%s` | ", bp_config_keys[i].name);
