@@ -19,6 +19,7 @@
 #include "bp_config.h"
 #include "bp_config_file.h"
 #include "bp_config_priv.h"
+#include "bp_config_ref.h"
 
 #define F(field) offsetof(bp_config_t, field)
 
@@ -233,33 +234,36 @@ static bp_err_t unknown_key(const char *name, const bp_config_entry_t *e,
                               place, e->key, hint);
 }
 
-/* Adds or (for an override) replaces a librdkafka property. */
+/* Adds or (for an override) replaces a librdkafka property; src says
+ * where it was given (its strings are copied). */
 static bp_err_t kafka_put(bp_config_priv_t *priv, const char *name,
-                          const char *value, const char *place) {
-        bp_config_kafka_t *kafka;
-        const char       **kafka_where;
-        size_t             i;
+                          const char *value, const bp_config_src_t *src) {
+        size_t i;
 
         for (i = 0; i < priv->kafka_cnt; i++)
                 if (strcmp(priv->kafka[i].key, name) == 0)
                         break;
         if (i == priv->kafka_cnt && priv->kafka_cnt == priv->kafka_cap) {
-                size_t cap = priv->kafka_cap ? priv->kafka_cap * 2 : 16;
-                kafka      = realloc(priv->kafka, cap * sizeof(*kafka));
+                size_t             cap = priv->kafka_cap ? priv->kafka_cap * 2 : 16;
+                bp_config_kafka_t *kafka;
+                bp_config_src_t   *kafka_src;
+
+                kafka = realloc(priv->kafka, cap * sizeof(*kafka));
                 if (kafka)
                         priv->kafka = kafka;
-                kafka_where = realloc(priv->kafka_where, cap * sizeof(char *));
-                if (kafka_where)
-                        priv->kafka_where = kafka_where;
-                if (!kafka || !kafka_where)
+                kafka_src = realloc(priv->kafka_src, cap * sizeof(*kafka_src));
+                if (kafka_src)
+                        priv->kafka_src = kafka_src;
+                if (!kafka || !kafka_src)
                         return BP_ERR_NOMEM;
                 priv->kafka_cap = cap;
         }
-        priv->kafka[i].key   = bp_config_keep_str(priv, name);
-        priv->kafka[i].value = bp_config_keep_str(priv, value);
-        priv->kafka_where[i] = bp_config_keep_str(priv, place);
+        priv->kafka[i].key     = bp_config_keep_str(priv, name);
+        priv->kafka[i].value   = bp_config_keep_str(priv, value);
+        priv->kafka_src[i]     = *src;
+        priv->kafka_src[i].where = bp_config_keep_str(priv, src->where);
         if (!priv->kafka[i].key || !priv->kafka[i].value ||
-            !priv->kafka_where[i])
+            !priv->kafka_src[i].where)
                 return BP_ERR_NOMEM;
         if (i == priv->kafka_cnt)
                 priv->kafka_cnt++;
@@ -268,28 +272,78 @@ static bp_err_t kafka_put(bp_config_priv_t *priv, const char *name,
 
 /* Checks a kafka.* entry for the properties the service sets itself. */
 static bp_err_t kafka_entry(bp_config_priv_t *priv, const bp_config_entry_t *e,
-                            const char *place, char *errstr,
+                            const bp_config_src_t *src, char *errstr,
                             size_t errstr_size) {
         const char *name = e->key + BP_CONFIG_KAFKA_PREFIX_LEN;
 
         if (!*name)
                 return bp_config_errf(
                     errstr, errstr_size,
-                    "%s: missing librdkafka property after \"kafka.\"", place);
+                    "%s: missing librdkafka property after \"kafka.\"",
+                    src->where);
         if (strcmp(name, "transactional.id") == 0)
                 return bp_config_errf(
                     errstr, errstr_size,
                     "%s: set instance.id instead: the transactional "
                     "id is <kafka.group.id>-<instance.id>",
-                    place);
+                    src->where);
+        if (strcmp(name, "group.instance.id") == 0)
+                return bp_config_errf(
+                    errstr, errstr_size,
+                    "%s: set instance.id instead: it names the static "
+                    "member of the group",
+                    src->where);
         if (strcmp(name, "statistics.interval.ms") == 0)
                 return bp_config_errf(errstr, errstr_size,
                                       "%s: set stats.interval.ms instead",
-                                      place);
-        if (strcmp(name, "group.id") == 0 && !*e->value)
-                return bp_config_errf(errstr, errstr_size,
-                                      "%s: must not be empty", place);
-        return kafka_put(priv, name, e->value, place);
+                                      src->where);
+        return kafka_put(priv, name, e->value, src);
+}
+
+/* Replaces a ${file:..} or ${env:..} value by what it names, in place
+ * in priv, and records the reference in src. */
+static bp_err_t ref_resolve(bp_config_priv_t *priv, const char **valuep,
+                            bp_config_src_t *src, char *errstr,
+                            size_t errstr_size) {
+        char     msg[MSG_SIZE], *secret = NULL;
+        bp_err_t err;
+
+        if (!bp_config_ref_is(*valuep))
+                return BP_OK;
+        err = bp_config_ref_resolve(*valuep, &secret, msg, sizeof(msg));
+        if (err == BP_ERR_CONFIG)
+                return bp_config_errf(errstr, errstr_size, "%s: %s",
+                                      src->where, msg);
+        if (err)
+                return err;
+        src->ref = bp_config_keep_str(priv, *valuep);
+        *valuep  = bp_config_keep_str(priv, secret);
+        /* The secret's copy is freed with the configuration; this one
+         * is wiped, so that it does not linger on the heap. */
+        explicit_bzero(secret, strlen(secret));
+        free(secret);
+        return src->ref && *valuep ? BP_OK : BP_ERR_NOMEM;
+}
+
+/* Resolves the references of the effective kafka.* properties (one
+ * overridden by --set is never read) and refuses an empty group id. */
+static bp_err_t kafka_refs(bp_config_priv_t *priv, char *errstr,
+                           size_t errstr_size) {
+        size_t   i;
+        bp_err_t err;
+
+        for (i = 0; i < priv->kafka_cnt; i++) {
+                err = ref_resolve(priv, &priv->kafka[i].value,
+                                  &priv->kafka_src[i], errstr, errstr_size);
+                if (err)
+                        return err;
+                if (strcmp(priv->kafka[i].key, "group.id") == 0 &&
+                    !*priv->kafka[i].value)
+                        return bp_config_errf(errstr, errstr_size,
+                                              "%s: must not be empty",
+                                              priv->kafka_src[i].where);
+        }
+        return BP_OK;
 }
 
 static void default_instance_id(char *buf, size_t size) {
@@ -315,51 +369,95 @@ static void default_instance_id(char *buf, size_t size) {
                 snprintf(buf, size, "%s", BP_CONFIG_DEFAULT_GROUP_ID);
 }
 
+/* Records where entry i (of entries, from the file name) came from. */
+static void src_of(bp_config_src_t *src, char *place, size_t place_size,
+                   const char *name, const bp_config_entries_t *entries,
+                   size_t i) {
+        where(place, place_size, name, &entries->v[i]);
+        src->line  = entries->v[i].line;
+        src->seq   = i + 1;
+        src->where = place;
+        src->ref   = NULL;
+}
+
+/* Gives key i the text of entry e (NULL: the default), reading what a
+ * reference names. */
+static bp_err_t key_apply(bp_config_priv_t *priv, size_t i,
+                          const bp_config_entries_t *entries, long e,
+                          const char *host_id, char *errstr,
+                          size_t errstr_size) {
+        const bp_config_keydef_t *k = &bp_config_keys[i];
+        bp_config_src_t          *src = &priv->src[i];
+        char                      place[MSG_SIZE], msg[MSG_SIZE];
+        const char               *text;
+        bp_err_t                  err;
+
+        if (e >= 0) {
+                src_of(src, place, sizeof(place), priv->name, entries,
+                       (size_t)e);
+                text = entries->v[e].value;
+                err  = ref_resolve(priv, &text, src, errstr, errstr_size);
+                if (err)
+                        return err;
+        } else {
+                snprintf(place, sizeof(place), "default %s", k->name);
+                *src = (bp_config_src_t){-1, 0, place, NULL};
+                text = k->def ? k->def : host_id;
+        }
+        err = bp_config_value_apply(priv, k, text, msg, sizeof(msg));
+        if (err == BP_ERR_CONFIG && src->ref)
+                /* The message may quote the value: a secret's. */
+                snprintf(msg, sizeof(msg), "the value of %.200s is invalid "
+                         "here (not shown)", src->ref);
+        if (err == BP_ERR_CONFIG)
+                return bp_config_errf(errstr, errstr_size, "%s: %s", place,
+                                      msg);
+        if (err)
+                return err;
+        src->where = bp_config_keep_str(priv, place);
+        return src->where ? BP_OK : BP_ERR_NOMEM;
+}
+
 /* Gives every key its effective value: the last entry for it (--set
  * entries follow the file's), else the default. */
-static bp_err_t resolve(bp_config_priv_t *priv, const char *name,
+static bp_err_t resolve(bp_config_priv_t *priv,
                         const bp_config_entries_t *entries, char *errstr,
                         size_t errstr_size) {
-        const bp_config_entry_t *src[BP_CONFIG_KEY_CNT] = {0};
-        char                     place[MSG_SIZE], msg[MSG_SIZE];
-        char                     host_id[BP_CONFIG_INSTANCE_ID_MAX + 1];
-        size_t                   i;
-        bp_err_t                 err;
+        long            src[BP_CONFIG_KEY_CNT];
+        char            place[MSG_SIZE];
+        char            host_id[BP_CONFIG_INSTANCE_ID_MAX + 1];
+        size_t          i;
+        bp_err_t        err;
+        bp_config_src_t ksrc;
 
+        for (i = 0; i < BP_CONFIG_KEY_CNT; i++)
+                src[i] = -1;
         for (i = 0; i < entries->cnt; i++) {
                 const bp_config_entry_t *e = &entries->v[i];
                 long                     k;
-                where(place, sizeof(place), name, e);
                 if (strncmp(e->key, BP_CONFIG_KAFKA_PREFIX,
                             BP_CONFIG_KAFKA_PREFIX_LEN) == 0) {
-                        err = kafka_entry(priv, e, place, errstr, errstr_size);
+                        src_of(&ksrc, place, sizeof(place), priv->name,
+                               entries, i);
+                        err = kafka_entry(priv, e, &ksrc, errstr, errstr_size);
                         if (err)
                                 return err;
                         continue;
                 }
                 k = key_find(e->key);
                 if (k < 0)
-                        return unknown_key(name, e, errstr, errstr_size);
-                src[k] = e;
+                        return unknown_key(priv->name, e, errstr, errstr_size);
+                src[k] = (long)i;
         }
+        err = kafka_refs(priv, errstr, errstr_size);
+        if (err)
+                return err;
         default_instance_id(host_id, sizeof(host_id));
         for (i = 0; i < BP_CONFIG_KEY_CNT; i++) {
-                const char *text =
-                    src[i] ? src[i]->value : bp_config_keys[i].def;
-                err = bp_config_value_apply(priv, &bp_config_keys[i],
-                                            text ? text : host_id, msg,
-                                            sizeof(msg));
-                if (err == BP_OK)
-                        continue;
-                if (err != BP_ERR_CONFIG)
+                err = key_apply(priv, i, entries, src[i], host_id, errstr,
+                                errstr_size);
+                if (err)
                         return err;
-                if (src[i])
-                        where(place, sizeof(place), name, src[i]);
-                else
-                        snprintf(place, sizeof(place), "default %s",
-                                 bp_config_keys[i].name);
-                return bp_config_errf(errstr, errstr_size, "%s: %s", place,
-                                      msg);
         }
         return BP_OK;
 }
@@ -374,8 +472,10 @@ static bp_err_t derive(bp_config_priv_t *priv) {
                 if (strcmp(priv->kafka[i].key, "group.id") == 0)
                         break;
         if (i == priv->kafka_cnt) {
+                const bp_config_src_t def = {-1, 0, "default kafka.group.id",
+                                             NULL};
                 err = kafka_put(priv, "group.id", BP_CONFIG_DEFAULT_GROUP_ID,
-                                "default kafka.group.id");
+                                &def);
                 if (err)
                         return err;
         }
@@ -417,9 +517,15 @@ bp_err_t bp_config_read(bp_config_t **confp, const char *name, FILE *fp,
                 err = BP_ERR_NOMEM;
                 goto out;
         }
-        err = resolve(priv, name, &entries, errstr, errstr_size);
+        if (!(priv->name = bp_config_keep_str(priv, name))) {
+                err = BP_ERR_NOMEM;
+                goto out;
+        }
+        err = resolve(priv, &entries, errstr, errstr_size);
         if (!err)
                 err = derive(priv);
+        if (!err)
+                err = bp_config_check(priv, errstr, errstr_size);
         if (!err) {
                 *confp = &priv->pub;
                 priv   = NULL;
@@ -465,8 +571,20 @@ void bp_config_destroy(bp_config_t *conf) {
                 free(priv->owned[i]);
         free(priv->owned);
         free(priv->kafka);
-        free(priv->kafka_where);
+        free(priv->kafka_src);
         free(priv);
+}
+
+/* True when librdkafka's reason may quote a secret value: when it holds
+ * the value's first bytes (it may have been cut short). */
+static bool quotes(const char *reason, const char *value) {
+        char   head[9];
+        size_t len = strlen(value);
+
+        if (len == 0)
+                return false;
+        snprintf(head, sizeof(head), "%s", value);
+        return strstr(reason, head) != NULL;
 }
 
 bp_err_t bp_config_kafka_apply(const bp_config_t *conf, rd_kafka_conf_t *kconf,
@@ -477,15 +595,26 @@ bp_err_t bp_config_kafka_apply(const bp_config_t *conf, rd_kafka_conf_t *kconf,
 
         for (i = 0; i < conf->kafka_cnt; i++) {
                 const bp_config_kafka_t *k = &conf->kafka[i];
-                if (rd_kafka_conf_set(kconf, k->key, k->value, reason,
-                                      sizeof(reason)) == RD_KAFKA_CONF_OK)
+                rd_kafka_conf_res_t      res =
+                    rd_kafka_conf_set(kconf, k->key, k->value, reason,
+                                      sizeof(reason));
+                if (res == RD_KAFKA_CONF_OK)
                         continue;
-                /* librdkafka's reason may quote the value. */
-                if (bp_config_is_secret(k->key))
+                if (res == RD_KAFKA_CONF_INVALID &&
+                    (bp_config_is_secret(k->key) || priv->kafka_src[i].ref) &&
+                    quotes(reason, k->value))
                         snprintf(reason, sizeof(reason),
                                  "invalid value (not shown: secret)");
                 return bp_config_errf(errstr, errstr_size, "%s: %s",
-                                      priv->kafka_where[i], reason);
+                                      priv->kafka_src[i].where, reason);
         }
         return BP_OK;
+}
+
+void bp_config_origin(const bp_config_priv_t *priv, const bp_config_src_t *src,
+                      char *buf, size_t size) {
+        if (src->line > 0)
+                snprintf(buf, size, "%s:%d", priv->name, src->line);
+        else
+                snprintf(buf, size, "%s", src->line == 0 ? "--set" : "default");
 }

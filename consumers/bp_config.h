@@ -12,6 +12,12 @@
  * twice in the file or twice on the command line. Errors name the place:
  * `file:line: message` or `--set key: message`.
  *
+ * Any value may be a reference instead, `${file:PATH}` or `${env:NAME}`
+ * (bp_config_ref.h): a secret read from a file or the environment, never
+ * printed. A configuration is checked as a whole when it is built
+ * (bp_config_check.c): seven distinct topics, every kafka.* property
+ * accepted by librdkafka and none that breaks what the runner relies on.
+ *
  * bp_config_t is a struct of read-only fields rather than an opaque type
  * because the runtime reads many typed values from it, and a field name
  * that does not exist should fail to compile, not return NULL. The strings
@@ -88,8 +94,9 @@ typedef struct bp_config_s {
  * win over the file. On success stores a new configuration in *confp
  * (free it with bp_config_destroy()) and returns BP_OK. Otherwise *confp
  * is NULL, errstr holds one line saying where and what, and the result is
- * BP_ERR_CONFIG (bad content), BP_ERR_IO (file unreadable) or
- * BP_ERR_NOMEM.
+ * BP_ERR_CONFIG (bad content, a reference that cannot be read),
+ * BP_ERR_IO (file unreadable) or BP_ERR_NOMEM. Every class is a stop:
+ * the service cannot start until the configuration is fixed.
  */
 bp_err_t bp_config_new(bp_config_t **confp, const char *path,
                        const char *const *sets, size_t set_cnt, char *errstr,
@@ -103,6 +110,16 @@ bp_err_t bp_config_read(bp_config_t **confp, const char *name, FILE *fp,
                         const char *const *sets, size_t set_cnt, char *errstr,
                         size_t errstr_size);
 
+/**
+ * Checks what `run` needs beyond a loadable configuration (which
+ * `--print-config` does not): brokers to connect to, i.e.
+ * kafka.bootstrap.servers (or librdkafka's kafka.test.mock.num.brokers,
+ * its in-process mock cluster). Returns BP_OK, or BP_ERR_CONFIG with a
+ * message in errstr.
+ */
+bp_err_t bp_config_check_run(const bp_config_t *conf, char *errstr,
+                             size_t errstr_size);
+
 /** Frees conf and every string it holds. NULL-safe. */
 void bp_config_destroy(bp_config_t *conf);
 
@@ -110,8 +127,11 @@ void bp_config_destroy(bp_config_t *conf);
  * Sets every kafka.* property of conf on kconf with rd_kafka_conf_set(),
  * in order. On the first property librdkafka refuses, returns
  * BP_ERR_CONFIG with "where: kafka.name: librdkafka's reason" in errstr
- * (where is the file:line or --set that gave it; the reason is left out
- * for secret properties, since it may quote the value).
+ * (where is the file:line or --set that gave it; for a secret property,
+ * or a value read through a reference, a reason that quotes the value is
+ * left out). bp_config_new() has already done this once, on a scratch
+ * configuration, so on the configuration it built this only fails for
+ * lack of memory.
  */
 bp_err_t bp_config_kafka_apply(const bp_config_t *conf, rd_kafka_conf_t *kconf,
                                char *errstr, size_t errstr_size);
@@ -129,7 +149,8 @@ bool bp_config_is_secret(const char *key);
  * Writes every effective key of conf to out as `key = value` lines, in
  * the order of bp_config_describe() and then the kafka.* keys in their
  * order, with secret values as [redacted] and any user:password in
- * schema.registry.url too. Apart from the redactions the output is a
+ * schema.registry.url too; a value read through a reference is
+ * `[redacted] # from ${file:PATH}` (or ${env:NAME}). Apart from the redactions the output is a
  * valid config file that gives the same configuration.
  */
 void bp_config_dump(const bp_config_t *conf, FILE *out);

@@ -2,9 +2,10 @@
  * bp_config_dump.c - printing configuration: the effective values with
  * secrets redacted, and the Markdown reference of every key.
  *
- * Whether a key is secret is decided by its name alone, generously: a
- * value wrongly hidden costs an operator a look at the file, a value
- * wrongly shown may cost a credential.
+ * Whether a key is secret is decided by its name, generously: a value
+ * wrongly hidden costs an operator a look at the file, a value wrongly
+ * shown may cost a credential. A value read through a ${file:} or ${env:}
+ * reference is hidden whatever its key: that is what references are for.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -76,6 +77,12 @@ static void dump_url(FILE *out, const char *url) {
         fprintf(out, "%.*s[redacted]%s", (int)(auth - url), url, at);
 }
 
+/* A value read through a reference: hidden, whatever its key, with where
+ * it came from as a comment (the file syntax ends a value at " #"). */
+static void dump_ref(FILE *out, const char *ref) {
+        fprintf(out, "[redacted] # from %s", ref);
+}
+
 void bp_config_dump(const bp_config_t *conf, FILE *out) {
         const bp_config_priv_t *priv = (const bp_config_priv_t *)conf;
         size_t                  i;
@@ -84,7 +91,9 @@ void bp_config_dump(const bp_config_t *conf, FILE *out) {
                      "[redacted]\n");
         for (i = 0; i < BP_CONFIG_KEY_CNT; i++) {
                 fprintf(out, "%s = ", bp_config_keys[i].name);
-                if (bp_config_is_secret(bp_config_keys[i].name))
+                if (priv->src[i].ref)
+                        dump_ref(out, priv->src[i].ref);
+                else if (bp_config_is_secret(bp_config_keys[i].name))
                         fputs("[redacted]", out);
                 else if (bp_config_keys[i].kind == BP_CONFIG_URL)
                         dump_url(out, priv->text[i]);
@@ -94,7 +103,9 @@ void bp_config_dump(const bp_config_t *conf, FILE *out) {
         }
         for (i = 0; i < conf->kafka_cnt; i++) {
                 fprintf(out, "kafka.%s = ", conf->kafka[i].key);
-                if (bp_config_is_secret(conf->kafka[i].key))
+                if (priv->kafka_src[i].ref)
+                        dump_ref(out, priv->kafka_src[i].ref);
+                else if (bp_config_is_secret(conf->kafka[i].key))
                         fputs("[redacted]", out);
                 else
                         dump_value(out, conf->kafka[i].value);
@@ -111,11 +122,14 @@ void bp_config_describe(FILE *out) {
         fprintf(out,
                 "| `kafka.*` | `kafka.group.id` = `%s` | Passed to "
                 "librdkafka without the prefix, in the order given "
-                "(e.g. `kafka.bootstrap.servers`, "
-                "`kafka.security.protocol`). Not allowed: "
-                "`kafka.transactional.id` (see `instance.id`) and "
-                "`kafka.statistics.interval.ms` (see "
-                "`stats.interval.ms`). |\n",
+                "(e.g. `kafka.bootstrap.servers`, needed by `run`, "
+                "`kafka.security.protocol`), and checked by it when the "
+                "configuration is loaded. Not allowed: "
+                "`kafka.transactional.id` and `kafka.group.instance.id` "
+                "(see `instance.id`), `kafka.statistics.interval.ms` (see "
+                "`stats.interval.ms`), and values that would break "
+                "exactly-once (docs/operating.md, Configuration "
+                "checks). |\n",
                 BP_CONFIG_DEFAULT_GROUP_ID);
         for (i = 0; i < BP_CONFIG_KEY_CNT; i++) {
                 fprintf(out, "| `%s` | ", bp_config_keys[i].name);

@@ -2,8 +2,9 @@
  * bp_config_priv.h - what the files of the config module share.
  *
  * Internal to bp_config.c (keys and building), bp_config_value.c (typed
- * values) and bp_config_dump.c (printing): the key table, the allocation
- * behind a bp_config_t and the helper that copies strings into it. No
+ * values), bp_config_check.c (checks across keys) and bp_config_dump.c
+ * (printing): the key table, the allocation behind a bp_config_t, where
+ * each value came from, and the helper that copies strings into it. No
  * other module includes it.
  */
 #ifndef BP_CONFIG_PRIV_H
@@ -44,15 +45,26 @@ extern const bp_config_keydef_t bp_config_keys[BP_CONFIG_KEY_CNT];
 #define BP_CONFIG_DEFAULT_GROUP_ID "badgeproc"
 #define BP_CONFIG_INSTANCE_ID_MAX 64
 
+/* Where one effective value came from. */
+typedef struct bp_config_src_s {
+        int         line;  /* the file's line; 0: --set; -1: the default */
+        size_t      seq;   /* order given: entry i is i + 1; a default 0 */
+        const char *where; /* "file:line: key", "--set key", "default key" */
+        const char *ref;   /* the ${file:..} or ${env:..} it was read
+                            * from (the value is then a secret), or NULL */
+} bp_config_src_t;
+
 /* The allocation behind a bp_config_t: the public struct first, so a
  * bp_config_t pointer converts back to this. */
 typedef struct bp_config_priv_s {
-        bp_config_t pub;
-        const char *text[BP_CONFIG_KEY_CNT]; /* effective text, for the dump */
-        char      **owned; /* every string, freed at the end */
-        size_t      owned_cnt, owned_cap;
+        bp_config_t     pub;
+        const char     *name;                    /* the file's, in messages */
+        const char     *text[BP_CONFIG_KEY_CNT]; /* effective text */
+        bp_config_src_t src[BP_CONFIG_KEY_CNT];
+        char          **owned; /* every string, freed at the end */
+        size_t          owned_cnt, owned_cap;
         bp_config_kafka_t *kafka;
-        const char       **kafka_where; /* "file:line: kafka.x", "--set .." */
+        bp_config_src_t   *kafka_src;
         size_t             kafka_cnt, kafka_cap;
 } bp_config_priv_t;
 
@@ -72,5 +84,21 @@ const char *bp_config_keep_str(bp_config_priv_t *priv, const char *s);
 bp_err_t bp_config_value_apply(bp_config_priv_t         *priv,
                                const bp_config_keydef_t *k, const char *text,
                                char *msg, size_t msg_size);
+
+/**
+ * Writes src's origin into buf: "file:line", "--set" or "default".
+ */
+void bp_config_origin(const bp_config_priv_t *priv, const bp_config_src_t *src,
+                      char *buf, size_t size);
+
+/**
+ * The checks no single key can make, run once every value is in priv:
+ * the seven topics distinct, every kafka.* property accepted by
+ * librdkafka, none that breaks what the runner relies on (exactly-once
+ * above all), and no empty list of brokers. Returns BP_OK, BP_ERR_NOMEM,
+ * or BP_ERR_CONFIG with "where: message" in errstr.
+ */
+bp_err_t bp_config_check(const bp_config_priv_t *priv, char *errstr,
+                         size_t errstr_size);
 
 #endif

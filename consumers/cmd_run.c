@@ -174,6 +174,10 @@ int bp_cmd_run(int argc, char **argv) {
                 rc = 0;
                 goto out;
         }
+        if (bp_config_check_run(conf, errstr, sizeof(errstr))) {
+                fprintf(stderr, "badgeproc run: %s\n", errstr);
+                goto out;
+        }
         bp_log_set_level(conf->log_level);
         runner_conf(conf, schema_map, sizeof(schema_map), &rconf);
         install_signals();

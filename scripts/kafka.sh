@@ -344,8 +344,9 @@ ssl.truststore.type=PKCS12
 ssl.truststore.location=$dir/tls/truststore.p12
 ssl.truststore.password=$(secret keystore)
 EOF
-		# The password is written as it is: the config loader has no
-		# ${file:PATH} (the file is the secret, mode 600).
+		# The password stays in DIR/secrets: the config names it with
+		# ${file:PATH}, as a deployment does with a mounted secret.
+		secret badgeproc >/dev/null
 		# badgeproc-plain.conf: the same over SASL/PLAIN, for
 		# librdkafka before 2.6.1 (see write_config).
 		for f in badgeproc:SCRAM-SHA-512 badgeproc-plain:PLAIN; do
@@ -355,7 +356,7 @@ EOF
 kafka.security.protocol = SASL_SSL
 kafka.sasl.mechanism = $mech
 kafka.sasl.username = badgeproc
-kafka.sasl.password = $(secret badgeproc)
+kafka.sasl.password = \${file:$dir/secrets/badgeproc}
 kafka.ssl.ca.location = $dir/tls/ca.pem
 EOF
 		done

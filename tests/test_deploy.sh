@@ -14,7 +14,9 @@
 #    config and rules, a Secret);
 #  - every badgeproc config (the example, the container's, the
 #    ConfigMap's) is accepted by `badgeproc run --print-config`, and the
-#    ConfigMap's rules by the rules loader;
+#    ConfigMap's rules by the rules loader; no password is written in one
+#    (each is a ${file:...}), none is in the StatefulSet's args or env,
+#    and the ConfigMap's config reads the mounted Secret's files;
 #  - the systemd unit passes `systemd-analyze verify` (when systemd is
 #    installed) with no complaint;
 #  - the Dockerfile has a build and a runtime stage on bookworm-slim and
@@ -87,9 +89,22 @@ need(any(m["mountPath"] == "/var/lib/badgeproc" and m["name"] == "state"
          for m in c["volumeMounts"]), "state volume mounted")
 need(sts["volumeClaimTemplates"][0]["metadata"]["name"] == "state",
      "volumeClaimTemplates for state")
-need(any("secretKeyRef" in str(e) for e in c["env"]), "SASL from the Secret")
+# The credentials: never on the command line (ps shows it), in the
+# environment neither; files of the Secret that the config names.
+need(not any("password" in a.lower() or "sasl" in a.lower() for a in c["args"]),
+     "no SASL setting in the container's args")
+need(not any("secretKeyRef" in str(e) for e in c.get("env", [])),
+     "no credential in the environment")
+vols = {v["name"]: v for v in sts["template"]["spec"]["volumes"]}
+creds = [m for m in c["volumeMounts"]
+         if vols.get(m["name"], {}).get("secret", {}).get("secretName") ==
+         kinds["Secret"]["metadata"]["name"]]
+need(len(creds) == 1 and creds[0].get("readOnly"), "the Secret mounted read-only")
 cm = kinds["ConfigMap"]["data"]
 need("badgeproc.conf" in cm and "platform.yaml" in cm, "config and rules")
+for key in kinds["Secret"]["stringData"]:
+    need("${file:%s/%s}" % (creds[0]["mountPath"], key) in cm["badgeproc.conf"],
+         "the config reads the Secret's %s with ${file:...}" % key)
 import os
 os.makedirs(os.environ["WORK"] + "/rules", exist_ok=True)
 open(os.environ["WORK"] + "/k8s.conf", "w").write(cm["badgeproc.conf"])
@@ -99,10 +114,28 @@ for key, text in cm.items():
 PY
 
 # --- badgeproc configs and rules
+# A password is never written in a config: each is a ${file:...}, here
+# pointed at a stand-in under $work, and --print-config hides what it
+# reads.
 for conf in badgeproc.conf.example container/badgeproc.conf "$work/k8s.conf"; do
-        "$BP_BIN" run --config "$conf" --print-config >/dev/null ||
+        if grep -E '^[[:space:]]*kafka\.sasl\.password[[:space:]]*=' "$conf" |
+                grep -vq '= \${file:/'; then
+                fail "$conf: kafka.sasl.password is not a \${file:...}"
+        fi
+        lint="$work/lint.conf"
+        sed "s|\${file:/|\${file:$work/root/|g" "$conf" >"$lint"
+        { grep -o "\${file:$work/root/[^}]*}" "$lint" || true; } | while read -r ref; do
+                f=${ref#\$\{file:}
+                f=${f%\}}
+                mkdir -p "$(dirname "$f")"
+                printf 'lint-secret-7q\n' >"$f"
+        done
+        "$BP_BIN" run --config "$lint" --print-config >"$work/print" ||
                 fail "$conf is not a valid config"
+        ! grep -q lint-secret-7q "$work/print" || fail "$conf: --print-config shows a secret"
 done
+grep -q '^kafka.sasl.password = \[redacted\] # from \${file:' "$work/print" ||
+        fail "the k8s config's password is not read from a file"
 "$BP_BIN" replay --quiet --rules "$work/rules" --input /dev/null ||
         fail "the ConfigMap's rules do not load"
 
