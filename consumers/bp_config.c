@@ -244,7 +244,7 @@ static bp_err_t kafka_put(bp_config_priv_t *priv, const char *name,
                 if (strcmp(priv->kafka[i].key, name) == 0)
                         break;
         if (i == priv->kafka_cnt && priv->kafka_cnt == priv->kafka_cap) {
-                size_t             cap = priv->kafka_cap ? priv->kafka_cap * 2 : 16;
+                size_t cap = priv->kafka_cap ? priv->kafka_cap * 2 : 16;
                 bp_config_kafka_t *kafka;
                 bp_config_src_t   *kafka_src;
 
@@ -258,9 +258,9 @@ static bp_err_t kafka_put(bp_config_priv_t *priv, const char *name,
                         return BP_ERR_NOMEM;
                 priv->kafka_cap = cap;
         }
-        priv->kafka[i].key     = bp_config_keep_str(priv, name);
-        priv->kafka[i].value   = bp_config_keep_str(priv, value);
-        priv->kafka_src[i]     = *src;
+        priv->kafka[i].key       = bp_config_keep_str(priv, name);
+        priv->kafka[i].value     = bp_config_keep_str(priv, value);
+        priv->kafka_src[i]       = *src;
         priv->kafka_src[i].where = bp_config_keep_str(priv, src->where);
         if (!priv->kafka[i].key || !priv->kafka[i].value ||
             !priv->kafka_src[i].where)
@@ -312,8 +312,8 @@ static bp_err_t ref_resolve(bp_config_priv_t *priv, const char **valuep,
                 return BP_OK;
         err = bp_config_ref_resolve(*valuep, &secret, msg, sizeof(msg));
         if (err == BP_ERR_CONFIG)
-                return bp_config_errf(errstr, errstr_size, "%s: %s",
-                                      src->where, msg);
+                return bp_config_errf(errstr, errstr_size, "%s: %s", src->where,
+                                      msg);
         if (err)
                 return err;
         src->ref = bp_config_keep_str(priv, *valuep);
@@ -380,13 +380,13 @@ static void src_of(bp_config_src_t *src, char *place, size_t place_size,
         src->ref   = NULL;
 }
 
-/* Gives key i the text of entry e (NULL: the default), reading what a
+/* Gives key i the text of entry e (-1: the default), reading what a
  * reference names. */
 static bp_err_t key_apply(bp_config_priv_t *priv, size_t i,
                           const bp_config_entries_t *entries, long e,
                           const char *host_id, char *errstr,
                           size_t errstr_size) {
-        const bp_config_keydef_t *k = &bp_config_keys[i];
+        const bp_config_keydef_t *k   = &bp_config_keys[i];
         bp_config_src_t          *src = &priv->src[i];
         char                      place[MSG_SIZE], msg[MSG_SIZE];
         const char               *text;
@@ -407,8 +407,10 @@ static bp_err_t key_apply(bp_config_priv_t *priv, size_t i,
         err = bp_config_value_apply(priv, k, text, msg, sizeof(msg));
         if (err == BP_ERR_CONFIG && src->ref)
                 /* The message may quote the value: a secret's. */
-                snprintf(msg, sizeof(msg), "the value of %.200s is invalid "
-                         "here (not shown)", src->ref);
+                snprintf(msg, sizeof(msg),
+                         "the value of %.200s is invalid "
+                         "here (not shown)",
+                         src->ref);
         if (err == BP_ERR_CONFIG)
                 return bp_config_errf(errstr, errstr_size, "%s: %s", place,
                                       msg);
@@ -420,7 +422,7 @@ static bp_err_t key_apply(bp_config_priv_t *priv, size_t i,
 
 /* Gives every key its effective value: the last entry for it (--set
  * entries follow the file's), else the default. */
-static bp_err_t resolve(bp_config_priv_t *priv,
+static bp_err_t resolve(bp_config_priv_t          *priv,
                         const bp_config_entries_t *entries, char *errstr,
                         size_t errstr_size) {
         long            src[BP_CONFIG_KEY_CNT];
@@ -437,8 +439,8 @@ static bp_err_t resolve(bp_config_priv_t *priv,
                 long                     k;
                 if (strncmp(e->key, BP_CONFIG_KAFKA_PREFIX,
                             BP_CONFIG_KAFKA_PREFIX_LEN) == 0) {
-                        src_of(&ksrc, place, sizeof(place), priv->name,
-                               entries, i);
+                        src_of(&ksrc, place, sizeof(place), priv->name, entries,
+                               i);
                         err = kafka_entry(priv, e, &ksrc, errstr, errstr_size);
                         if (err)
                                 return err;
@@ -573,42 +575,6 @@ void bp_config_destroy(bp_config_t *conf) {
         free(priv->kafka);
         free(priv->kafka_src);
         free(priv);
-}
-
-/* True when librdkafka's reason may quote a secret value: when it holds
- * the value's first bytes (it may have been cut short). */
-static bool quotes(const char *reason, const char *value) {
-        char   head[9];
-        size_t len = strlen(value);
-
-        if (len == 0)
-                return false;
-        snprintf(head, sizeof(head), "%s", value);
-        return strstr(reason, head) != NULL;
-}
-
-bp_err_t bp_config_kafka_apply(const bp_config_t *conf, rd_kafka_conf_t *kconf,
-                               char *errstr, size_t errstr_size) {
-        const bp_config_priv_t *priv = (const bp_config_priv_t *)conf;
-        char                    reason[512];
-        size_t                  i;
-
-        for (i = 0; i < conf->kafka_cnt; i++) {
-                const bp_config_kafka_t *k = &conf->kafka[i];
-                rd_kafka_conf_res_t      res =
-                    rd_kafka_conf_set(kconf, k->key, k->value, reason,
-                                      sizeof(reason));
-                if (res == RD_KAFKA_CONF_OK)
-                        continue;
-                if (res == RD_KAFKA_CONF_INVALID &&
-                    (bp_config_is_secret(k->key) || priv->kafka_src[i].ref) &&
-                    quotes(reason, k->value))
-                        snprintf(reason, sizeof(reason),
-                                 "invalid value (not shown: secret)");
-                return bp_config_errf(errstr, errstr_size, "%s: %s",
-                                      priv->kafka_src[i].where, reason);
-        }
-        return BP_OK;
 }
 
 void bp_config_origin(const bp_config_priv_t *priv, const bp_config_src_t *src,

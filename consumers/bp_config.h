@@ -150,8 +150,8 @@ bool bp_config_is_secret(const char *key);
  * the order of bp_config_describe() and then the kafka.* keys in their
  * order, with secret values as [redacted] and any user:password in
  * schema.registry.url too; a value read through a reference is
- * `[redacted] # from ${file:PATH}` (or ${env:NAME}). Apart from the redactions the output is a
- * valid config file that gives the same configuration.
+ * `[redacted] # from ${file:PATH}` (or ${env:NAME}). Apart from the redactions
+ * the output is a valid config file that gives the same configuration.
  */
 void bp_config_dump(const bp_config_t *conf, FILE *out);
 

@@ -10,8 +10,9 @@
  * refuses to create both.
  *
  * kafka.*: every property is set, in order, on a scratch librdkafka
- * configuration, so an unknown name or a value librdkafka refuses is a
- * configuration error at its line rather than a failed start later. The
+ * configuration (with bp_config_kafka_apply(), which lives here too), so
+ * an unknown name or a value librdkafka refuses is a configuration error
+ * at its line rather than a failed start later. The
  * values are then read back from it (librdkafka's reading: "1" is true,
  * `acks=all` is -1, aliases are one property) and compared with what the
  * runner depends on (bp_runner.c: client_conf sets these after the user's
@@ -36,8 +37,8 @@
 /* Kafka's collision rule: '.' and '_' are the same in a topic name. */
 static bool topics_collide(const char *a, const char *b) {
         for (; *a && *b; a++, b++)
-                if (*a != *b && !((*a == '.' || *a == '_') &&
-                                  (*b == '.' || *b == '_')))
+                if (*a != *b &&
+                    !((*a == '.' || *a == '_') && (*b == '.' || *b == '_')))
                         return false;
         return *a == *b;
 }
@@ -137,6 +138,41 @@ static const guard_t guards[] = {
      "must be fifo: the idempotent producer needs it"},
 };
 
+/* True when librdkafka's reason may quote a secret value: when it holds
+ * the value's first bytes (it may have been cut short). */
+static bool quotes(const char *reason, const char *value) {
+        char   head[9];
+        size_t len = strlen(value);
+
+        if (len == 0)
+                return false;
+        snprintf(head, sizeof(head), "%s", value);
+        return strstr(reason, head) != NULL;
+}
+
+bp_err_t bp_config_kafka_apply(const bp_config_t *conf, rd_kafka_conf_t *kconf,
+                               char *errstr, size_t errstr_size) {
+        const bp_config_priv_t *priv = (const bp_config_priv_t *)conf;
+        char                    reason[512];
+        size_t                  i;
+
+        for (i = 0; i < conf->kafka_cnt; i++) {
+                const bp_config_kafka_t *k   = &conf->kafka[i];
+                rd_kafka_conf_res_t      res = rd_kafka_conf_set(
+                         kconf, k->key, k->value, reason, sizeof(reason));
+                if (res == RD_KAFKA_CONF_OK)
+                        continue;
+                if (res == RD_KAFKA_CONF_INVALID &&
+                    (bp_config_is_secret(k->key) || priv->kafka_src[i].ref) &&
+                    quotes(reason, k->value))
+                        snprintf(reason, sizeof(reason),
+                                 "invalid value (not shown: secret)");
+                return bp_config_errf(errstr, errstr_size, "%s: %s",
+                                      priv->kafka_src[i].where, reason);
+        }
+        return BP_OK;
+}
+
 /* The last kafka.* entry that sets name or alias, or -1. */
 static long kafka_find(const bp_config_priv_t *priv, const char *name,
                        const char *alias) {
@@ -157,7 +193,7 @@ static bool kconf_get(rd_kafka_conf_t *kconf, const char *name, char *buf,
 }
 
 static bool allowed(const guard_t *g, const char *value) {
-        const char *a = g->allowed;
+        const char *a   = g->allowed;
         size_t      len = strlen(value);
         char       *end;
         long        v;
@@ -182,13 +218,14 @@ static bp_err_t check_txn_timeouts(const bp_config_priv_t *priv,
                                    rd_kafka_conf_t *kconf, char *errstr,
                                    size_t errstr_size) {
         char txn[32], v[32];
-        long msg_i  = kafka_find(priv, "message.timeout.ms",
-                                 "delivery.timeout.ms");
+        long msg_i =
+            kafka_find(priv, "message.timeout.ms", "delivery.timeout.ms");
         long sock_i = kafka_find(priv, "socket.timeout.ms", NULL);
 
         if (!kconf_get(kconf, "transaction.timeout.ms", txn, sizeof(txn)))
                 return BP_OK;
-        if (msg_i >= 0 && kconf_get(kconf, "message.timeout.ms", v, sizeof(v)) &&
+        if (msg_i >= 0 &&
+            kconf_get(kconf, "message.timeout.ms", v, sizeof(v)) &&
             atol(v) > atol(txn))
                 return bp_config_errf(
                     errstr, errstr_size,
@@ -196,7 +233,8 @@ static bp_err_t check_txn_timeouts(const bp_config_priv_t *priv,
                     "under exactly_once: a record may not outlive its "
                     "transaction",
                     priv->kafka_src[msg_i].where, txn);
-        if (sock_i >= 0 && kafka_find(priv, "transaction.timeout.ms", NULL) >= 0 &&
+        if (sock_i >= 0 &&
+            kafka_find(priv, "transaction.timeout.ms", NULL) >= 0 &&
             kconf_get(kconf, "socket.timeout.ms", v, sizeof(v)) &&
             atol(v) > atol(txn) + 100)
                 return bp_config_errf(
@@ -232,8 +270,7 @@ static bp_err_t check_guards(const bp_config_priv_t *priv,
 /* A list of brokers that is given must name one. */
 static bp_err_t check_brokers(const bp_config_priv_t *priv, char *errstr,
                               size_t errstr_size) {
-        long        e = kafka_find(priv, "bootstrap.servers",
-                                   "metadata.broker.list");
+        long e = kafka_find(priv, "bootstrap.servers", "metadata.broker.list");
         const char *v;
 
         if (e < 0)
@@ -271,7 +308,8 @@ bp_err_t bp_config_check_run(const bp_config_t *conf, char *errstr,
         const bp_config_priv_t *priv = (const bp_config_priv_t *)conf;
 
         /* librdkafka's own mock cluster needs no brokers. */
-        if (kafka_find(priv, "bootstrap.servers", "metadata.broker.list") >= 0 ||
+        if (kafka_find(priv, "bootstrap.servers", "metadata.broker.list") >=
+                0 ||
             kafka_find(priv, "test.mock.num.brokers", NULL) >= 0)
                 return BP_OK;
         return bp_config_errf(errstr, errstr_size,

@@ -57,12 +57,12 @@ typedef struct bp_config_src_s {
 /* The allocation behind a bp_config_t: the public struct first, so a
  * bp_config_t pointer converts back to this. */
 typedef struct bp_config_priv_s {
-        bp_config_t     pub;
-        const char     *name;                    /* the file's, in messages */
-        const char     *text[BP_CONFIG_KEY_CNT]; /* effective text */
-        bp_config_src_t src[BP_CONFIG_KEY_CNT];
-        char          **owned; /* every string, freed at the end */
-        size_t          owned_cnt, owned_cap;
+        bp_config_t        pub;
+        const char        *name; /* the file's, in messages */
+        const char        *text[BP_CONFIG_KEY_CNT]; /* effective text */
+        bp_config_src_t    src[BP_CONFIG_KEY_CNT];
+        char             **owned; /* every string, freed at the end */
+        size_t             owned_cnt, owned_cap;
         bp_config_kafka_t *kafka;
         bp_config_src_t   *kafka_src;
         size_t             kafka_cnt, kafka_cap;

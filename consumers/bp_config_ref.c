@@ -87,8 +87,7 @@ static bp_err_t resolve_file(const char *ref, const char *path, char **outp,
                 goto out;
         }
         if ((len = read_bounded(fd, buf)) < 0) {
-                snprintf(what, sizeof(what), "read error: %s",
-                         strerror(errno));
+                snprintf(what, sizeof(what), "read error: %s", strerror(errno));
                 ref_err(msg, msg_size, ref, what);
                 goto out;
         }

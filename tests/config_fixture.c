@@ -14,9 +14,8 @@
 
 #include "config_fixture.h"
 
-bp_err_t config_load(const char *text, size_t text_len,
-                     const char *const *sets, bp_config_t **confp,
-                     char *errstr, size_t errstr_size) {
+bp_err_t config_load(const char *text, size_t text_len, const char *const *sets,
+                     bp_config_t **confp, char *errstr, size_t errstr_size) {
         FILE    *fp      = NULL;
         size_t   set_cnt = 0;
         bp_err_t err;

@@ -17,9 +17,8 @@
 
 /** Builds a configuration from text[0..text_len) (text NULL: no file)
  *  and sets; returns what bp_config_read() returns. */
-bp_err_t config_load(const char *text, size_t text_len,
-                     const char *const *sets, bp_config_t **confp,
-                     char *errstr, size_t errstr_size);
+bp_err_t config_load(const char *text, size_t text_len, const char *const *sets,
+                     bp_config_t **confp, char *errstr, size_t errstr_size);
 
 /** As config_load() for a NUL-terminated text; fails the test unless the
  *  configuration loads. Free the result with bp_config_destroy(). */

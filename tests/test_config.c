@@ -308,7 +308,8 @@ static void test_line_limits(void **state) {
         memset(text + len, 'x', max - len);
         text[max] = '\n';
         assert_int_equal(
-            config_load(text, max + 1, NULL, &conf, errstr, sizeof(errstr)), BP_OK);
+            config_load(text, max + 1, NULL, &conf, errstr, sizeof(errstr)),
+            BP_OK);
         assert_int_equal(strlen(conf->decision_log), max - len);
         bp_config_destroy(conf);
 
@@ -320,8 +321,9 @@ static void test_line_limits(void **state) {
         assert_string_equal(errstr, "t.conf:1: line longer than 65536 bytes");
 
         memcpy(text, "# ok\nrules.dir = a\0b\n", 22);
-        assert_int_equal(config_load(text, 22, NULL, &conf, errstr, sizeof(errstr)),
-                         BP_ERR_CONFIG);
+        assert_int_equal(
+            config_load(text, 22, NULL, &conf, errstr, sizeof(errstr)),
+            BP_ERR_CONFIG);
         assert_string_equal(errstr, "t.conf:2: NUL byte in line");
         free(text);
 }
@@ -432,8 +434,8 @@ static void test_dump_redacts_secrets(void **state) {
         assert_null(strstr(out, "reg-pw"));
         assert_null(strstr(out, "reg-user"));
         assert_non_null(strstr(out, "\nkafka.sasl.password = [redacted]\n"));
-        assert_non_null(strstr(
-            out, "\nkafka.ssl.keystore.password = [redacted]\n"));
+        assert_non_null(
+            strstr(out, "\nkafka.ssl.keystore.password = [redacted]\n"));
         assert_non_null(strstr(out, "\nkafka.ssl.key.password = [redacted]\n"));
         assert_non_null(strstr(
             out,

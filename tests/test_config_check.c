@@ -38,8 +38,9 @@ static const char *const topic_keys[] = {
     "topics.changelog",
 };
 static const char *const topic_defaults[] = {
-    "profile-updated", "contract-completed", "invitation-sent",
-    "partner-decision", "badge-events", "badge-dlq", "badge-state-changelog",
+    "profile-updated",       "contract-completed", "invitation-sent",
+    "partner-decision",      "badge-events",       "badge-dlq",
+    "badge-state-changelog",
 };
 #define TOPIC_CNT (sizeof(topic_keys) / sizeof(topic_keys[0]))
 
@@ -52,27 +53,23 @@ static void test_topic_pairs(void **state) {
 
         for (i = 0; i < TOPIC_CNT; i++)
                 for (j = 0; j < TOPIC_CNT; j++) {
-                        char set[128], text[128], want[512];
+                        char        set[128], text[128], msg[400], want[512];
                         const char *sets[] = {set, NULL};
                         if (i == j)
                                 continue;
                         snprintf(set, sizeof(set), "%s=%s", topic_keys[j],
                                  topic_defaults[i]);
-                        snprintf(want, sizeof(want),
-                                 "--set %s: \"%s\" is also %s (default): each "
-                                 "of the seven topics.* must name a topic of "
-                                 "its own",
-                                 topic_keys[j], topic_defaults[i],
-                                 topic_keys[i]);
-                        config_load_fails(NULL, sets, want);
                         snprintf(text, sizeof(text), "\n%s = %s\n",
                                  topic_keys[j], topic_defaults[i]);
-                        snprintf(want, sizeof(want),
-                                 "t.conf:2: %s: \"%s\" is also %s (default): "
-                                 "each of the seven topics.* must name a "
-                                 "topic of its own",
+                        snprintf(msg, sizeof(msg),
+                                 "%s: \"%s\" is also %s (default): each of "
+                                 "the seven topics.* must name a topic of its "
+                                 "own",
                                  topic_keys[j], topic_defaults[i],
                                  topic_keys[i]);
+                        snprintf(want, sizeof(want), "--set %s", msg);
+                        config_load_fails(NULL, sets, want);
+                        snprintf(want, sizeof(want), "t.conf:2: %s", msg);
                         config_load_fails(text, NULL, want);
                 }
 }
@@ -177,7 +174,7 @@ static const guard_case_t guard_cases[] = {
 static void test_guards(void **state) {
         static const char *const guarantees[] = {"exactly_once",
                                                  "at_least_once"};
-        size_t i, g;
+        size_t                   i, g;
         (void)state;
 
         for (g = 0; g < 2; g++)
@@ -198,18 +195,17 @@ static void test_guards(void **state) {
 /* The values the runner uses itself, however librdkafka spells them, and
  * an alias that a later line sets right. */
 static void test_guards_accept(void **state) {
-        static const char text[] =
-            "kafka.isolation.level = READ_COMMITTED\n"
-            "kafka.enable.auto.commit = false\n"
-            "kafka.enable.auto.offset.store = f\n"
-            "kafka.enable.idempotence = true\n"
-            "kafka.enable.partition.eof = true\n"
-            "kafka.auto.offset.reset = earliest\n"
-            "kafka.acks = 1\n"
-            "kafka.request.required.acks = all\n"
-            "kafka.max.in.flight = 5\n"
-            "kafka.retries = 3\n"
-            "kafka.queuing.strategy = fifo\n";
+        static const char text[] = "kafka.isolation.level = READ_COMMITTED\n"
+                                   "kafka.enable.auto.commit = false\n"
+                                   "kafka.enable.auto.offset.store = f\n"
+                                   "kafka.enable.idempotence = true\n"
+                                   "kafka.enable.partition.eof = true\n"
+                                   "kafka.auto.offset.reset = earliest\n"
+                                   "kafka.acks = 1\n"
+                                   "kafka.request.required.acks = all\n"
+                                   "kafka.max.in.flight = 5\n"
+                                   "kafka.retries = 3\n"
+                                   "kafka.queuing.strategy = fifo\n";
         (void)state;
 
         bp_config_destroy(config_load_ok(text, NULL));
@@ -326,39 +322,62 @@ static void put_file(const ref_fixture_t *fx, const char *name,
         assert_int_equal(fclose(fp), 0);
 }
 
-/* Loads "key = ${file:PATH}" and returns the value of kafka.* key. */
-static bp_config_t *load_file_ref(const char *key, const char *path) {
-        char text[512];
-        snprintf(text, sizeof(text), "%s = ${file:%s}\n", key, path);
-        return config_load_ok(text, NULL);
+/* Loads "kafka.sasl.password = ${file:PATH}": the value it reads. */
+static char *password_from(const char *path) {
+        char         text[512], *value;
+        bp_config_t *conf;
+
+        snprintf(text, sizeof(text), "kafka.sasl.password = ${file:%s}\n",
+                 path);
+        conf  = config_load_ok(text, NULL);
+        value = strdup(config_kafka_get(conf, "sasl.password"));
+        bp_config_destroy(conf);
+        assert_non_null(value);
+        return value;
+}
+
+/* Loading "kafka.sasl.password = ${file:PATH}" fails with "PATH: what". */
+static void password_fails(const char *path, const char *what) {
+        char text[512], want[900];
+
+        snprintf(text, sizeof(text), "kafka.sasl.password = ${file:%s}\n",
+                 path);
+        snprintf(want, sizeof(want),
+                 "t.conf:1: kafka.sasl.password: ${file:%s}: %s", path, what);
+        config_load_fails(text, NULL, want);
 }
 
 static void test_file_ref(void **state) {
-        ref_fixture_t *fx = *state;
-        char           path[300], text[600];
-        bp_config_t   *conf;
-
-        put_file(fx, "pw", "hunter2\n", 8, path, sizeof(path));
-        conf = load_file_ref("kafka.sasl.password", path);
-        assert_string_equal(config_kafka_get(conf, "sasl.password"), "hunter2");
-        bp_config_destroy(conf);
         /* One newline goes ("\r\n" too), a second stays; inner ones are
          * data, so a PEM key can come from a file. */
-        put_file(fx, "two", "a\nb\n\n", 5, path, sizeof(path));
-        conf = load_file_ref("kafka.ssl.key.pem", path);
-        assert_string_equal(config_kafka_get(conf, "ssl.key.pem"), "a\nb\n");
-        bp_config_destroy(conf);
-        put_file(fx, "crlf", "pw\r\n", 4, path, sizeof(path));
-        conf = load_file_ref("kafka.sasl.password", path);
-        assert_string_equal(config_kafka_get(conf, "sasl.password"), "pw");
-        bp_config_destroy(conf);
-        put_file(fx, "bare", "pw", 2, path, sizeof(path));
-        conf = load_file_ref("kafka.sasl.password", path);
-        assert_string_equal(config_kafka_get(conf, "sasl.password"), "pw");
-        bp_config_destroy(conf);
+        static const struct {
+                const char *data;
+                size_t      len;
+                const char *value;
+        } cases[] = {
+            {"hunter2\n", 8, "hunter2"},
+            {"a\nb\n\n", 5, "a\nb\n"},
+            {"pw\r\n", 4, "pw"},
+            {"pw", 2, "pw"},
+            {"", 0, ""},
+            {"\n", 1, ""},
+        };
+        ref_fixture_t *fx = *state;
+        char           path[300], text[600], *value;
+        bp_config_t   *conf;
+        size_t         i;
+
+        for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                put_file(fx, "pw", cases[i].data, cases[i].len, path,
+                         sizeof(path));
+                value = password_from(path);
+                assert_string_equal(value, cases[i].value);
+                free(value);
+        }
         /* Any key: here a topic. */
         put_file(fx, "topic", "my-dlq\n", 7, path, sizeof(path));
-        conf = load_file_ref("topics.dlq", path);
+        snprintf(text, sizeof(text), "topics.dlq = ${file:%s}\n", path);
+        conf = config_load_ok(text, NULL);
         assert_string_equal(conf->topics.dlq, "my-dlq");
         bp_config_destroy(conf);
         /* A reference overridden by --set is never read. */
@@ -372,75 +391,38 @@ static void test_file_ref(void **state) {
 
 static void test_file_ref_errors(void **state) {
         ref_fixture_t *fx = *state;
-        char           path[300], text[600], want[900], *big;
+        char           path[300], *big;
         size_t         max = 65536;
 
-        snprintf(text, sizeof(text),
-                 "\nkafka.sasl.password = ${file:%s/missing}\n", fx->dir);
-        snprintf(want, sizeof(want),
-                 "t.conf:2: kafka.sasl.password: ${file:%s/missing}: cannot "
-                 "open: No such file or directory",
-                 fx->dir);
-        config_load_fails(text, NULL, want);
-        snprintf(text, sizeof(text), "kafka.sasl.password = ${file:%s}\n",
-                 fx->dir);
-        snprintf(want, sizeof(want),
-                 "t.conf:1: kafka.sasl.password: ${file:%s}: not a regular "
-                 "file",
-                 fx->dir);
-        config_load_fails(text, NULL, want);
-        config_load_fails("kafka.sasl.password = ${file:}\n", NULL,
-                          "t.conf:1: kafka.sasl.password: ${file:}: no file "
+        snprintf(path, sizeof(path), "%s/missing", fx->dir);
+        password_fails(path, "cannot open: No such file or directory");
+        password_fails(fx->dir, "not a regular file");
+        config_load_fails("\nkafka.sasl.password = ${file:}\n", NULL,
+                          "t.conf:2: kafka.sasl.password: ${file:}: no file "
                           "named");
         /* The limit itself, with its newline, is fine; one byte more is
          * refused, before it is read. */
-        assert_non_null(big = malloc(max + 2));
-        memset(big, 's', max + 1);
+        assert_non_null(big = malloc(max + 3));
+        memset(big, 's', max + 3);
         big[max] = '\n';
         put_file(fx, "max", big, max + 1, path, sizeof(path));
-        bp_config_destroy(load_file_ref("kafka.sasl.password", path));
+        free(password_from(path));
         big[max] = 's';
         put_file(fx, "big", big, max + 1, path, sizeof(path));
-        snprintf(text, sizeof(text), "kafka.sasl.password = ${file:%s}\n",
-                 path);
-        snprintf(want, sizeof(want),
-                 "t.conf:1: kafka.sasl.password: ${file:%s}: larger than "
-                 "65536 bytes",
-                 path);
-        config_load_fails(text, NULL, want);
-        memset(big, 's', max + 2);
-        put_file(fx, "huge", big, max + 2, path, sizeof(path));
-        snprintf(text, sizeof(text), "kafka.sasl.password = ${file:%s}\n",
-                 path);
-        snprintf(want, sizeof(want),
-                 "t.conf:1: kafka.sasl.password: ${file:%s}: larger than "
-                 "65536 bytes",
-                 path);
-        config_load_fails(text, NULL, want);
+        password_fails(path, "larger than 65536 bytes");
+        put_file(fx, "huge", big, max + 3, path, sizeof(path));
+        password_fails(path, "larger than 65536 bytes");
         free(big);
         put_file(fx, "nul", "sec\0ret\n", 8, path, sizeof(path));
-        snprintf(text, sizeof(text), "kafka.sasl.password = ${file:%s}\n",
-                 path);
-        snprintf(want, sizeof(want),
-                 "t.conf:1: kafka.sasl.password: ${file:%s}: NUL byte in "
-                 "the file",
-                 path);
-        config_load_fails(text, NULL, want);
+        password_fails(path, "NUL byte in the file");
         /* A FIFO is refused at once, not waited on. */
         snprintf(path, sizeof(path), "%s/fifo", fx->dir);
         assert_int_equal(mkfifo(path, 0600), 0);
-        snprintf(text, sizeof(text), "kafka.sasl.password = ${file:%s}\n",
-                 path);
-        snprintf(want, sizeof(want),
-                 "t.conf:1: kafka.sasl.password: ${file:%s}: not a regular "
-                 "file",
-                 path);
-        config_load_fails(text, NULL, want);
+        password_fails(path, "not a regular file");
 }
 
 static void test_env_ref(void **state) {
-        const char *const sets[] = {"kafka.sasl.password=${env:BP_T_PW}",
-                                    NULL};
+        const char *const sets[] = {"kafka.sasl.password=${env:BP_T_PW}", NULL};
         const char *const bad[]  = {"kafka.sasl.password=${env:1X}", NULL};
         bp_config_t      *conf;
         (void)state;
@@ -474,9 +456,9 @@ static void test_env_ref(void **state) {
 /* A value read through a reference is never repeated: not in an error
  * (even one that would quote a plain value), not in the dump. */
 static void test_ref_never_shown(void **state) {
-        static const char text[] = "kafka.sasl.username = ${env:BP_T_USER}\n"
-                                   "kafka.sasl.password = ${env:BP_T_PW}\n"
-                                   "state.fsync = ${env:BP_T_FSYNC}\n";
+        static const char text[]  = "kafka.sasl.username = ${env:BP_T_USER}\n"
+                                    "kafka.sasl.password = ${env:BP_T_PW}\n"
+                                    "state.fsync = ${env:BP_T_FSYNC}\n";
         const char *const level[] = {"kafka.isolation.level=${env:BP_T_PW}",
                                      NULL};
         bp_config_t      *conf;
@@ -491,11 +473,12 @@ static void test_ref_never_shown(void **state) {
         out = config_dump(conf);
         assert_null(strstr(out, "7x"));
         assert_non_null(strstr(
-            out, "\nkafka.sasl.username = [redacted] # from ${env:BP_T_USER}\n"));
+            out,
+            "\nkafka.sasl.username = [redacted] # from ${env:BP_T_USER}\n"));
         assert_non_null(strstr(
             out, "\nkafka.sasl.password = [redacted] # from ${env:BP_T_PW}\n"));
-        assert_non_null(
-            strstr(out, "\nstate.fsync = [redacted] # from ${env:BP_T_FSYNC}\n"));
+        assert_non_null(strstr(
+            out, "\nstate.fsync = [redacted] # from ${env:BP_T_FSYNC}\n"));
         free(out);
         bp_config_destroy(conf);
 
