@@ -46,11 +46,12 @@ typedef struct files_source_s {
         bp_progress_t *progress;
 } files_source_t;
 
-/* Prints `where: msg` about in, prefixed by its path when it is named. */
-static void input_say(bp_input_t *in, const char *where, const char *msg) {
+/* Prints `where: msg` about in, prefixed by its path when with_path. */
+static void input_say(bp_input_t *in, bool with_path, const char *where,
+                      const char *msg) {
         /* Inputs belong to a files source: the progress line makes way. */
         bp_progress_clear(((files_source_t *)in->src)->progress);
-        if (in->named)
+        if (with_path)
                 fprintf(stderr, "%s:%s: %s\n", in->path, where, msg);
         else
                 fprintf(stderr, "%s: %s\n", where, msg);
@@ -58,15 +59,12 @@ static void input_say(bp_input_t *in, const char *where, const char *msg) {
 
 void bp_input_reject(bp_input_t *in, const char *where, const char *msg) {
         in->src->stats.rejected++;
-        input_say(in, where, msg);
+        input_say(in, in->named, where, msg);
 }
 
 int bp_input_fatal(bp_input_t *in, const char *where, const char *msg) {
         /* A stop names the file, even the only one, but for stdin. */
-        bp_progress_clear(((files_source_t *)in->src)->progress);
-        if (strcmp(in->path, "-") != 0)
-                fprintf(stderr, "%s:", in->path);
-        fprintf(stderr, "%s: %s\n", where, msg);
+        input_say(in, strcmp(in->path, "-") != 0, where, msg);
         bp_tool_fatal(in->src->cmd, "unreadable input", "input", in->path, msg);
         return -1;
 }

@@ -9,9 +9,10 @@
  *
  * It reads with assign(), not as a member of a consumer group: there is no
  * group join to wait for and nothing is committed. --exit-at-end takes each
- * partition's high watermark at start and stops once every partition has
- * reached it, so records produced later are not waited for. An end
- * reported below that watermark does not count: under
+ * partition's high watermark at start (read at read_uncommitted, see
+ * read_ends) and stops once every partition has reached it, so records
+ * produced later are not waited for. An end reported below that watermark
+ * does not count: under
  * isolation.level=read_committed it is the last stable offset, held back
  * by a transaction still open (a producer that died mid-transaction
  * holds it until the broker aborts it, transaction.timeout.ms later), and
