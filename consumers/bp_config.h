@@ -30,6 +30,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "bp_change_limit.h"
 #include "bp_error.h"
 #include "bp_kafka.h"
 #include "bp_log.h"
@@ -47,6 +48,7 @@ typedef bp_kafka_kv_t bp_config_kafka_t;
  *  lives until bp_config_destroy(); optional ones are NULL when unset. */
 typedef struct bp_config_s {
         const char *rules_dir;   /* rules.dir */
+        bp_change_limit_t rules_reload_max_changes; /* rules.reload.max.changes */
         const char *state_dir;   /* state.dir */
         const char *schemas_dir; /* schemas.dir */
         struct {

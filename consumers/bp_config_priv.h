@@ -23,7 +23,8 @@ typedef enum bp_config_kind_e {
         BP_CONFIG_LEVEL,     /* a log level name */
         BP_CONFIG_LISTEN,    /* host:port, [v6]:port, off or empty */
         BP_CONFIG_URL,       /* http(s) URL, empty = unset */
-        BP_CONFIG_ID         /* instance id; default from the host name */
+        BP_CONFIG_ID,        /* instance id; default from the host name */
+        BP_CONFIG_CHANGE_LIMIT /* N, P% or off (bp_change_limit.h) */
 } bp_config_kind_t;
 
 typedef struct bp_config_keydef_s {
@@ -36,7 +37,7 @@ typedef struct bp_config_keydef_s {
 } bp_config_keydef_t;
 
 /* The table of every key (bp_config.c), BP_CONFIG_KEY_CNT entries. */
-#define BP_CONFIG_KEY_CNT 25
+#define BP_CONFIG_KEY_CNT 26
 extern const bp_config_keydef_t bp_config_keys[BP_CONFIG_KEY_CNT];
 
 #define BP_CONFIG_KAFKA_PREFIX "kafka."
