@@ -64,13 +64,13 @@ bp_err_t bp_reload_guard_count(const bp_reload_guard_in_t *in,
 
         memset(count, 0, sizeof(*count));
         memset(&w, 0, sizeof(w));
-        w.in              = in;
-        w.count           = count;
-        w.errstr          = errstr;
-        w.errstr_size     = errstr_size;
-        w.cause.event_id  = in->next->version;
-        w.cause.topic     = "rules";
-        w.cause.offset    = -1;
+        w.in             = in;
+        w.count          = count;
+        w.errstr         = errstr;
+        w.errstr_size    = errstr_size;
+        w.cause.event_id = in->next->version;
+        w.cause.topic    = "rules";
+        w.cause.offset   = -1;
         if (bp_badge_events_init(&w.events) != BP_OK)
                 return BP_ERR_NOMEM;
         for (p = 0; !rc && p < in->partition_cnt; p++) {
@@ -130,8 +130,8 @@ bp_err_t bp_reload_guard_judge(const bp_reload_guard_in_t *in, bool *allowed,
         if (confirmed(in->rules_dir, in->next->version, path, sizeof(path))) {
                 BP_LOG(BP_LOG_WARN, "rules_reload_confirmed",
                        "new=%s changes=%llu max_changes=%s confirm_file=%s",
-                       in->next->version, (unsigned long long)changes,
-                       max_text, path);
+                       in->next->version, (unsigned long long)changes, max_text,
+                       path);
                 *allowed = true;
                 goto out;
         }
@@ -139,7 +139,8 @@ bp_err_t bp_reload_guard_judge(const bp_reload_guard_in_t *in, bool *allowed,
                "old=%s new=%s granted=%zu revoked=%zu max_changes=%s "
                "by_partner=%s confirm_file=%s then=%s",
                in->cur->version, in->next->version, count.changes.total[0],
-               count.changes.total[1], max_text, (const char *)by_partner.data, path,
+               count.changes.total[1], max_text, (const char *)by_partner.data,
+               path,
                "the rules in force stay; to apply these, check the change "
                "(badgeproc what-if), create confirm_file and send SIGHUP "
                "again");

@@ -44,10 +44,10 @@ void bp_runner_conf_defaults(bp_runner_conf_t *c) {
         /* rules.reload.max.changes's default, 1%. */
         c->reload_max_changes.kind    = BP_CHANGE_LIMIT_SHARE;
         c->reload_max_changes.percent = 1.0;
-        c->state_dir          = "state/";
-        c->guarantee          = BP_EXACTLY_ONCE;
-        c->commit_interval_ms = 100;
-        c->batch_max_events   = 10000;
+        c->state_dir                  = "state/";
+        c->guarantee                  = BP_EXACTLY_ONCE;
+        c->commit_interval_ms         = 100;
+        c->batch_max_events           = 10000;
         /* Records queued per input before it is paused (at 3/4; resumed
          * at 1/4). A batch takes ~batch_max_events / (4 x tasks) from
          * each input, so 2,048 is several batches ahead, while 48 inputs
@@ -829,9 +829,8 @@ bp_runner_t *bp_runner_new(const bp_runner_conf_t *conf, char *errstr,
                 snprintf(errstr, errstr_size, "out of memory");
                 goto fail;
         }
-        if (!r->rules &&
-            !(r->rules =
-                  bp_rules_load_dir(conf->rules_dir, errstr, errstr_size)))
+        if (!r->rules && !(r->rules = bp_rules_load_dir(conf->rules_dir, errstr,
+                                                        errstr_size)))
                 goto fail;
         codec_conf.schema_map   = conf->schema_map;
         codec_conf.registry_url = conf->registry_url;

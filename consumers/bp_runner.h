@@ -57,27 +57,27 @@ typedef struct bp_runner_conf_s {
         /* The consumer's group.instance.id (static membership, KIP-345):
          * a restarted instance gets its partitions back without a
          * rebalance. NULL: a dynamic member. */
-        const char    *instance_id;
-        const char    *topics[4]; /* inputs, bp_event_type_t order */
-        const char    *topic_badge_events;
-        const char    *topic_dlq;
-        const char    *topic_changelog;
-        const char    *rules_dir;
+        const char *instance_id;
+        const char *topics[4]; /* inputs, bp_event_type_t order */
+        const char *topic_badge_events;
+        const char *topic_dlq;
+        const char *topic_changelog;
+        const char *rules_dir;
         /* The rules, already loaded from rules_dir, handed over: the
          * runner owns them from bp_runner_new() on, whether it succeeds
          * or not. NULL: bp_runner_new() loads rules_dir itself. */
-        bp_rules_t    *rules;
+        bp_rules_t *rules;
         /* Most badge changes a SIGHUP reload makes unconfirmed
          * (bp_reload_guard.c). */
         bp_change_limit_t reload_max_changes;
-        const char    *state_dir;
-        size_t         state_map_size; /* bytes; 0: the default */
-        const char    *schema_map;     /* NULL: the default */
-        const char    *registry_url;   /* NULL: local schema map */
-        const char    *decision_log;   /* NULL: no decision log */
-        bp_guarantee_t guarantee;
-        int            commit_interval_ms;
-        int            batch_max_events;
+        const char       *state_dir;
+        size_t            state_map_size; /* bytes; 0: the default */
+        const char       *schema_map;     /* NULL: the default */
+        const char       *registry_url;   /* NULL: local schema map */
+        const char       *decision_log;   /* NULL: no decision log */
+        bp_guarantee_t    guarantee;
+        int               commit_interval_ms;
+        int               batch_max_events;
         /* States cached between batches over all tasks (bp_task.c). */
         size_t state_cache_max;
         /* Most states per LMDB transaction of a store flush

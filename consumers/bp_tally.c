@@ -1,39 +1,23 @@
 /*
  * bp_tally.c - changes counted per partner (see bp_tally.h).
  *
- * A binary search finds a partner's row; a new partner is inserted in
- * place. Partners are few next to changes (one per rules file, plus those
- * without one), so the insertions cost little however many changes come.
+ * A binary search (bp_sorted.h) finds a partner's row; a new partner is
+ * inserted in place. Partners are few next to changes (one per rules
+ * file, plus those without one), so the insertions cost little however
+ * many changes come.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bp_sorted.h"
 #include "bp_tally.h"
-
-/* The row of partner_id, or where it would go (*found false). */
-static size_t find_row(const bp_tally_t *tally, const char *partner_id,
-                       int *found) {
-        size_t lo = 0, hi = tally->cnt;
-
-        while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                int    c   = strcmp(tally->rows[mid].partner_id, partner_id);
-                if (c == 0) {
-                        *found = 1;
-                        return mid;
-                }
-                if (c < 0)
-                        lo = mid + 1;
-                else
-                        hi = mid;
-        }
-        *found = 0;
-        return lo;
-}
 
 bp_err_t bp_tally_add(bp_tally_t *tally, const char *partner_id, int revoked) {
         int    found;
-        size_t i = find_row(tally, partner_id, &found);
+        size_t i = bp_sorted_index(
+            tally->rows, tally->cnt, sizeof(*tally->rows),
+            offsetof(bp_tally_row_t, partner_id), partner_id, &found);
 
         if (!found) {
                 bp_tally_row_t *rows = tally->rows;

@@ -180,8 +180,8 @@ int bp_cmd_run(int argc, char **argv) {
         bp_log_set_level(conf->log_level);
         /* Rules are configuration: an error in them is one of the
          * configuration (exit 2), found before anything starts. */
-        if (!(rules = bp_rules_load_dir(conf->rules_dir, errstr,
-                                        sizeof(errstr)))) {
+        if (!(rules =
+                  bp_rules_load_dir(conf->rules_dir, errstr, sizeof(errstr)))) {
                 BP_LOG(BP_LOG_ERROR, "start_failed", "error=%s", errstr);
                 rc = 2;
                 goto out;

@@ -452,8 +452,7 @@ static bp_err_t bp_load_file(bp_rules_t *rules, const char *dir,
         if (!(path = malloc(dir_len + 1 + strlen(name) + 1)))
                 return BP_ERR_NOMEM;
         sprintf(path, "%s%s%s", dir, slash ? "/" : "", name);
-        if (bp_has_suffix(name, bp_rules_suffix_yml,
-                          BP_RULES_SUFFIX_YML_LEN)) {
+        if (bp_has_suffix(name, bp_rules_suffix_yml, BP_RULES_SUFFIX_YML_LEN)) {
                 snprintf(errstr, errstr_size,
                          "%s:1:1: rules files end in .yaml, and a .yml file "
                          "is not read: rename it to %.*s.yaml (or remove it)",
@@ -560,9 +559,8 @@ static bp_err_t bp_check_badge_ids(const bp_rules_t *rules, const char *dir,
                                    char *errstr, size_t errstr_size) {
         const bp_partner_rules_t **by_badge;
         size_t                     dir_len = strlen(dir), i;
-        const char                *slash =
-            dir_len > 0 && dir[dir_len - 1] != '/' ? "/" : "";
-        bp_err_t err = BP_OK;
+        const char *slash = dir_len > 0 && dir[dir_len - 1] != '/' ? "/" : "";
+        bp_err_t    err   = BP_OK;
 
         if (rules->partner_cnt < 2)
                 return BP_OK;
@@ -579,8 +577,8 @@ static bp_err_t bp_check_badge_ids(const bp_rules_t *rules, const char *dir,
                          "%s%s%s.yaml:1:1: badge_id '%s' is also the badge of "
                          "partner '%s' (%s%s%s.yaml); a badge belongs to one "
                          "partner",
-                         dir, slash, b->partner_id, b->badge_id,
-                         a->partner_id, dir, slash, a->partner_id);
+                         dir, slash, b->partner_id, b->badge_id, a->partner_id,
+                         dir, slash, a->partner_id);
                 err = BP_ERR_RULES;
                 break;
         }

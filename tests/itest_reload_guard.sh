@@ -16,15 +16,30 @@
 #    published, and a second SIGHUP is refused again);
 #  - the confirmation file created, SIGHUP: applied, and the revocations
 #    published are what-if's.
+# Before that, rules errors that used to pass unnoticed: a start on an
+# empty rules directory, or on one whose file is spelt .yml, exits 2
+# before it connects; a reload that finds initech.yaml renamed to .yml
+# is refused (rules_reload_failed) and the rules in force stay.
 . "$(dirname "$0")/itest_lib.sh"
 
+mkdir "$work/rules-empty" "$work/rules-yml"
+cp "$BP_SRC/tests/data/rules-gen/acme.yaml" "$work/rules-yml/acme.yml"
+for dir in empty yml; do
+        set +e
+        "$BP_BIN" run --set rules.dir="$work/rules-$dir" --set state.dir="$work/state-$dir" \
+                --set metrics.listen=off >/dev/null 2>"$work/run-$dir.err"
+        rc=$?
+        set -e
+        [ "$rc" -eq 2 ] || fail "a start on rules-$dir exited $rc, expected 2"
+        grep -E 'event=start_failed .*(no rules file|a .yml file is not read)' "$work/run-$dir.err" |
+                sed -E 's/^ts=[^ ]+ /  run on rules-'"$dir"': /' | cut -c1-200 | grep . ||
+                fail "a start on rules-$dir did not say why: $(cat "$work/run-$dir.err")"
+        [ ! -e "$work/state-$dir" ] || fail "a start on rules-$dir created its state directory"
+done
+
 mc_start --brokers 1 --partitions 3
-"$BP_BIN" gen --events 3000 --freelancers 300 >"$work/events.jsonl"
-timeout 60 "$BP_BIN" produce --brokers "$bootstrap" --input "$work/events.jsonl" \
-        --schema-map "$schema_map" 2>"$work/produce.err" || fail "produce failed"
-cp -r "$BP_SRC/tests/data/rules-gen" "$work/rules-old"
-rm "$work/rules-old/hooli.yaml"
-sed -i '/certification:/d' "$work/rules-old/acme.yaml"
+gen_produce 3000 300
+rules_without_certifications "$work/rules-old"
 for change in small:91 big:100; do
         cp -r "$work/rules-old" "$work/rules-${change%%:*}"
         sed -i "s/job_success_score: { min: 90 }/job_success_score: { min: ${change#*:} }/" \
@@ -53,18 +68,33 @@ run_start run1 rules.reload.max.changes="$small"
 run_wait applied 3000 60
 run_wait_log 'event=rules_reevaluated' 3 30 # the first start's
 log_line() { grep "event=$1" "$work/run1.err" | tail -n 1 | sed -E 's/^ts=[^ ]+ //'; }
+# expect_line EVENT PATTERN WHAT: the last EVENT line, printed, must
+# match the shell pattern PATTERN.
+expect_line() {
+        line=$(log_line "$1")
+        echo "  run1: $line" | cut -c1-240
+        # shellcheck disable=SC2254 # $2 is a pattern
+        case "$line" in
+        $2) ;;
+        *) fail "$3: $line" ;;
+        esac
+}
 
 # --- the small change: within the limit
 cp "$work/rules-small/initech.yaml" "$work/rules/initech.yaml"
 kill -HUP "$run_pid"
 run_wait_log 'event=rules_reevaluated' 6 30
-line=$(log_line rules_reload_check)
-echo "  run1: $line" | cut -c1-240
-case "$line" in
-*"new=$s_version "*"granted=$s_granted revoked=$s_revoked max_changes=$small by_partner=$s_by") ;;
-*) fail "the small change's check does not match what-if's $s_granted/$s_revoked ($s_by): $line" ;;
-esac
+expect_line rules_reload_check \
+        "*new=$s_version *granted=$s_granted revoked=$s_revoked max_changes=$small by_partner=$s_by" \
+        "the small change's check does not match what-if's $s_granted/$s_revoked ($s_by)"
 grep -q "event=rules_reloaded .*new=$s_version" "$work/run1.err" || fail "the small change was not applied"
+# --- a file renamed to .yml: refused, the rules in force stay
+mv "$work/rules/initech.yaml" "$work/rules/initech.yml"
+kill -HUP "$run_pid"
+run_wait_log 'event=rules_reload_failed' 1 30
+expect_line rules_reload_failed "*initech.yml:1:1: rules files end in .yaml*rules_version=$s_version *" \
+        "the .yml reload's refusal does not say why, or which rules stay"
+mv "$work/rules/initech.yml" "$work/rules/initech.yaml"
 sleep 1 # its re-evaluation's batches commit (commit.interval.ms=100)
 read_topic badge-events "$work/out1.jsonl"
 before=$(wc -l <"$work/out1.jsonl")
@@ -76,12 +106,9 @@ for n in 1 2; do
         kill -HUP "$run_pid"
         run_wait_log 'event=rules_reload_refused' "$n" 30
 done
-line=$(log_line rules_reload_refused)
-echo "  run1: $line" | cut -c1-300
-case "$line" in
-*"new=$b_version granted=$b_granted revoked=$b_revoked max_changes=$small by_partner=$b_by confirm_file=$confirm "*) ;;
-*) fail "the refusal does not carry what-if's counts $b_granted/$b_revoked ($b_by) and $confirm: $line" ;;
-esac
+expect_line rules_reload_refused \
+        "*new=$b_version granted=$b_granted revoked=$b_revoked max_changes=$small by_partner=$b_by confirm_file=$confirm *" \
+        "the refusal does not carry what-if's counts $b_granted/$b_revoked ($b_by) and $confirm"
 grep -q "event=rules_reloaded .*new=$b_version" "$work/run1.err" && fail "the big change was applied"
 sleep 1
 read_topic badge-events "$work/out2.jsonl"

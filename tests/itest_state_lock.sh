@@ -10,21 +10,14 @@
 # offsets`) shares the directory meanwhile. Then run1 is killed with
 # SIGKILL: its PID stays in the lock file, but the kernel dropped its
 # lock, so run3 starts on the directory and stops cleanly.
-boot_id=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null) || {
-        # Without a boot id the store syncs every write: no marker.
-        echo "SKIP: /proc/sys/kernel/random/boot_id is not readable here"
-        exit 77
-}
 . "$(dirname "$0")/itest_lib.sh"
+need_boot_id
 
 total=3000
 marker="$run_state/unsynced"
 lock="$run_state/LOCK"
 mc_start --brokers 1 --partitions 3
-"$BP_BIN" gen --events "$total" --freelancers 300 >"$work/events.jsonl"
-timeout 60 "$BP_BIN" produce --brokers "$bootstrap" --input "$work/events.jsonl" \
-        --schema-map "$schema_map" 2>"$work/produce.err" ||
-        fail "produce failed: $(cat "$work/produce.err")"
+gen_produce "$total" 300
 
 run_start run1 batch.max.events=20
 run1_pid=$run_pid

@@ -114,11 +114,10 @@ static void test_change_limit(void **state) {
                 const char *text;
                 uint64_t    held, max;
         } cases[] = {
-            {"250", 1000000, 250},      {"0", 5, 0},
-            {"1%", 0, 100},             {"1%", 9999, 100},
-            {"1%", 10001, 101},         {"1%", 2000000, 20000},
-            {"0.5%", 1000000, 5000},    {"100%", 150, 150},
-            {"off", 5, UINT64_MAX},     {"000012", 5, 12},
+            {"250", 1000000, 250},   {"0", 5, 0},        {"1%", 0, 100},
+            {"1%", 9999, 100},       {"1%", 10001, 101}, {"1%", 2000000, 20000},
+            {"0.5%", 1000000, 5000}, {"100%", 150, 150}, {"off", 5, UINT64_MAX},
+            {"000012", 5, 12},
         };
         size_t i;
 
@@ -133,13 +132,12 @@ static void test_change_limit(void **state) {
                 conf = load_ok(NULL, sets);
                 if (bp_change_limit_max(&conf->rules_reload_max_changes,
                                         cases[i].held) != cases[i].max)
-                        fail_msg("%s of %llu held: %llu, expected %llu",
-                                 cases[i].text,
-                                 (unsigned long long)cases[i].held,
-                                 (unsigned long long)bp_change_limit_max(
-                                     &conf->rules_reload_max_changes,
-                                     cases[i].held),
-                                 (unsigned long long)cases[i].max);
+                        fail_msg(
+                            "%s of %llu held: %llu, expected %llu",
+                            cases[i].text, (unsigned long long)cases[i].held,
+                            (unsigned long long)bp_change_limit_max(
+                                &conf->rules_reload_max_changes, cases[i].held),
+                            (unsigned long long)cases[i].max);
                 bp_config_destroy(conf);
         }
 }

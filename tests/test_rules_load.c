@@ -535,8 +535,8 @@ static void expect_dir_error(const char *dir, const char *want) {
         assert_string_equal(errstr, want);
 }
 
-#define NO_RULES_FILE                                                         \
-        ": no rules file in the rules directory (expected platform.yaml "     \
+#define NO_RULES_FILE                                                     \
+        ": no rules file in the rules directory (expected platform.yaml " \
         "and/or <partner_id>.yaml files)"
 
 static void test_directory_errors(void **state) {

@@ -61,9 +61,10 @@ static void expect_refused(const char *dir, long pid) {
                 bp_store_close(s);
                 fail_msg("a second writer opened %s", dir);
         }
-        snprintf(want, sizeof(want), "state store %s: the directory is in use "
-                 "by process %ld (it holds %s/%s)", dir, pid, dir,
-                 BP_STORE_LOCK_FILE);
+        snprintf(want, sizeof(want),
+                 "state store %s: the directory is in use "
+                 "by process %ld (it holds %s/%s)",
+                 dir, pid, dir, BP_STORE_LOCK_FILE);
         if (strncmp(errstr, want, strlen(want)) != 0)
                 fail_msg("want: %s...\ngot:  %s", want, errstr);
 }
@@ -141,8 +142,7 @@ static void test_killed_holder_does_not_block(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-#define T(fn)                                                    \
-        cmocka_unit_test_setup_teardown(fn, store_fixture_setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, store_fixture_setup, teardown)
             T(test_second_writer_refused),
             T(test_reader_shares),
             T(test_killed_holder_does_not_block),
