@@ -26,6 +26,14 @@
 const bp_config_keydef_t bp_config_keys[BP_CONFIG_KEY_CNT] = {
     {"rules.dir", BP_CONFIG_PATH, "rules/", 0, 0, F(rules_dir),
      "Directory of the partner rules files."},
+    {"rules.reload.max.changes", BP_CONFIG_CHANGE_LIMIT, "1%", 0, 0,
+     F(rules_reload_max_changes),
+     "Most badge grants and revocations a rules reload (SIGHUP) may make "
+     "without confirmation, judged by each instance over its own "
+     "partitions: a number, a share of the badges held there (`1%`: 1 % "
+     "of them, but at least 100), or `off`. A reload that would make more "
+     "is refused and logged with its counts per partner until "
+     "`<rules.dir>/.confirm-<rules_version>` exists (see Rules changes)."},
     {"schemas.dir", BP_CONFIG_PATH, "schemas/", 0, 0, F(schemas_dir),
      "Directory of the Avro schemas (`.avsc`), used to resolve schema ids "
      "when `schema.registry.url` is unset."},

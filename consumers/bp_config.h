@@ -36,6 +36,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "bp_change_limit.h"
 #include "bp_error.h"
 #include "bp_kafka.h"
 #include "bp_log.h"
@@ -52,9 +53,11 @@ typedef bp_kafka_kv_t bp_config_kafka_t;
 /** The effective configuration. Every string is owned by the struct and
  *  lives until bp_config_destroy(); optional ones are NULL when unset. */
 typedef struct bp_config_s {
-        const char *rules_dir;   /* rules.dir */
-        const char *state_dir;   /* state.dir */
-        const char *schemas_dir; /* schemas.dir */
+        const char *rules_dir; /* rules.dir */
+        bp_change_limit_t
+                    rules_reload_max_changes; /* rules.reload.max.changes */
+        const char *state_dir;                /* state.dir */
+        const char *schemas_dir;              /* schemas.dir */
         struct {
                 const char *profile_updated;    /* topics.profile_updated */
                 const char *contract_completed; /* topics.contract_completed */

@@ -15,16 +15,17 @@
 #include "bp_config.h"
 
 typedef enum bp_config_kind_e {
-        BP_CONFIG_PATH,      /* a non-empty path */
-        BP_CONFIG_OPTIONAL,  /* a path, empty = unset (NULL) */
-        BP_CONFIG_TOPIC,     /* a Kafka topic name */
-        BP_CONFIG_INT,       /* an integer in [min, max] */
-        BP_CONFIG_BOOL,      /* true | false */
-        BP_CONFIG_GUARANTEE, /* exactly_once | at_least_once */
-        BP_CONFIG_LEVEL,     /* a log level name */
-        BP_CONFIG_LISTEN,    /* host:port, [v6]:port, off or empty */
-        BP_CONFIG_URL,       /* http(s) URL, empty = unset */
-        BP_CONFIG_ID         /* instance id; default from the host name */
+        BP_CONFIG_PATH,        /* a non-empty path */
+        BP_CONFIG_OPTIONAL,    /* a path, empty = unset (NULL) */
+        BP_CONFIG_TOPIC,       /* a Kafka topic name */
+        BP_CONFIG_INT,         /* an integer in [min, max] */
+        BP_CONFIG_BOOL,        /* true | false */
+        BP_CONFIG_GUARANTEE,   /* exactly_once | at_least_once */
+        BP_CONFIG_LEVEL,       /* a log level name */
+        BP_CONFIG_LISTEN,      /* host:port, [v6]:port, off or empty */
+        BP_CONFIG_URL,         /* http(s) URL, empty = unset */
+        BP_CONFIG_ID,          /* instance id; default from the host name */
+        BP_CONFIG_CHANGE_LIMIT /* N, P% or off (bp_change_limit.h) */
 } bp_config_kind_t;
 
 typedef struct bp_config_keydef_s {
@@ -37,7 +38,7 @@ typedef struct bp_config_keydef_s {
 } bp_config_keydef_t;
 
 /* The table of every key (bp_config.c), BP_CONFIG_KEY_CNT entries. */
-#define BP_CONFIG_KEY_CNT 25
+#define BP_CONFIG_KEY_CNT 26
 extern const bp_config_keydef_t bp_config_keys[BP_CONFIG_KEY_CNT];
 
 #define BP_CONFIG_KAFKA_PREFIX "kafka."

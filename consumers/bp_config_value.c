@@ -207,6 +207,8 @@ bp_err_t bp_config_value_apply(bp_config_priv_t         *priv,
                 return apply_typed(k, copy, field, msg, msg_size);
         case BP_CONFIG_LISTEN:
                 return apply_listen(priv, copy, msg, msg_size);
+        case BP_CONFIG_CHANGE_LIMIT:
+                return bp_change_limit_parse(copy, field, msg, msg_size);
         default:
                 return apply_string(k, copy, field, msg, msg_size);
         }

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "bp_log.h"
+#include "bp_reload_guard.h"
 #include "bp_runner_int.h"
 
 #define POLL_MS 20
@@ -40,10 +41,13 @@ void bp_runner_conf_defaults(bp_runner_conf_t *c) {
         c->topic_dlq          = "badge-dlq";
         c->topic_changelog    = "badge-state-changelog";
         c->rules_dir          = "rules/";
-        c->state_dir          = "state/";
-        c->guarantee          = BP_EXACTLY_ONCE;
-        c->commit_interval_ms = 100;
-        c->batch_max_events   = 10000;
+        /* rules.reload.max.changes's default, 1%. */
+        c->reload_max_changes.kind    = BP_CHANGE_LIMIT_SHARE;
+        c->reload_max_changes.percent = 1.0;
+        c->state_dir                  = "state/";
+        c->guarantee                  = BP_EXACTLY_ONCE;
+        c->commit_interval_ms         = 100;
+        c->batch_max_events           = 10000;
         /* Records queued per input before it is paused (at 3/4; resumed
          * at 1/4). A batch takes ~batch_max_events / (4 x tasks) from
          * each input, so 2,048 is several batches ahead, while 48 inputs
@@ -373,11 +377,49 @@ static void log_stats(bp_runner_t *r) {
         r->last_stats_applied = r->stats.applied;
 }
 
-/* Reloads the rules; when their version changed, every freelancer of the
- * assigned partitions is re-evaluated in a batch of its own. */
+/* May rules replace the rules in force? The reload guard counts what the
+ * re-evaluation of the partitions that would be re-evaluated now (those
+ * not restoring) would publish, over their stored states. */
+static bp_err_t guard_reload(bp_runner_t *r, const bp_rules_t *rules,
+                             bool *allowed) {
+        bp_reload_guard_in_t in;
+        int32_t             *parts;
+        char                 errstr[512];
+        bp_err_t             err;
+        int                  p;
+
+        /* It reads every state from the store: queued ones first. */
+        if ((err = bp_runner_store_flush(r)))
+                return err;
+        if (!(parts = calloc((size_t)r->partition_cnt + 1, sizeof(*parts))))
+                return BP_ERR_NOMEM;
+        memset(&in, 0, sizeof(in));
+        for (p = 0; p < r->partition_cnt; p++)
+                if (r->tasks[p] && !r->tasks[p]->restore)
+                        parts[in.partition_cnt++] = r->tasks[p]->partition;
+        in.store      = r->store;
+        in.codec      = r->state_codec;
+        in.partitions = parts;
+        in.cur        = r->rules;
+        in.next       = rules;
+        in.limit      = r->conf.reload_max_changes;
+        in.rules_dir  = r->conf.rules_dir;
+        in.at         = bp_task_wall_clock_ms();
+        err = bp_reload_guard_judge(&in, allowed, errstr, sizeof(errstr));
+        free(parts);
+        if (err == BP_ERR_STATE)
+                bp_runner_set_fatal(r, "rules reload guard: %s", errstr);
+        return err;
+}
+
+/* Reloads the rules; when their version changed and the reload guard lets
+ * them in, every freelancer of the assigned partitions is re-evaluated in
+ * a batch of its own. A reload that cannot go ahead (a rules error, too
+ * many changes unconfirmed) says why and leaves the rules in force. */
 static bp_err_t reload_rules(bp_runner_t *r) {
         char        errstr[512];
         bp_rules_t *rules;
+        bool        allowed;
         bp_err_t    err;
         int         p;
 
@@ -386,7 +428,9 @@ static bp_err_t reload_rules(bp_runner_t *r) {
         if (!(rules = bp_rules_load_dir(r->conf.rules_dir, errstr,
                                         sizeof(errstr)))) {
                 /* Never half-applied: the old rules stay in force. */
-                BP_LOG(BP_LOG_ERROR, "rules_reload_failed", "error=%s", errstr);
+                BP_LOG(BP_LOG_ERROR, "rules_reload_failed",
+                       "error=%s rules_version=%s then=%s", errstr,
+                       r->rules->version, "the rules in force stay");
                 return BP_OK;
         }
         if (strcmp(rules->version, r->rules->version) == 0) {
@@ -394,6 +438,10 @@ static bp_err_t reload_rules(bp_runner_t *r) {
                        rules->version);
                 bp_rules_destroy(rules);
                 return BP_OK;
+        }
+        if ((err = guard_reload(r, rules, &allowed)) || !allowed) {
+                bp_rules_destroy(rules);
+                return err;
         }
         BP_LOG(BP_LOG_INFO, "rules_reloaded", "old=%s new=%s",
                r->rules->version, rules->version);
@@ -764,10 +812,13 @@ bp_runner_t *bp_runner_new(const bp_runner_conf_t *conf, char *errstr,
         struct timespec    now;
 
         if (!r) {
+                bp_rules_destroy(conf->rules);
                 snprintf(errstr, errstr_size, "out of memory");
                 return NULL;
         }
-        r->conf = *conf;
+        r->conf       = *conf;
+        r->rules      = conf->rules;
+        r->conf.rules = NULL; /* r->rules owns them, and is what changes */
         /* Attempt numbers start at this incarnation's start time, so no
          * two incarnations share one (BP_BATCH_HEADER). */
         clock_gettime(CLOCK_REALTIME, &now);
@@ -778,8 +829,8 @@ bp_runner_t *bp_runner_new(const bp_runner_conf_t *conf, char *errstr,
                 snprintf(errstr, errstr_size, "out of memory");
                 goto fail;
         }
-        if (!(r->rules =
-                  bp_rules_load_dir(conf->rules_dir, errstr, errstr_size)))
+        if (!r->rules && !(r->rules = bp_rules_load_dir(conf->rules_dir, errstr,
+                                                        errstr_size)))
                 goto fail;
         codec_conf.schema_map   = conf->schema_map;
         codec_conf.registry_url = conf->registry_url;

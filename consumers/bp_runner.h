@@ -31,9 +31,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bp_change_limit.h"
 #include "bp_error.h"
 #include "bp_kafka.h"
 #include "bp_metrics.h"
+#include "bp_rules.h"
 
 /** Key of the changelog record that closes a batch of a task: its value is
  *  the task's next input offsets (bp_checkpoint.h's byte form). Tools that
@@ -55,20 +57,27 @@ typedef struct bp_runner_conf_s {
         /* The consumer's group.instance.id (static membership, KIP-345):
          * a restarted instance gets its partitions back without a
          * rebalance. NULL: a dynamic member. */
-        const char    *instance_id;
-        const char    *topics[4]; /* inputs, bp_event_type_t order */
-        const char    *topic_badge_events;
-        const char    *topic_dlq;
-        const char    *topic_changelog;
-        const char    *rules_dir;
-        const char    *state_dir;
-        size_t         state_map_size; /* bytes; 0: the default */
-        const char    *schema_map;     /* NULL: the default */
-        const char    *registry_url;   /* NULL: local schema map */
-        const char    *decision_log;   /* NULL: no decision log */
-        bp_guarantee_t guarantee;
-        int            commit_interval_ms;
-        int            batch_max_events;
+        const char *instance_id;
+        const char *topics[4]; /* inputs, bp_event_type_t order */
+        const char *topic_badge_events;
+        const char *topic_dlq;
+        const char *topic_changelog;
+        const char *rules_dir;
+        /* The rules, already loaded from rules_dir, handed over: the
+         * runner owns them from bp_runner_new() on, whether it succeeds
+         * or not. NULL: bp_runner_new() loads rules_dir itself. */
+        bp_rules_t *rules;
+        /* Most badge changes a SIGHUP reload makes unconfirmed
+         * (bp_reload_guard.c). */
+        bp_change_limit_t reload_max_changes;
+        const char       *state_dir;
+        size_t            state_map_size; /* bytes; 0: the default */
+        const char       *schema_map;     /* NULL: the default */
+        const char       *registry_url;   /* NULL: local schema map */
+        const char       *decision_log;   /* NULL: no decision log */
+        bp_guarantee_t    guarantee;
+        int               commit_interval_ms;
+        int               batch_max_events;
         /* States cached between batches over all tasks (bp_task.c). */
         size_t state_cache_max;
         /* Most states per LMDB transaction of a store flush
@@ -99,7 +108,9 @@ void bp_runner_conf_defaults(bp_runner_conf_t *conf);
 typedef struct bp_runner_s bp_runner_t;
 
 /**
- * Creates a runner: loads the rules, opens the state store, creates the
+ * Creates a runner: loads the rules (unless conf->rules has them), opens
+ * the state store (refused while another process writes state_dir),
+ * creates the
  * consumer and the (transactional) producer, checks that the input topics
  * and the changelog are co-partitioned and subscribes. Nothing is consumed
  * yet. NULL with errstr set on failure (a rules error reads

@@ -473,6 +473,10 @@ bp_err_t bp_task_publish(bp_runner_t *r);
 /** Re-evaluates every stored freelancer of t under r->rules. */
 bp_err_t bp_task_reevaluate(bp_runner_t *r, bp_task_t *t);
 
+/** The time a re-evaluation (and the reload guard's count) judges at:
+ *  the wall clock in Unix ms, as badge events' occurred_at. */
+int64_t bp_task_wall_clock_ms(void);
+
 /* bp_rebalance.c */
 void bp_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                      rd_kafka_topic_partition_list_t *parts, void *opaque);

@@ -287,13 +287,19 @@ bp_store_t *bp_store_open(const char *dir, const bp_store_options_t *options,
                 return NULL;
         }
         store->read_only = options->read_only;
+        store->lock_fd   = -1;
         if (strlen(dir) > BP_STORE_PATH_MAX - 32) {
                 snprintf(msg, sizeof(msg), "the path is too long");
                 goto fail;
         }
         if (!(store->dir = strdup(dir)))
                 goto fail;
-        if (!options->read_only && make_dirs(dir, msg, sizeof(msg)) != BP_OK)
+        /* The lock comes before LMDB and the unsynced marker: a second
+         * writer must not touch either (bp_store_lock.c). Readers share
+         * the directory with the writer, as LMDB lets them. */
+        if (!options->read_only &&
+            (make_dirs(dir, msg, sizeof(msg)) != BP_OK ||
+             bp_store_lock_take(store, msg, sizeof(msg)) != BP_OK))
                 goto fail;
         if (open_env(store, dir, options, msg, sizeof(msg)) != BP_OK ||
             open_dbs(store, msg, sizeof(msg)) != BP_OK ||
@@ -318,6 +324,9 @@ void bp_store_close(bp_store_t *store) {
         /* mdb_env_close frees the database handles too. */
         if (store->env)
                 mdb_env_close(store->env);
+        /* Last: until the marker is gone and LMDB closed, the directory
+         * is this store's. */
+        bp_store_lock_release(store);
         free(store->dir);
         free(store);
 }

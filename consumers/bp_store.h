@@ -32,9 +32,17 @@
  * it is open LMDB cannot reuse the pages it sees, so the file grows if a
  * read handle is kept for long under writes. Keep them short.
  *
- * Threads. One batch at a time per environment (LMDB serializes writers,
- * even across processes: a second bp_store_batch_begin() blocks until the
- * first batch ends); the runtime writes from one thread. A batch must be
+ * One writer per directory. A store opened for writing holds an exclusive
+ * lock on the directory's LOCK file (BP_STORE_LOCK_FILE) from before
+ * LMDB opens until bp_store_close(): a second writer, in this process or
+ * another, is refused with the holder's PID, before it reads or touches
+ * anything. The kernel drops the lock when its holder dies, so a LOCK
+ * file left by a killed process does not block. Read-only stores take no
+ * lock: a tool may look at a store while its writer runs.
+ *
+ * Threads. One batch at a time per environment (LMDB serializes writers:
+ * a second bp_store_batch_begin() blocks until the first batch ends); the
+ * runtime writes from one thread. A batch must be
  * used by the thread that began it. Reads may come from any thread at any
  * time, including during a batch (the environment is opened with
  * MDB_NOTLS): each read handle is used by one thread at a time, and one
@@ -115,8 +123,9 @@ typedef struct bp_store_options_s {
          * restores it from the changelog; bp_store_was_discarded() says
          * so); false, refuse to open it. true also marks the opener as
          * the store's owner (the runtime), the only one that removes a
-         * marker it did not write: any other writer may be running
-         * beside the runtime that wrote it. */
+         * marker it did not write: another writer (the directory's lock
+         * keeps it from running beside the runtime) leaves the marker
+         * to the runtime's next start. */
         bool discard_suspect;
         /* This boot's id; NULL: read BP_STORE_BOOT_ID_PATH. For tests. */
         const char *boot_id;
@@ -126,6 +135,11 @@ typedef struct bp_store_options_s {
  *  commits that are not on disk: it holds the boot id of the machine's
  *  run that wrote them. */
 #define BP_STORE_UNSYNCED_FILE "unsynced"
+
+/** File in the store's directory that a writer holds an exclusive
+ *  flock(2) on while the store is open; it holds the writer's PID. It
+ *  stays after close (a stale PID in it means nothing). */
+#define BP_STORE_LOCK_FILE "LOCK"
 
 /** Where Linux says which boot this is (a fresh value at each boot). */
 #define BP_STORE_BOOT_ID_PATH "/proc/sys/kernel/random/boot_id"
@@ -143,7 +157,9 @@ void bp_store_options_init(bp_store_options_t *opts);
  * options may be NULL for the defaults; it is only read during the call.
  * Also clears reader slots left by processes that died (after kill -9).
  *
- * Returns the store, or NULL with a message in errstr: the directory
+ * Returns the store, or NULL with a message in errstr: another process
+ * (or another open store of this one) writes the directory (the message
+ * names its PID and the lock file), the directory
  * cannot be created or opened, it holds something that is not an LMDB
  * environment, its layout version is not this build's, or (read_only) it
  * has no store.

@@ -37,6 +37,9 @@ struct bp_store_s {
          * which alone may remove a marker it did not write. */
         bool owner;
         bool discarded; /* ... of another boot, and removed the store */
+        /* The LOCK file, flock()ed by a writer (bp_store_lock.c); -1 for
+         * a read-only store, and until the lock is taken. */
+        int lock_fd;
 };
 
 /* Longest path of a file in the store's directory. */
@@ -98,5 +101,14 @@ bp_err_t bp_store_guard_before_open(bp_store_t               *store,
  * found unsynced and removes its marker. */
 bp_err_t bp_store_guard_after_open(bp_store_t *store, char *errstr,
                                    size_t errstr_size);
+
+/* bp_store_lock.c: one writer per directory. Takes the exclusive lock on
+ * the directory's LOCK file and writes this process's PID into it;
+ * BP_ERR_STATE, naming the holder's PID and the file, when another
+ * holds it; BP_ERR_IO when the file cannot be opened or locked. */
+bp_err_t bp_store_lock_take(bp_store_t *store, char *errstr,
+                            size_t errstr_size);
+/* Releases the lock (closes the file, which stays). No-op without one. */
+void bp_store_lock_release(bp_store_t *store);
 
 #endif

@@ -333,7 +333,7 @@ bp_err_t bp_task_drain(bp_runner_t *r, bp_task_t *t) {
 /* A re-evaluation happens at the time of the reload: it is published as
  * the badge events' occurred_at and judges certification expiry, both in
  * Unix milliseconds (bp_runner_now_ms() is monotonic, for intervals). */
-static int64_t wall_clock_ms(void) {
+int64_t bp_task_wall_clock_ms(void) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
@@ -435,7 +435,7 @@ bp_err_t bp_task_reevaluate(bp_runner_t *r, bp_task_t *t) {
         memset(&re, 0, sizeof(re));
         re.r               = r;
         re.t               = t;
-        re.at              = wall_clock_ms();
+        re.at              = bp_task_wall_clock_ms();
         re.cause.event_id  = r->rules->version;
         re.cause.topic     = "rules";
         re.cause.partition = t->partition;

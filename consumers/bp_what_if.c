@@ -14,6 +14,7 @@
 #include "bp_eval_json.h"
 #include "bp_jsonl.h"
 #include "bp_state_map.h"
+#include "bp_tally.h"
 #include "bp_time.h"
 #include "bp_tool.h"
 #include "bp_what_if.h"
@@ -164,37 +165,15 @@ bp_err_t bp_what_if_finish(bp_what_if_t *w) {
         return BP_OK;
 }
 
-/* Counts of one partner, for the report. */
-typedef struct partner_count_s {
-        const char *partner_id;
-        size_t      n[2]; /* newly granted, newly revoked */
-} partner_count_t;
+/* Counts per partner, sorted by partner_id, into tally. */
+static bp_err_t count_partners(const bp_what_if_t *w, bp_tally_t *tally) {
+        bp_err_t err = BP_OK;
+        size_t   i;
 
-static int partner_cmp(const void *x, const void *y) {
-        return strcmp(((const partner_count_t *)x)->partner_id,
-                      ((const partner_count_t *)y)->partner_id);
-}
-
-/* Counts per partner, sorted by partner_id; *cnt set. NULL on ENOMEM
- * (or when there is no change). */
-static partner_count_t *count_partners(const bp_what_if_t *w, size_t *cnt) {
-        partner_count_t *pc =
-            calloc(w->change_cnt ? w->change_cnt : 1, sizeof(*pc));
-        size_t i, j;
-
-        *cnt = 0;
-        for (i = 0; pc && i < w->change_cnt; i++) {
-                const change_t *c = &w->changes[i];
-                for (j = 0; j < *cnt; j++)
-                        if (!strcmp(pc[j].partner_id, c->partner_id))
-                                break;
-                if (j == *cnt)
-                        pc[(*cnt)++].partner_id = c->partner_id;
-                pc[j].n[c->granted ? 0 : 1]++;
-        }
-        if (pc && *cnt)
-                qsort(pc, *cnt, sizeof(*pc), partner_cmp);
-        return pc;
+        for (i = 0; !err && i < w->change_cnt; i++)
+                err = bp_tally_add(tally, w->changes[i].partner_id,
+                                   !w->changes[i].granted);
+        return err;
 }
 
 static void count_reasons(const bp_what_if_t *w, size_t n[][2]) {
@@ -221,8 +200,8 @@ static bp_err_t put_codes(bp_buf_t *out, uint32_t reasons) {
         return err;
 }
 
-static bp_err_t report_text(const bp_what_if_t *w, const partner_count_t *pc,
-                            size_t pcnt, size_t rc[][2], bp_buf_t *out) {
+static bp_err_t report_text(const bp_what_if_t *w, const bp_tally_t *pc,
+                            size_t rc[][2], bp_buf_t *out) {
         char     t[BP_TIME_TEXT_SIZE];
         size_t   i;
         bp_err_t err = bp_buf_printf(
@@ -234,9 +213,10 @@ static bp_err_t report_text(const bp_what_if_t *w, const partner_count_t *pc,
             w->end == BP_TIME_NONE ? "-" : bp_time_format(w->end, t, sizeof(t)),
             w->granted, w->revoked, "by partner", "granted", "revoked");
 
-        for (i = 0; !err && i < pcnt; i++)
+        for (i = 0; !err && i < pc->cnt; i++)
                 err = bp_buf_printf(out, "  %-24s %8zu %8zu\n",
-                                    pc[i].partner_id, pc[i].n[0], pc[i].n[1]);
+                                    pc->rows[i].partner_id, pc->rows[i].n[0],
+                                    pc->rows[i].n[1]);
         err = err ? err
                   : bp_buf_printf(out, "\n  %-24s %8s %8s\n", "by reason",
                                   "lifted", "revoked");
@@ -261,8 +241,8 @@ static bp_err_t report_text(const bp_what_if_t *w, const partner_count_t *pc,
         return err;
 }
 
-static bp_err_t report_json(const bp_what_if_t *w, const partner_count_t *pc,
-                            size_t pcnt, size_t rc[][2], bp_buf_t *out) {
+static bp_err_t report_json(const bp_what_if_t *w, const bp_tally_t *pc,
+                            size_t rc[][2], bp_buf_t *out) {
         size_t   i, k = 0;
         bp_err_t err = bp_buf_printf(
             out,
@@ -273,15 +253,16 @@ static bp_err_t report_json(const bp_what_if_t *w, const partner_count_t *pc,
             w->rules[0]->version, w->rules[1]->version, w->applied,
             w->end == BP_TIME_NONE ? 0 : w->end, w->granted, w->revoked);
 
-        for (i = 0; !err && i < pcnt; i++) {
+        for (i = 0; !err && i < pc->cnt; i++) {
                 err = bp_buf_append_str(out, i ? ",{\"partner_id\":"
                                                : "{\"partner_id\":");
-                err = err ? err : bp_jsonl_put_string(out, pc[i].partner_id);
+                err = err ? err
+                          : bp_jsonl_put_string(out, pc->rows[i].partner_id);
                 err = err ? err
                           : bp_buf_printf(out,
                                           ",\"newly_granted\":%zu,"
                                           "\"newly_revoked\":%zu}",
-                                          pc[i].n[0], pc[i].n[1]);
+                                          pc->rows[i].n[0], pc->rows[i].n[1]);
         }
         err = err ? err : bp_buf_append_str(out, "],\"by_reason\":[");
         for (i = 0; !err && i < BP_REASON__CNT; i++)
@@ -314,15 +295,14 @@ static bp_err_t report_json(const bp_what_if_t *w, const partner_count_t *pc,
 }
 
 bp_err_t bp_what_if_report(const bp_what_if_t *w, int json, bp_buf_t *out) {
-        size_t           rc[BP_REASON__CNT][2], pcnt;
-        partner_count_t *pc = count_partners(w, &pcnt);
-        bp_err_t         err;
+        size_t     rc[BP_REASON__CNT][2];
+        bp_tally_t pc  = {0};
+        bp_err_t   err = count_partners(w, &pc);
 
-        if (!pc)
-                return BP_ERR_NOMEM;
         count_reasons(w, rc);
-        err = json ? report_json(w, pc, pcnt, rc, out)
-                   : report_text(w, pc, pcnt, rc, out);
-        free(pc);
+        if (!err)
+                err = json ? report_json(w, &pc, rc, out)
+                           : report_text(w, &pc, rc, out);
+        bp_tally_clear(&pc);
         return err;
 }

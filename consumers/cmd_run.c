@@ -5,7 +5,8 @@
  * maps it onto the runner, installs the signal handlers (they only set
  * flags, as in kcat) and runs until SIGINT or SIGTERM. SIGHUP reloads the
  * rules. Exit status: 0 after a clean stop, 1 on a fatal error (a fenced
- * producer, a broken store), 2 on a usage or configuration error.
+ * producer, a broken store, a state directory another process writes),
+ * 2 on a usage or configuration error (the rules' included).
  */
 #include <getopt.h>
 #include <signal.h>
@@ -76,6 +77,7 @@ static void runner_conf(const bp_config_t *conf, char *schema_map,
         rc->topic_dlq          = conf->topics.dlq;
         rc->topic_changelog    = conf->topics.changelog;
         rc->rules_dir          = conf->rules_dir;
+        rc->reload_max_changes = conf->rules_reload_max_changes;
         rc->state_dir          = conf->state_dir;
         rc->state_map_size     = (size_t)conf->state_max_size_mb << 20;
         rc->registry_url       = conf->schema_registry_url;
@@ -133,6 +135,7 @@ int bp_cmd_run(int argc, char **argv) {
         bp_config_t         *conf = NULL;
         bp_runner_conf_t     rconf;
         bp_runner_t         *runner  = NULL;
+        bp_rules_t          *rules   = NULL;
         bp_metrics_t        *metrics = NULL;
         bp_metrics_server_t *server  = NULL;
 
@@ -179,6 +182,14 @@ int bp_cmd_run(int argc, char **argv) {
                 goto out;
         }
         bp_log_set_level(conf->log_level);
+        /* Rules are configuration: an error in them is one of the
+         * configuration (exit 2), found before anything starts. */
+        if (!(rules =
+                  bp_rules_load_dir(conf->rules_dir, errstr, sizeof(errstr)))) {
+                BP_LOG(BP_LOG_ERROR, "start_failed", "error=%s", errstr);
+                rc = 2;
+                goto out;
+        }
         runner_conf(conf, schema_map, sizeof(schema_map), &rconf);
         install_signals();
         if (conf->metrics_host &&
@@ -189,6 +200,8 @@ int bp_cmd_run(int argc, char **argv) {
         }
         rconf.metrics = metrics;
         rconf.server  = server;
+        rconf.rules   = rules; /* the runner's from here on */
+        rules         = NULL;
         if (!(runner = bp_runner_new(&rconf, errstr, sizeof(errstr)))) {
                 BP_LOG(BP_LOG_ERROR, "start_failed", "error=%s", errstr);
                 rc = 1;
@@ -196,6 +209,7 @@ int bp_cmd_run(int argc, char **argv) {
         }
         rc = bp_runner_run(runner, &stop_flag, &reload_flag) ? 1 : 0;
 out:
+        bp_rules_destroy(rules);
         bp_runner_destroy(runner);
         bp_metrics_server_destroy(server);
         bp_metrics_destroy(metrics);

@@ -88,10 +88,14 @@ void bp_platform_rules_defaults(bp_platform_rules_t *p);
 bp_rules_t *bp_rules_new_default(void);
 
 /**
- * Loads every *.yaml file of dir. platform.yaml is optional; each other
- * file is <partner_id>.yaml and its partner_id key, when present, must
- * match the file name. Unknown keys, wrong types and bad values are
- * errors.
+ * Loads every *.yaml file of dir (hidden files, whose names start with a
+ * dot, and files of other extensions are not read). platform.yaml is
+ * optional; each other file is <partner_id>.yaml and its partner_id key,
+ * when present, must match the file name. Unknown keys, wrong types and
+ * bad values are errors, and so are: a *.yml file (refused rather than
+ * skipped), a directory without any rules file, and a badge_id that two
+ * partners publish (explicitly or as the default "<partner_id>-expert";
+ * the message names both files).
  *
  * Returns the rules, or NULL with errstr set to "file:line:column:
  * message" (line and column 1-based, as editors count).

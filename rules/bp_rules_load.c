@@ -6,8 +6,16 @@
  * after its partner_id. Files are read in byte order of their names, so
  * that the first error reported does not depend on the directory's order;
  * names starting with a dot are hidden files and skipped, as a shell glob
- * would. Every value is checked (type, range, id syntax) and every error
- * carries the file, line and column of the offending node.
+ * would (a Kubernetes ConfigMap's ..data links, the reload guard's
+ * .confirm-* files). Every value is checked (type, range, id syntax) and
+ * every error carries the file, line and column of the offending node.
+ *
+ * What would otherwise go unnoticed is refused too, since a rules set
+ * that silently lost a file drops that partner's requirements: a *.yml
+ * file (the other common spelling, which this loader never reads), a
+ * directory without any rules file (a mount that did not happen), and a
+ * badge_id that two partners publish (their grants and revocations would
+ * mix).
  *
  * Loading is all or nothing: the result is assembled in a fresh bp_rules_t
  * that is destroyed on the first error, so a caller holding older rules
@@ -37,6 +45,17 @@
 
 static const char bp_rules_suffix[] = ".yaml";
 #define BP_RULES_SUFFIX_LEN (sizeof(bp_rules_suffix) - 1)
+/* Refused, not read: one spelling, so that no file is read by one tool
+ * and skipped by another. */
+static const char bp_rules_suffix_yml[] = ".yml";
+#define BP_RULES_SUFFIX_YML_LEN (sizeof(bp_rules_suffix_yml) - 1)
+
+static bool bp_has_suffix(const char *name, const char *suffix,
+                          size_t suffix_len) {
+        size_t len = strlen(name);
+
+        return len > suffix_len && strcmp(name + len - suffix_len, suffix) == 0;
+}
 
 /* --- platform.yaml ------------------------------------------------------ */
 
@@ -433,6 +452,15 @@ static bp_err_t bp_load_file(bp_rules_t *rules, const char *dir,
         if (!(path = malloc(dir_len + 1 + strlen(name) + 1)))
                 return BP_ERR_NOMEM;
         sprintf(path, "%s%s%s", dir, slash ? "/" : "", name);
+        if (bp_has_suffix(name, bp_rules_suffix_yml, BP_RULES_SUFFIX_YML_LEN)) {
+                snprintf(errstr, errstr_size,
+                         "%s:1:1: rules files end in .yaml, and a .yml file "
+                         "is not read: rename it to %.*s.yaml (or remove it)",
+                         path, (int)(strlen(name) - BP_RULES_SUFFIX_YML_LEN),
+                         name);
+                err = BP_ERR_RULES;
+                goto out;
+        }
         if ((err = bp_read_file(path, &text, errstr, errstr_size)))
                 goto out;
         err = bp_parse_file(rules, path, name, &text, errstr, errstr_size);
@@ -444,11 +472,13 @@ out:
         return err;
 }
 
+/* A name the loader must look at: a rules file, or a .yml one that it
+ * refuses. */
 static bool bp_is_rules_file(const char *name) {
-        size_t len = strlen(name);
-
-        return name[0] != '.' && len > BP_RULES_SUFFIX_LEN &&
-               strcmp(name + len - BP_RULES_SUFFIX_LEN, bp_rules_suffix) == 0;
+        return name[0] != '.' &&
+               (bp_has_suffix(name, bp_rules_suffix, BP_RULES_SUFFIX_LEN) ||
+                bp_has_suffix(name, bp_rules_suffix_yml,
+                              BP_RULES_SUFFIX_YML_LEN));
 }
 
 static int bp_name_cmp(const void *a, const void *b) {
@@ -513,6 +543,49 @@ static int bp_partner_sort_cmp(const void *a, const void *b) {
         return strcmp(pa->partner_id, pb->partner_id);
 }
 
+/* Orders partners by badge_id, then partner_id, so that the pair a
+ * duplicate reports does not depend on the directory. */
+static int bp_badge_cmp(const void *a, const void *b) {
+        const bp_partner_rules_t *pa = *(const bp_partner_rules_t *const *)a;
+        const bp_partner_rules_t *pb = *(const bp_partner_rules_t *const *)b;
+        int                       c  = strcmp(pa->badge_id, pb->badge_id);
+
+        return c ? c : strcmp(pa->partner_id, pb->partner_id);
+}
+
+/* A badge_id belongs to one partner (EVENTS.md): two partners publishing
+ * one would mix their grants and revocations. Names both files. */
+static bp_err_t bp_check_badge_ids(const bp_rules_t *rules, const char *dir,
+                                   char *errstr, size_t errstr_size) {
+        const bp_partner_rules_t **by_badge;
+        size_t                     dir_len = strlen(dir), i;
+        const char *slash = dir_len > 0 && dir[dir_len - 1] != '/' ? "/" : "";
+        bp_err_t    err   = BP_OK;
+
+        if (rules->partner_cnt < 2)
+                return BP_OK;
+        if (!(by_badge = malloc(rules->partner_cnt * sizeof(*by_badge))))
+                return BP_ERR_NOMEM;
+        for (i = 0; i < rules->partner_cnt; i++)
+                by_badge[i] = &rules->partners[i];
+        qsort(by_badge, rules->partner_cnt, sizeof(*by_badge), bp_badge_cmp);
+        for (i = 1; i < rules->partner_cnt; i++) {
+                const bp_partner_rules_t *a = by_badge[i - 1], *b = by_badge[i];
+                if (strcmp(a->badge_id, b->badge_id) != 0)
+                        continue;
+                snprintf(errstr, errstr_size,
+                         "%s%s%s.yaml:1:1: badge_id '%s' is also the badge of "
+                         "partner '%s' (%s%s%s.yaml); a badge belongs to one "
+                         "partner",
+                         dir, slash, b->partner_id, b->badge_id, a->partner_id,
+                         dir, slash, a->partner_id);
+                err = BP_ERR_RULES;
+                break;
+        }
+        free(by_badge);
+        return err;
+}
+
 bp_rules_t *bp_rules_load_dir(const char *dir, char *errstr,
                               size_t errstr_size) {
         bp_rules_t *rules = NULL;
@@ -534,6 +607,17 @@ bp_rules_t *bp_rules_load_dir(const char *dir, char *errstr,
         }
         if ((err = bp_list_dir(dir, &names, &cnt, errstr, errstr_size)))
                 goto out;
+        if (cnt == 0) {
+                /* Platform defaults and no partner requirements would be
+                 * valid rules, but an empty directory is far more likely
+                 * a mount or a copy that did not happen. */
+                snprintf(errstr, errstr_size,
+                         "%s: no rules file in the rules directory (expected "
+                         "platform.yaml and/or <partner_id>.yaml files)",
+                         dir);
+                err = BP_ERR_RULES;
+                goto out;
+        }
         err = BP_ERR_NOMEM;
         if (!(rules = calloc(1, sizeof(*rules))))
                 goto out;
@@ -552,6 +636,8 @@ bp_rules_t *bp_rules_load_dir(const char *dir, char *errstr,
         if (rules->partner_cnt > 1)
                 qsort(rules->partners, rules->partner_cnt,
                       sizeof(*rules->partners), bp_partner_sort_cmp);
+        if ((err = bp_check_badge_ids(rules, dir, errstr, errstr_size)))
+                goto out;
         bp_rules_compute_version(rules);
         err = BP_OK;
 out:

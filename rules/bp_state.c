@@ -15,6 +15,7 @@
 
 #include "bp_event.h"
 #include "bp_intern.h"
+#include "bp_sorted.h"
 #include "bp_state.h"
 
 /* One cache line a partner, as bp_state.h promises, on 64-bit hosts. */
@@ -165,36 +166,9 @@ bp_err_t bp_freelancer_reserve(bp_freelancer_t *fl, size_t certs,
         return BP_OK;
 }
 
-/* Binary search over an array of cnt structs of elem_size bytes, sorted
- * by the string whose pointer sits at key_offset in each; returns the
- * index where key is or would be inserted, and sets *found. Partners and
- * skills are both kept this way. */
-static size_t sorted_index(const void *base, size_t cnt, size_t elem_size,
-                           size_t key_offset, const char *key, int *found) {
-        size_t lo = 0, hi = cnt;
-        while (lo < hi) {
-                size_t      mid = lo + (hi - lo) / 2;
-                const char *k;
-                int         c;
-                memcpy(&k, (const char *)base + mid * elem_size + key_offset,
-                       sizeof(k));
-                c = strcmp(k, key);
-                if (c == 0) {
-                        *found = 1;
-                        return mid;
-                }
-                if (c < 0)
-                        lo = mid + 1;
-                else
-                        hi = mid;
-        }
-        *found = 0;
-        return lo;
-}
-
 static size_t partner_index(const bp_freelancer_t *fl, const char *partner_id,
                             int *found) {
-        return sorted_index(
+        return bp_sorted_index(
             fl->partners, fl->partner_cnt, sizeof(*fl->partners),
             offsetof(bp_partner_state_t, partner_id), partner_id, found);
 }
@@ -235,8 +209,8 @@ bp_partner_state_t *bp_freelancer_partner_get(bp_freelancer_t *fl,
 
 static size_t skill_index(const bp_freelancer_t *fl, const char *skill,
                           int *found) {
-        return sorted_index(fl->skills, fl->skill_cnt, sizeof(*fl->skills),
-                            offsetof(bp_skill_stat_t, skill), skill, found);
+        return bp_sorted_index(fl->skills, fl->skill_cnt, sizeof(*fl->skills),
+                               offsetof(bp_skill_stat_t, skill), skill, found);
 }
 
 const bp_skill_stat_t *bp_freelancer_skill(const bp_freelancer_t *fl,

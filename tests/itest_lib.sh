@@ -38,6 +38,22 @@
 #                  `cause` (Kafka's coordinates differ by design), in the
 #                  same order per freelancer, none missing, none extra;
 #                  prints the counts.
+# gen_produce EVENTS FREELANCERS
+#                  `badgeproc gen` of EVENTS events over FREELANCERS into
+#                  $work/events.jsonl, produced to the cluster;
+# rules_without_certifications DIR
+#                  copies tests/data/rules-gen into DIR less its
+#                  certification requirements: a re-evaluation judges
+#                  expiry at the time of the reload, a replay (or
+#                  what-if) at each event's time, and the generator's
+#                  certifications expire within a day of its (fixed)
+#                  event times, so with them the two would differ for
+#                  reasons that have nothing to do with a rules change
+#                  (hooli's only requirement is a certification: hooli
+#                  gets no rules file);
+# need_boot_id     sets $boot_id, or skips the test (exit 77) where the
+#                  boot cannot be told: the store then syncs every write
+#                  and writes no `unsynced` marker.
 # For debugging: BP_WRAP (e.g. "strace -f -o FILE") prefixes the runner's
 # command (the trap then kills the wrapper, and a wrapper that does not
 # pass the signal on leaves the runner behind); BP_KEEP_WORK=1 keeps
@@ -151,4 +167,24 @@ same_events() {
                 fail "published events differ from the replay ($n published, $(wc -l <"$work/same.want") expected)"
         fi
         echo "  $n badge events over $(cut -f1 "$work/same.got" | sort -u | wc -l) freelancers equal the replay (repeated: $dups)"
+}
+
+gen_produce() {
+        "$BP_BIN" gen --events "$1" --freelancers "$2" >"$work/events.jsonl"
+        timeout 60 "$BP_BIN" produce --brokers "$bootstrap" --input "$work/events.jsonl" \
+                --schema-map "$schema_map" 2>"$work/produce.err" ||
+                fail "produce failed: $(cat "$work/produce.err")"
+}
+
+rules_without_certifications() {
+        cp -r "$BP_SRC/tests/data/rules-gen" "$1"
+        rm "$1/hooli.yaml"
+        sed -i '/certification:/d' "$1/acme.yaml"
+}
+
+need_boot_id() {
+        boot_id=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null) || {
+                echo "SKIP: /proc/sys/kernel/random/boot_id is not readable here"
+                exit 77
+        }
 }

@@ -16,20 +16,13 @@
 # again). Over the three runs the input
 # is applied exactly once and badge-events equals `badgeproc replay` of
 # the whole file.
-boot_id=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null) || {
-        # Without a boot id the store syncs every write: nothing to test.
-        echo "SKIP: /proc/sys/kernel/random/boot_id is not readable here"
-        exit 77
-}
 . "$(dirname "$0")/itest_lib.sh"
+need_boot_id
 
 total=6000
 marker="$run_state/unsynced"
 mc_start --brokers 1 --partitions 3
-"$BP_BIN" gen --events "$total" --freelancers 400 >"$work/events.jsonl"
-timeout 60 "$BP_BIN" produce --brokers "$bootstrap" --input "$work/events.jsonl" \
-        --schema-map "$schema_map" 2>"$work/produce.err" ||
-        fail "produce failed: $(cat "$work/produce.err")"
+gen_produce "$total" 400
 
 run_start run1 batch.max.events=50
 run_wait applied $((total / 3)) 60

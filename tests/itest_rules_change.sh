@@ -19,18 +19,11 @@
 . "$(dirname "$0")/itest_lib.sh"
 
 mc_start --brokers 3 --partitions 3
-"$BP_BIN" gen --events 3000 --freelancers 300 >"$work/events.jsonl"
-timeout 60 "$BP_BIN" produce --brokers "$bootstrap" --input "$work/events.jsonl" \
-        --schema-map "$schema_map" 2>"$work/produce.err" || fail "produce failed"
-# The generator's rules without their certification requirements: a
-# re-evaluation judges expiry at the time of the reload, the replay at
-# each event's time, and the generator's certifications expire within a
-# day of its (fixed) event times, so with them the two would differ for
-# reasons that have nothing to do with the change. hooli's only
-# requirement is a certification: hooli gets no rules file.
-cp -r "$BP_SRC/tests/data/rules-gen" "$work/rules-old"
-rm "$work/rules-old/hooli.yaml"
-sed -i '/certification:/d' "$work/rules-old/acme.yaml"
+gen_produce 3000 300
+# The generator's rules without their certification requirements (see
+# itest_lib.sh: the reload and the replay would judge expiry at
+# different times).
+rules_without_certifications "$work/rules-old"
 cp -r "$work/rules-old" "$work/rules"
 run_rules="$work/rules"
 

@@ -44,6 +44,9 @@ static void test_defaults(void **state) {
         assert_int_equal(conf->stats_interval_ms, 5000);
         assert_int_equal(conf->state_max_size_mb, 65536);
         assert_false(conf->state_fsync);
+        assert_int_equal(conf->rules_reload_max_changes.kind,
+                         BP_CHANGE_LIMIT_SHARE);
+        assert_true(conf->rules_reload_max_changes.percent == 1.0);
         assert_null(conf->schema_registry_url);
         assert_null(conf->decision_log);
         assert_int_equal(conf->log_level, BP_LOG_INFO);
@@ -65,6 +68,40 @@ static void test_defaults(void **state) {
         assert_string_equal(conf->transactional_id, expect_tid);
         bp_config_destroy(conf);
         bp_config_destroy(NULL);
+}
+
+/* rules.reload.max.changes: its three forms, and what each allows. */
+static void test_change_limit(void **state) {
+        static const struct {
+                const char *text;
+                uint64_t    held, max;
+        } cases[] = {
+            {"250", 1000000, 250},   {"0", 5, 0},        {"1%", 0, 100},
+            {"1%", 9999, 100},       {"1%", 10001, 101}, {"1%", 2000000, 20000},
+            {"0.5%", 1000000, 5000}, {"100%", 150, 150}, {"off", 5, UINT64_MAX},
+            {"000012", 5, 12},
+        };
+        size_t i;
+
+        (void)state;
+        for (i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+                char         set[64];
+                const char  *sets[] = {set, NULL};
+                bp_config_t *conf;
+
+                snprintf(set, sizeof(set), "rules.reload.max.changes=%s",
+                         cases[i].text);
+                conf = load_ok(NULL, sets);
+                if (bp_change_limit_max(&conf->rules_reload_max_changes,
+                                        cases[i].held) != cases[i].max)
+                        fail_msg(
+                            "%s of %llu held: %llu, expected %llu",
+                            cases[i].text, (unsigned long long)cases[i].held,
+                            (unsigned long long)bp_change_limit_max(
+                                &conf->rules_reload_max_changes, cases[i].held),
+                            (unsigned long long)cases[i].max);
+                bp_config_destroy(conf);
+        }
 }
 
 static void test_file_syntax(void **state) {
@@ -229,6 +266,31 @@ static const error_case_t error_cases[] = {
      "t.conf:1: log.level: expected error, warn, info or debug, got "
      "\"loud\""},
     {"rules.dir =\n", {NULL}, "t.conf:1: rules.dir: must not be empty"},
+    {"rules.reload.max.changes = 0%\n",
+     {NULL},
+     "t.conf:1: rules.reload.max.changes: expected a number of changes (0 "
+     "to 1000000000000), a share of the held badges from more than 0% to "
+     "100% (e.g. 1%), or off; got \"0%\""},
+    {"rules.reload.max.changes = 100.5%\n",
+     {NULL},
+     "t.conf:1: rules.reload.max.changes: expected a number of changes (0 "
+     "to 1000000000000), a share of the held badges from more than 0% to "
+     "100% (e.g. 1%), or off; got \"100.5%\""},
+    {"rules.reload.max.changes = -5\n",
+     {NULL},
+     "t.conf:1: rules.reload.max.changes: expected a number of changes (0 "
+     "to 1000000000000), a share of the held badges from more than 0% to "
+     "100% (e.g. 1%), or off; got \"-5\""},
+    {"rules.reload.max.changes = 1e3%\n",
+     {NULL},
+     "t.conf:1: rules.reload.max.changes: expected a number of changes (0 "
+     "to 1000000000000), a share of the held badges from more than 0% to "
+     "100% (e.g. 1%), or off; got \"1e3%\""},
+    {"rules.reload.max.changes = 1000000000001\n",
+     {NULL},
+     "t.conf:1: rules.reload.max.changes: expected a number of changes (0 "
+     "to 1000000000000), a share of the held badges from more than 0% to "
+     "100% (e.g. 1%), or off; got \"1000000000001\""},
     {"topics.dlq = \"bad topic\"\n",
      {NULL},
      "t.conf:1: topics.dlq: invalid topic name \"bad topic\": use 1 to 249 "
@@ -492,7 +554,7 @@ static void test_describe(void **state) {
                             "| key | default | meaning |\n|---|---|---|\n", 41);
         for (line = text; (line = strchr(line, '\n')); line++)
                 rows++;
-        assert_int_equal(rows, 2 + 1 + 25); /* header, kafka.*, keys */
+        assert_int_equal(rows, 2 + 1 + 26); /* header, kafka.*, keys */
         for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
                 assert_non_null(strstr(text, names[i]));
         assert_non_null(strstr(text, "| `commit.interval.ms` | `100` |"));
@@ -562,6 +624,7 @@ static void test_operating_reference(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_defaults),
+            cmocka_unit_test(test_change_limit),
             cmocka_unit_test(test_file_syntax),
             cmocka_unit_test(test_metrics_off),
             cmocka_unit_test(test_overrides_win),

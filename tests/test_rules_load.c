@@ -163,10 +163,11 @@ static void test_empty_files(void **state) {
         bp_rules_destroy(rules);
 }
 
-/* No platform.yaml and no partner file (only non-rules and hidden files):
- * the same rules, and the same version, as bp_rules_new_default(). */
+/* A comment-only platform.yaml and no partner file (hidden and non-rules
+ * files are not read): the same rules, and the same version, as
+ * bp_rules_new_default(). */
 static void test_absent_files(void **state) {
-        bp_rules_t *rules = load_ok("ignored");
+        bp_rules_t *rules = load_ok("defaults");
         bp_rules_t *dflt  = bp_rules_new_default();
 
         (void)state;
@@ -483,6 +484,9 @@ static const struct {
      "acme.yaml:2:6: invalid input: incomplete UTF-8 octet sequence"},
     /* files */
     {"err_not_regular", "sub.yaml:1:1: not a regular file"},
+    {"err_yml",
+     "acme.yml:1:1: rules files end in .yaml, and a .yml file is not read: "
+     "rename it to acme.yaml (or remove it)"},
     /* The first file in name order reports, after valid ones were read. */
     {"err_first_file", "a.yaml:2:1: duplicate key 'badge_id' in partner rules"},
 };
@@ -520,6 +524,53 @@ static void test_missing_dir(void **state) {
         assert_string_equal(errstr, FIXTURES "err_anchor/acme.yaml:1:11: "
                                              "anchors are not allowed in "
                                              "rules files");
+}
+
+/* Errors of the directory as a whole: the message names it (or both
+ * files of a duplicate badge), whatever the order readdir() gives. */
+static void expect_dir_error(const char *dir, const char *want) {
+        char errstr[512];
+
+        assert_null(bp_rules_load_dir(dir, errstr, sizeof(errstr)));
+        assert_string_equal(errstr, want);
+}
+
+#define NO_RULES_FILE                                                     \
+        ": no rules file in the rules directory (expected platform.yaml " \
+        "and/or <partner_id>.yaml files)"
+
+static void test_directory_errors(void **state) {
+        static const struct {
+                const char *dir, *file, *badge, *other;
+        } twice[] = {
+            {"err_badge_id_twice", "globex", "cloud-expert", "acme"},
+            /* acme has no badge_id: its default is acme-expert. */
+            {"err_badge_id_default", "initech", "acme-expert", "acme"},
+        };
+        const char *tmp = getenv("TMPDIR");
+        char        dir[256], want[1024];
+        size_t      i;
+
+        (void)state;
+        for (i = 0; i < sizeof(twice) / sizeof(*twice); i++) {
+                snprintf(dir, sizeof(dir), FIXTURES "%s", twice[i].dir);
+                snprintf(want, sizeof(want),
+                         "%s/%s.yaml:1:1: badge_id '%s' is also the badge of "
+                         "partner '%s' (%s/%s.yaml); a badge belongs to one "
+                         "partner",
+                         dir, twice[i].file, twice[i].badge, twice[i].other,
+                         dir, twice[i].other);
+                expect_dir_error(dir, want);
+        }
+        /* Hidden and non-rules files only. */
+        expect_dir_error(FIXTURES "err_no_rules_file",
+                         FIXTURES "err_no_rules_file" NO_RULES_FILE);
+        /* Truly empty (git keeps no empty directory: made here). */
+        snprintf(dir, sizeof(dir), "%s/bp_rules_XXXXXX", tmp ? tmp : "/tmp");
+        assert_non_null(mkdtemp(dir));
+        snprintf(want, sizeof(want), "%s" NO_RULES_FILE, dir);
+        expect_dir_error(dir, want);
+        assert_int_equal(rmdir(dir), 0);
 }
 
 /* A short or missing errstr truncates the message, nothing more. */
@@ -588,6 +639,7 @@ int main(void) {
             cmocka_unit_test(test_version_every_value),
             cmocka_unit_test(test_errors),
             cmocka_unit_test(test_missing_dir),
+            cmocka_unit_test(test_directory_errors),
             cmocka_unit_test(test_errstr_buffers),
             cmocka_unit_test(test_file_size_limit),
         };

@@ -223,6 +223,33 @@ static void test_other_writer_leaves_the_marker(void **state) {
         assert_null(read_marker(fx->dir));
 }
 
+/* A second runtime on the directory of a running one is refused before
+ * it reads the marker: had it got that far, it would have taken the
+ * running store's marker (another boot's, from where it stands) for a
+ * machine crash and discarded the store, and at its stop it would have
+ * removed the marker that covers the first one's unsynced commits. */
+static void test_refused_writer_leaves_the_marker(void **state) {
+        store_fixture_t *fx = *state;
+        bp_store_t      *s;
+
+        close_fixture_store(fx);
+        assert_non_null(s = open_with(fx->dir, "boot-a", true, true));
+        put_one(s, 0, "f1", "one");
+        assert_null(open_with(fx->dir, "boot-b", true, true));
+        assert_non_null(strstr(errstr, "in use by process"));
+        assert_string_equal(read_marker(fx->dir), "boot-a");
+        assert_null(open_with(fx->dir, "boot-a", false, true));
+        assert_string_equal(read_marker(fx->dir), "boot-a");
+        expect_record(s, 0, "f1", "one");
+        put_one(s, 0, "f2", "two");
+        bp_store_close(s);
+        assert_null(read_marker(fx->dir));
+        assert_non_null(s = open_with(fx->dir, "boot-a", true, true));
+        expect_record(s, 0, "f1", "one");
+        expect_record(s, 0, "f2", "two");
+        bp_store_close(s);
+}
+
 static void test_unknown_boot_syncs_every_commit(void **state) {
         store_fixture_t *fx = *state;
         bp_store_t      *s;
@@ -269,6 +296,7 @@ int main(void) {
             T(test_unreadable_marker_is_suspect),
             T(test_sync_every_commit_over_trusted_marker),
             T(test_other_writer_leaves_the_marker),
+            T(test_refused_writer_leaves_the_marker),
             T(test_unknown_boot_syncs_every_commit),
             T(test_this_machine_has_a_boot_id),
 #undef T
