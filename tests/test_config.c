@@ -91,7 +91,7 @@ static void test_change_limit(void **state) {
 
                 snprintf(set, sizeof(set), "rules.reload.max.changes=%s",
                          cases[i].text);
-                conf = load_ok(NULL, sets);
+                conf = config_load_ok(NULL, sets);
                 if (bp_change_limit_max(&conf->rules_reload_max_changes,
                                         cases[i].held) != cases[i].max)
                         fail_msg(
