@@ -242,8 +242,7 @@ void bp_http_guard_destroy(bp_http_guard_t *g) {
         free(g);
 }
 
-bp_http_guard_slot_t *bp_http_guard_open(bp_http_guard_t       *g,
-                                         int                    fd,
+bp_http_guard_slot_t *bp_http_guard_open(bp_http_guard_t *g, int fd,
                                          const struct sockaddr *addr) {
         bp_http_guard_slot_t *s = NULL;
         uint8_t               key[16];

@@ -80,8 +80,7 @@ void bp_http_guard_destroy(bp_http_guard_t *guard);
  * is taken (the server let more in than conf.slots), ends fd itself and
  * returns NULL.
  */
-bp_http_guard_slot_t *bp_http_guard_open(bp_http_guard_t       *guard,
-                                         int                    fd,
+bp_http_guard_slot_t *bp_http_guard_open(bp_http_guard_t *guard, int fd,
                                          const struct sockaddr *addr);
 
 /** The connection's request is complete: only lifetime_ms applies now.
