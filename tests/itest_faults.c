@@ -225,7 +225,11 @@ static void wait_done(fixture_t *f) {
                        "restarting it\n",
                        f->runs);
                 start_runner(f);
-                itest_wait_log(f->log, "event=assigned", PARTITIONS, 30000);
+                /* Its predecessor's member may still be in the group
+                 * (a fatal exit need not leave it): the partitions come
+                 * after that member's session (6 s) ends and a rebalance
+                 * or two, which on a loaded machine took over 30 s. */
+                itest_wait_log(f->log, "event=assigned", PARTITIONS, 90000);
                 /* The runner died in a commit, so its successor has at
                  * least that batch to redo: wait for it to apply something.
                  * With 0 here, a successor still starting up (no progress

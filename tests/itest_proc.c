@@ -187,15 +187,31 @@ int itest_log_count(const char *log_path, const char *needle) {
         return n;
 }
 
+void itest_print_tail(const char *log_path, int n) {
+        char  *log  = itest_slurp(log_path);
+        size_t len  = strlen(log);
+        char  *p    = log + len;
+        int    seen = 0;
+        while (p > log && seen <= n)
+                seen += *--p == '\n';
+        if (p > log)
+                p++;
+        fprintf(stderr, "---- last %d lines of %s ----\n%s---- end ----\n", n,
+                log_path, p);
+        free(log);
+}
+
 void itest_wait_log(const char *log_path, const char *needle, int n,
                     int timeout_ms) {
         long deadline = now_ms() + timeout_ms;
         while (itest_log_count(log_path, needle) < n) {
-                if (now_ms() > deadline)
+                if (now_ms() > deadline) {
+                        itest_print_tail(log_path, 40);
                         fail_msg("%s: %d lines with \"%s\" after %d ms, "
                                  "expected %d",
                                  log_path, itest_log_count(log_path, needle),
                                  needle, timeout_ms, n);
+                }
                 nap_ms(20);
         }
 }

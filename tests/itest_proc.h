@@ -59,6 +59,10 @@ char *itest_slurp(const char *path);
  */
 long itest_log_counter(const char *log_path, const char *field);
 
+/* Prints the last n lines of a log to stderr: what a failed wait shows,
+ * since the log's directory is removed after the case. */
+void itest_print_tail(const char *log_path, int n);
+
 /** Lines of the log at log_path that contain needle. */
 int itest_log_count(const char *log_path, const char *needle);
 
