@@ -71,6 +71,18 @@ const bp_config_keydef_t bp_config_keys[BP_CONFIG_KEY_CNT] = {
      "batch has been open for at least half of it."},
     {"batch.max.events", BP_CONFIG_INT, "10000", 1, 1000000,
      F(batch_max_events), "Most input records in one batch (one transaction)."},
+    {"batch.poison.aborts", BP_CONFIG_INT, "3", 1, 100, F(batch_poison_aborts),
+     "Aborted batches in a row, each refused by the cluster for a reason a "
+     "record can cause (a record too large for its topic), before their "
+     "records are redone one per batch; and aborts of such a one-record "
+     "batch before its input record is dead-lettered (see Poison records). "
+     "Timeouts and brokers moving never count."},
+    {"partition.stall.timeout.ms", BP_CONFIG_INT, "60000", 1000, 86400000,
+     F(partition_stall_timeout_ms),
+     "How long, in ms, a partition may have input waiting without a "
+     "committed batch before it counts as stalled: `/readyz` then answers "
+     "503 saying why, and `badgeproc_partitions_stalled` counts it, until "
+     "it commits again."},
     {"state.cache.max", BP_CONFIG_INT, "25000", 0, 100000000,
      F(state_cache_max),
      "Most freelancer states kept in memory between batches, over all "

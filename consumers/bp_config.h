@@ -70,6 +70,8 @@ typedef struct bp_config_s {
         bp_config_guarantee_t guarantee;          /* processing.guarantee */
         int                   commit_interval_ms; /* commit.interval.ms */
         int                   batch_max_events;   /* batch.max.events */
+        int batch_poison_aborts;        /* batch.poison.aborts */
+        int partition_stall_timeout_ms; /* partition.stall.timeout.ms */
         int                   state_cache_max;    /* state.cache.max */
         int            state_flush_max_states;    /* state.flush.max.states */
         bool           state_fsync;               /* state.fsync */

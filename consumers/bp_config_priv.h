@@ -38,7 +38,7 @@ typedef struct bp_config_keydef_s {
 } bp_config_keydef_t;
 
 /* The table of every key (bp_config.c), BP_CONFIG_KEY_CNT entries. */
-#define BP_CONFIG_KEY_CNT 26
+#define BP_CONFIG_KEY_CNT 28
 extern const bp_config_keydef_t bp_config_keys[BP_CONFIG_KEY_CNT];
 
 #define BP_CONFIG_KAFKA_PREFIX "kafka."

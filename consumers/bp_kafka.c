@@ -442,6 +442,20 @@ bp_kafka_class_t bp_kafka_err_class(rd_kafka_resp_err_t err) {
         }
 }
 
+bool bp_kafka_err_record_attributable(rd_kafka_resp_err_t err) {
+        switch (err) {
+        case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+        case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE:
+        case RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE:
+        case RD_KAFKA_RESP_ERR_INVALID_RECORD:
+        case RD_KAFKA_RESP_ERR_INVALID_MSG: /* CORRUPT_MESSAGE */
+        case RD_KAFKA_RESP_ERR__BAD_MSG:
+                return true;
+        default:
+                return false;
+        }
+}
+
 /* Rewinds the partition of rkm to rkm, so that the record is fetched
  * again. */
 static bp_err_t seek_back(rd_kafka_t *rk, const rd_kafka_message_t *rkm,

@@ -17,6 +17,7 @@
 #ifndef BP_KAFKA_H
 #define BP_KAFKA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <librdkafka/rdkafka.h>
@@ -167,6 +168,18 @@ bp_kafka_class_t bp_kafka_error_class(const rd_kafka_error_t *error);
  * BP_KAFKA_OK.
  */
 bp_kafka_class_t bp_kafka_err_class(rd_kafka_resp_err_t err);
+
+/**
+ * Is err one that a record being produced can cause by itself, so that
+ * producing the same record again fails the same way: the record (or the
+ * record batch holding it) is larger than the broker or the topic takes
+ * (MSG_SIZE_TOO_LARGE, RECORD_LIST_TOO_LARGE, INVALID_MSG_SIZE), or the
+ * broker refused its content (INVALID_RECORD, CORRUPT_MESSAGE, a
+ * malformed message). Such an error is abortable (bp_kafka_err_class);
+ * this says the batch's records, not the cluster, are the suspects. No
+ * retriable or fatal code is one.
+ */
+bool bp_kafka_err_record_attributable(rd_kafka_resp_err_t err);
 
 /**
  * Serves consumer rk (subscribed to its topics) until its assignment is

@@ -18,6 +18,8 @@
  *   badgeproc_events_consumed_total{topic}       counter
  *   badgeproc_badges_total{partner,kind}         counter, kind granted|revoked
  *   badgeproc_dlq_records_total{topic}           counter
+ *   badgeproc_poison_records_total{topic}        counter
+ *   badgeproc_partitions_stalled                 gauge
  *   badgeproc_transactions_total{result}         counter, committed|aborted
  *   badgeproc_batch_commit_seconds               histogram
  *   badgeproc_consumer_lag{topic,partition}      gauge
@@ -143,7 +145,9 @@ typedef struct bp_metrics_server_s bp_metrics_server_t;
  *   /healthz  200 while the process loop is alive: it must call
  *             bp_metrics_server_heartbeat() at least every stall_ms
  *             (0: never considered stalled), 503 otherwise;
- *   /readyz   200 once bp_metrics_server_set_ready(srv, true), else 503.
+ *   /readyz   200 once bp_metrics_server_set_ready(srv, true) and while
+ *             no stall is set (bp_metrics_server_set_stalled), else 503
+ *             with "not ready" or "stalled: <reason>" as the body.
  * Other paths give 404, other methods 405, a request with a body 413.
  * Connections are bounded in number (per client address and in all),
  * header size and time: a request not complete 2 s after its connection
@@ -165,6 +169,13 @@ void bp_metrics_server_heartbeat(bp_metrics_server_t *srv);
 
 /** Sets what /readyz answers. Lock-free; NULL-safe. */
 void bp_metrics_server_set_ready(bp_metrics_server_t *srv, bool ready);
+
+/** Makes /readyz answer 503 "stalled: <reason>" (copied, cut at 255
+ *  bytes) whatever set_ready said, until called with NULL. Takes a lock
+ *  for the copy: call it when the stall changes, not per event.
+ *  NULL-safe. */
+void bp_metrics_server_set_stalled(bp_metrics_server_t *srv,
+                                   const char *reason);
 
 /** Stops the server (waiting for its thread) and frees it. NULL-safe. */
 void bp_metrics_server_destroy(bp_metrics_server_t *srv);

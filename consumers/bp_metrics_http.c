@@ -17,12 +17,15 @@
  * and, when an address or the server is near its limit, the oldest
  * incomplete connection, so that a new one, such as a probe, always gets
  * in. Liveness and readiness are two atomics the process loop sets; the
- * HTTP thread only reads them.
+ * HTTP thread only reads them. A stall (a partition that makes no
+ * progress) also makes /readyz 503, with a reason the loop sets rarely,
+ * under a lock, and the HTTP thread copies.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -66,6 +69,9 @@ struct bp_metrics_server_s {
         int                stall_ms;
         _Atomic int64_t    beat_ms; /* monotonic time of the last heartbeat */
         atomic_bool        ready;
+        atomic_bool        stalled;
+        pthread_mutex_t    stall_lock; /* guards stall */
+        char               stall[256]; /* "stalled: <reason>\n" */
 };
 
 static int64_t now_ms(void) {
@@ -79,8 +85,9 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status,
         struct MHD_Response *resp;
         enum MHD_Result      ret;
 
+        /* Copied: a body may be a buffer on the handler's stack. */
         resp = MHD_create_response_from_buffer(strlen(body), (void *)body,
-                                               MHD_RESPMEM_PERSISTENT);
+                                               MHD_RESPMEM_MUST_COPY);
         if (!resp)
                 return MHD_NO;
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, TEXT_TYPE);
@@ -132,6 +139,20 @@ static bool has_body(struct MHD_Connection *conn) {
         return len && strspn(len, "0") != strlen(len);
 }
 
+static enum MHD_Result reply_ready(struct MHD_Connection *conn,
+                                   bp_metrics_server_t   *srv) {
+        char body[sizeof(srv->stall)];
+        if (!atomic_load(&srv->ready))
+                return reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "not ready\n",
+                             NULL);
+        if (!atomic_load(&srv->stalled))
+                return reply(conn, MHD_HTTP_OK, "ready\n", NULL);
+        pthread_mutex_lock(&srv->stall_lock);
+        memcpy(body, srv->stall, sizeof(body));
+        pthread_mutex_unlock(&srv->stall_lock);
+        return reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE, body, NULL);
+}
+
 static bool alive(bp_metrics_server_t *srv) {
         int64_t beat =
             atomic_load_explicit(&srv->beat_ms, memory_order_relaxed);
@@ -167,10 +188,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
                                   : reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
                                           "stalled\n", NULL);
         if (strcmp(url, "/readyz") == 0)
-                return atomic_load(&srv->ready)
-                           ? reply(conn, MHD_HTTP_OK, "ready\n", NULL)
-                           : reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
-                                   "not ready\n", NULL);
+                return reply_ready(conn, srv);
         return reply(conn, MHD_HTTP_NOT_FOUND, "not found\n", NULL);
 }
 
@@ -291,6 +309,8 @@ bp_err_t bp_metrics_server_new(bp_metrics_server_t **srvp, bp_metrics_t *m,
         srv->stall_ms = stall_ms;
         atomic_init(&srv->beat_ms, now_ms());
         atomic_init(&srv->ready, false);
+        atomic_init(&srv->stalled, false);
+        pthread_mutex_init(&srv->stall_lock, NULL);
         flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
         if (addr.ss_family == AF_INET6)
                 flags |= MHD_USE_IPv6;
@@ -309,6 +329,7 @@ bp_err_t bp_metrics_server_new(bp_metrics_server_t **srvp, bp_metrics_t *m,
                          "metrics: cannot listen on %s port %d: %s", host, port,
                          errno ? strerror(errno) : "see the log");
                 bp_http_guard_destroy(srv->guard);
+                pthread_mutex_destroy(&srv->stall_lock);
                 free(srv);
                 return BP_ERR_IO;
         }
@@ -334,11 +355,25 @@ void bp_metrics_server_set_ready(bp_metrics_server_t *srv, bool ready) {
                 atomic_store(&srv->ready, ready);
 }
 
+void bp_metrics_server_set_stalled(bp_metrics_server_t *srv,
+                                   const char          *reason) {
+        if (!srv)
+                return;
+        if (reason) {
+                pthread_mutex_lock(&srv->stall_lock);
+                snprintf(srv->stall, sizeof(srv->stall), "stalled: %.230s\n",
+                         reason);
+                pthread_mutex_unlock(&srv->stall_lock);
+        }
+        atomic_store(&srv->stalled, reason != NULL);
+}
+
 void bp_metrics_server_destroy(bp_metrics_server_t *srv) {
         if (!srv)
                 return;
         /* The daemon first: it hands every connection back as it stops. */
         MHD_stop_daemon(srv->daemon);
         bp_http_guard_destroy(srv->guard);
+        pthread_mutex_destroy(&srv->stall_lock);
         free(srv);
 }

@@ -263,6 +263,9 @@ static void revoke(bp_runner_t *r, rd_kafka_t *rk,
                 BP_LOG(BP_LOG_INFO, "revoked", "partition=%d", (int)p);
                 bp_runner_metrics_partition_gone(r->metrics, p);
         }
+        /* The record being isolated may be in one of them. */
+        if (parts->cnt > 0)
+                bp_runner_poison_revoked(r);
         if (cooperative(rk))
                 bp_runner_log_error("incremental_unassign",
                                     rd_kafka_incremental_unassign(rk, all));

@@ -48,6 +48,8 @@ void bp_runner_conf_defaults(bp_runner_conf_t *c) {
         c->guarantee                  = BP_EXACTLY_ONCE;
         c->commit_interval_ms         = 100;
         c->batch_max_events           = 10000;
+        c->batch_poison_aborts        = 3;
+        c->partition_stall_timeout_ms = 60000;
         /* Records queued per input before it is paused (at 3/4; resumed
          * at 1/4). A batch takes ~batch_max_events / (4 x tasks) from
          * each input, so 2,048 is several batches ahead, while 48 inputs
@@ -171,6 +173,8 @@ static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm,
                         bp_runner_prod_fatal(r, rkm->err, "delivery to %s: %s",
                                              rd_kafka_topic_name(rkm->rkt),
                                              rd_kafka_err2str(rkm->err));
+                bp_runner_prod_refused(r, rkm->err,
+                                       rd_kafka_topic_name(rkm->rkt));
                 r->prod.abort_needed = true;
                 return;
         }
@@ -251,6 +255,9 @@ bp_err_t bp_runner_produce(bp_runner_t *r, bp_out_topic_t out,
                 BP_LOG(BP_LOG_WARN, "produce_failed", "topic=%s error=%s",
                        rd_kafka_topic_name(r->out_rkt[out]),
                        rd_kafka_err2str(err));
+                /* Larger than message.max.bytes: refused before sending. */
+                bp_runner_prod_refused(r, err,
+                                       rd_kafka_topic_name(r->out_rkt[out]));
                 r->prod.abort_needed = true;
                 return BP_ERR_KAFKA;
         }
@@ -363,15 +370,16 @@ static void log_stats(bp_runner_t *r) {
         secs = (double)(now - r->last_stats_ms) / 1000.0;
         BP_LOG(BP_LOG_INFO, "progress",
                "applied=%llu events_per_s=%.0f granted=%llu revoked=%llu "
-               "dead_lettered=%llu batches=%llu aborted=%llu "
-               "fetch_wakes=%llu",
+               "dead_lettered=%llu poisoned=%llu batches=%llu aborted=%llu "
+               "stalled=%d fetch_wakes=%llu",
                (unsigned long long)r->stats.applied,
                (double)(r->stats.applied - r->last_stats_applied) / secs,
                (unsigned long long)r->stats.granted,
                (unsigned long long)r->stats.revoked,
                (unsigned long long)r->stats.dead_lettered,
+               (unsigned long long)r->stats.poisoned,
                (unsigned long long)r->stats.batches,
-               (unsigned long long)r->stats.aborted,
+               (unsigned long long)r->stats.aborted, r->stalled,
                (unsigned long long)r->stats_fetch_wakes);
         r->last_stats_ms      = now;
         r->last_stats_applied = r->stats.applied;
@@ -514,7 +522,7 @@ static bp_err_t turn(bp_runner_t *r) {
                 if (err)
                         return err;
                 bp_rebalance_flow_control(r, t);
-                if (r->batch_events >= r->conf.batch_max_events &&
+                if (r->batch_events >= bp_runner_batch_max(r) &&
                     (err = bp_runner_commit_start(r)))
                         return err;
         }
@@ -535,6 +543,7 @@ static bp_err_t turn(bp_runner_t *r) {
         if (bp_runner_now_ms() - r->last_flush_ms >= BP_STORE_FLUSH_MS &&
             (err = bp_runner_store_flush_async(r)))
                 return err;
+        bp_runner_health_check(r);
         log_stats(r);
         if (r->conf.metrics && r->conf.stats_interval_ms > 0 &&
             bp_runner_now_ms() - r->last_gauges_ms >=
@@ -583,11 +592,12 @@ bp_err_t bp_runner_run(bp_runner_t *r, volatile sig_atomic_t *stop,
         }
         BP_LOG(err ? BP_LOG_ERROR : BP_LOG_INFO, "stopped",
                "applied=%llu granted=%llu revoked=%llu dead_lettered=%llu "
-               "batches=%llu aborted=%llu error=%s",
+               "poisoned=%llu batches=%llu aborted=%llu error=%s",
                (unsigned long long)r->stats.applied,
                (unsigned long long)r->stats.granted,
                (unsigned long long)r->stats.revoked,
                (unsigned long long)r->stats.dead_lettered,
+               (unsigned long long)r->stats.poisoned,
                (unsigned long long)r->stats.batches,
                (unsigned long long)r->stats.aborted,
                r->fatal ? r->fatal_reason : "none");
@@ -824,6 +834,7 @@ bp_runner_t *bp_runner_new(const bp_runner_conf_t *conf, char *errstr,
         clock_gettime(CLOCK_REALTIME, &now);
         r->attempt = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
         if (bp_badge_events_init(&r->out) != BP_OK ||
+            !(r->poison = bp_poison_new(conf->batch_poison_aborts)) ||
             !(r->metrics =
                   bp_runner_metrics_new(conf->metrics, conf->topics))) {
                 snprintf(errstr, errstr_size, "out of memory");
@@ -936,6 +947,7 @@ void bp_runner_destroy(bp_runner_t *r) {
         bp_buf_free(&r->buf);
         bp_buf_free(&r->badges);
         bp_runner_metrics_destroy(r->metrics);
+        bp_poison_destroy(r->poison);
         bp_decision_log_close(r->dlog);
         bp_exit_deadline_stop(r->deadline);
         free(r);

@@ -78,6 +78,13 @@ typedef struct bp_runner_conf_s {
         bp_guarantee_t    guarantee;
         int               commit_interval_ms;
         int               batch_max_events;
+        /* Counted aborts in a row before a batch's records are tried one
+         * by one, and of a one-record batch before its record is
+         * dead-lettered (batch.poison.aborts, bp_poison.h). */
+        int batch_poison_aborts;
+        /* A partition with input waiting and no committed progress for
+         * this long is stalled: /readyz 503 (bp_runner_health.c). */
+        int partition_stall_timeout_ms;
         /* States cached between batches over all tasks (bp_task.c). */
         size_t state_cache_max;
         /* Most states per LMDB transaction of a store flush
@@ -143,6 +150,7 @@ typedef struct bp_runner_stats_s {
         uint64_t batches;
         uint64_t aborted;
         uint64_t restored_records;
+        uint64_t poisoned; /* records dead-lettered by the poison policy */
 } bp_runner_stats_t;
 
 void bp_runner_stats(const bp_runner_t *runner, bp_runner_stats_t *out);

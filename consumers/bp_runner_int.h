@@ -4,8 +4,10 @@
  * commit, finished on the committer thread, abort and rewind),
  * bp_runner_store.c (the store, written at most once a second), bp_changelog.c
  * (the batch's changelog records), bp_task.c (one record through decode, state,
- * engine and produce), bp_rebalance.c (assignment) and bp_restore.c (state from
- * the changelog). Not for other modules.
+ * engine and produce), bp_rebalance.c (assignment), bp_restore.c (state from
+ * the changelog), bp_runner_poison.c (a record whose output the cluster
+ * refuses) and bp_runner_health.c (stalled partitions, /readyz). Not for
+ * other modules.
  */
 #ifndef BP_RUNNER_INT_H
 #define BP_RUNNER_INT_H
@@ -23,6 +25,7 @@
 #include "bp_exit_deadline.h"
 #include "bp_kafka.h"
 #include "bp_merge.h"
+#include "bp_poison.h"
 #include "bp_rules.h"
 #include "bp_runner.h"
 #include "bp_runner_metrics.h"
@@ -184,6 +187,10 @@ typedef struct bp_task_s {
          * inputs are not assigned and nothing is processed until it
          * ends. */
         bp_restore_t *restore;
+        /* When the task applied its first record not yet committed (0:
+         * none): kept across aborts, so that a partition whose batches
+         * keep failing is seen to stall (bp_runner_health.c). */
+        int64_t waiting_since_ms;
 } bp_task_t;
 
 /** What the producer's callbacks and calls found: written only by the
@@ -195,6 +202,11 @@ typedef struct bp_prod_outcome_s {
         bool                fatal;
         rd_kafka_resp_err_t fatal_code; /* for bp_runner_check_fenced */
         char                fatal_reason[512];
+        /* The first refusal a record may have caused
+         * (bp_kafka_err_record_attributable) and the topic that refused
+         * it: the poison policy's note (bp_runner_poison.c). */
+        rd_kafka_resp_err_t refused;
+        char                refused_topic[BP_POISON_TEXT_MAX];
 } bp_prod_outcome_t;
 
 /** A task's part of a batch being committed: where its inputs reached
@@ -308,6 +320,13 @@ struct bp_runner_s {
         bool       *restore_assigned; /* by partition: restore_rk has it */
         int64_t     restore_log_ms;
         uint64_t    restore_log_records;
+        /* Which record keeps its batch from committing (bp_poison.h). */
+        bp_poison_t *poison;
+        char         last_refusal[BP_POISON_TEXT_MAX]; /* for the log */
+        /* Stalled partitions (bp_runner_health.c): when they were last
+         * counted, and how many were. */
+        int64_t health_ms;
+        int     stalled;
 };
 
 /* bp_runner.c */
@@ -437,6 +456,35 @@ bp_err_t bp_fetch_wake_open(bp_runner_t *r);
  *  from the queue. */
 void bp_fetch_wake(bp_runner_t *r, int drained);
 void bp_fetch_wake_close(bp_runner_t *r);
+
+/* bp_runner_poison.c */
+/** The thread driving the producer met err producing to topic: when a
+ *  record may have caused it (bp_kafka_err_record_attributable), it is
+ *  kept in r->prod for the poison policy (the first one per batch). */
+void bp_runner_prod_refused(bp_runner_t *r, rd_kafka_resp_err_t err,
+                            const char *topic);
+/** bp_runner_take_outcome's part: hands the kept refusal to the policy. */
+void bp_runner_poison_take(bp_runner_t *r, const bp_prod_outcome_t *prod);
+/** Most input records the open batch may hold now (1 while isolating). */
+int bp_runner_batch_max(const bp_runner_t *r);
+/** Are commits waited for one by one (isolation)? */
+bool bp_runner_poison_isolating(const bp_runner_t *r);
+/** t is about to take the record at offset of input into the open batch:
+ *  true when that record is due for the dead-letter topic instead. */
+bool bp_runner_poison_applying(bp_runner_t *r, const bp_task_t *t, int input,
+                               int64_t offset);
+/** The batches were aborted holding records input records. */
+void bp_runner_poison_aborted(bp_runner_t *r, size_t records);
+/** A batch committed. */
+void bp_runner_poison_committed(bp_runner_t *r);
+/** Partitions are being revoked: what isolation found is dropped. */
+void bp_runner_poison_revoked(bp_runner_t *r);
+
+/* bp_runner_health.c */
+/** Counts the partitions that have input waiting and no committed
+ *  progress for longer than partition.stall.timeout.ms, sets the gauge
+ *  and /readyz, and logs a change. Cheap; call every turn. */
+void bp_runner_health_check(bp_runner_t *r);
 
 /* bp_runner_tuning.c */
 /** Sets the librdkafka defaults this workload wants on conf, for the

@@ -22,6 +22,8 @@ struct bp_runner_metrics_s {
         const char             *topics[4];
         bp_metrics_counter_t   *consumed[4];
         bp_metrics_counter_t   *dlq[4];
+        bp_metrics_counter_t   *poison[4];
+        bp_metrics_gauge_t     *stalled;
         bp_metrics_counter_t   *txn_committed;
         bp_metrics_counter_t   *txn_aborted;
         bp_metrics_histogram_t *commit_seconds;
@@ -49,7 +51,18 @@ bp_runner_metrics_t *bp_runner_metrics_new(bp_metrics_t     *m,
                     m, "badgeproc_dlq_records_total",
                     "Input records sent to the dead-letter topic.", "topic",
                     topics[i], NULL);
+                rm->poison[i] = bp_metrics_counter(
+                    m, "badgeproc_poison_records_total",
+                    "Input records dead-lettered because the cluster refused "
+                    "their output every time (also in "
+                    "badgeproc_dlq_records_total).",
+                    "topic", topics[i], NULL);
         }
+        rm->stalled = bp_metrics_gauge(
+            m, "badgeproc_partitions_stalled",
+            "Assigned partitions with input waiting and no committed "
+            "progress for longer than partition.stall.timeout.ms.",
+            NULL);
         rm->txn_committed = bp_metrics_counter(
             m, "badgeproc_transactions_total", "Batches ended, by result.",
             "result", "committed", NULL);
@@ -84,6 +97,14 @@ void bp_runner_metrics_consumed(bp_runner_metrics_t *rm, int input) {
 
 void bp_runner_metrics_dead_lettered(bp_runner_metrics_t *rm, int input) {
         bp_metrics_counter_inc(rm->dlq[input]);
+}
+
+void bp_runner_metrics_poison(bp_runner_metrics_t *rm, int input) {
+        bp_metrics_counter_inc(rm->poison[input]);
+}
+
+void bp_runner_metrics_stalled(bp_runner_metrics_t *rm, int partitions) {
+        bp_metrics_gauge_set(rm->stalled, (double)partitions);
 }
 
 static partner_counters_t *partner(bp_runner_metrics_t *rm, const char *id) {

@@ -33,6 +33,11 @@ void                 bp_runner_metrics_destroy(bp_runner_metrics_t *rm);
 
 void bp_runner_metrics_consumed(bp_runner_metrics_t *rm, int input);
 void bp_runner_metrics_dead_lettered(bp_runner_metrics_t *rm, int input);
+/** A record of input was dead-lettered because its output was refused
+ *  (bp_poison.h); it is counted by bp_runner_metrics_dead_lettered too. */
+void bp_runner_metrics_poison(bp_runner_metrics_t *rm, int input);
+/** Sets how many assigned partitions are stalled now. */
+void bp_runner_metrics_stalled(bp_runner_metrics_t *rm, int partitions);
 void bp_runner_metrics_badge(bp_runner_metrics_t *rm, const char *partner_id,
                              bp_badge_kind_t kind);
 void bp_runner_metrics_transaction(bp_runner_metrics_t *rm, int committed,

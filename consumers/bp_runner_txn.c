@@ -60,6 +60,7 @@ void bp_runner_take_outcome(bp_runner_t *r) {
         }
         if (r->prod.abort_needed)
                 r->abort_needed = true;
+        bp_runner_poison_take(r, &r->prod);
         memset(&r->prod, 0, sizeof(r->prod));
 }
 
@@ -98,6 +99,9 @@ static bp_kafka_class_t txn_call(bp_runner_t *r, const char *what,
                         bp_runner_prod_fatal(r, rd_kafka_error_code(error),
                                              "%s: %s", what,
                                              rd_kafka_error_string(error));
+                /* A produce refusal can come back as the transaction's
+                 * error (which topic it was librdkafka does not say). */
+                bp_runner_prod_refused(r, rd_kafka_error_code(error), "");
                 rd_kafka_error_destroy(error);
                 if (cls != BP_KAFKA_RETRIABLE)
                         return cls;
@@ -199,6 +203,10 @@ static void txn_check_cause(bp_runner_t *r) {
 void bp_runner_abort(bp_runner_t *r) {
         bp_kafka_class_t cls = BP_KAFKA_OK;
         int              p;
+        /* The input records the abort takes with it, for the poison
+         * policy's bound on isolation (bp_poison.h). */
+        size_t records = (size_t)r->batch_events +
+                         (r->job_in_flight ? (size_t)r->job.events : 0);
 
         /* A commit in flight that succeeded moves committed[] first; the
          * states of one that failed, or of the open batch, are dropped. */
@@ -240,6 +248,7 @@ void bp_runner_abort(bp_runner_t *r) {
         bp_runner_metrics_transaction(r->metrics, 0, 0);
         BP_LOG(BP_LOG_WARN, "batch_aborted", "aborted=%llu",
                (unsigned long long)r->stats.aborted);
+        bp_runner_poison_aborted(r, records);
 }
 
 /* The states each task may keep between batches: state.cache.max shared
@@ -266,6 +275,7 @@ static bp_err_t after_commit(bp_runner_t *r) {
         for (i = 0; i < job->task_cnt; i++)
                 bp_task_after_commit(&job->tasks[i]);
         r->stats.batches++;
+        bp_runner_poison_committed(r);
         /* At least once: a batch redone after an abort logs its decisions
          * again; each line carries the deterministic event_id. The lines
          * of the open batch may go out with these, under the same rule. */
@@ -424,6 +434,10 @@ bp_err_t bp_runner_commit_start(bp_runner_t *r) {
         r->batch_events  = 0;
         r->job_in_flight = true;
         bp_worker_submit(r->committer, finish_commit, job);
+        /* Isolating a refused record: each one-record batch is known
+         * committed, or aborted alone, before the next is applied. */
+        if (bp_runner_poison_isolating(r))
+                return bp_runner_join_or_abort(r);
         return BP_OK;
 }
 

@@ -7,6 +7,9 @@
  * the batch's transaction and the partition moves on. A record whose
  * writer schema cannot be fetched (registry down) is not the record's
  * fault: the batch is rewound and retried rather than dead-lettered.
+ * A record whose output the cluster refuses every time is dead-lettered
+ * once the poison policy has found it (bp_runner_poison.c), with headers
+ * saying what refused it and how often.
  */
 #include <inttypes.h>
 #include <stdint.h>
@@ -90,6 +93,8 @@ void bp_task_after_handoff(bp_task_t *t, size_t cache_max) {
 
 void bp_task_after_commit(const bp_job_task_t *jt) {
         bp_task_t *t = jt->task;
+        /* Records of the open batch wait from now on. */
+        t->waiting_since_ms = t->active ? bp_runner_now_ms() : 0;
         memcpy(t->committed, jt->next, sizeof(t->committed));
         memcpy(t->committed_rules_version, jt->rules_version,
                sizeof(t->committed_rules_version));
@@ -209,9 +214,13 @@ bp_err_t bp_task_publish(bp_runner_t *r) {
 }
 
 /* Sends rkm to the dead-letter topic with its key, value and headers plus
- * the dlq.* headers saying what was wrong and where it came from. */
-static bp_err_t dead_letter(bp_runner_t *r, const rd_kafka_message_t *rkm,
-                            int input, const char *reason) {
+ * the dlq.* headers saying what was wrong and where it came from, and,
+ * for a record whose output was refused (due not NULL), which output
+ * refused it (dlq.output) and how many batches holding it failed
+ * (dlq.attempts). */
+static bp_err_t dead_letter_as(bp_runner_t *r, const rd_kafka_message_t *rkm,
+                               int input, const char *reason,
+                               const bp_poison_due_t *due) {
         rd_kafka_headers_t *src = NULL, *hdrs;
         char                num[32];
         bp_err_t            err;
@@ -227,6 +236,11 @@ static bp_err_t dead_letter(bp_runner_t *r, const rd_kafka_message_t *rkm,
         rd_kafka_header_add(hdrs, "dlq.partition", -1, num, -1);
         snprintf(num, sizeof(num), "%" PRId64, rkm->offset);
         rd_kafka_header_add(hdrs, "dlq.offset", -1, num, -1);
+        if (due) {
+                rd_kafka_header_add(hdrs, "dlq.output", -1, due->output, -1);
+                snprintf(num, sizeof(num), "%d", due->attempts);
+                rd_kafka_header_add(hdrs, "dlq.attempts", -1, num, -1);
+        }
         BP_LOG(BP_LOG_WARN, "dead_letter",
                "topic=%s partition=%d offset=%lld "
                "error=%s",
@@ -245,6 +259,18 @@ static bp_err_t dead_letter(bp_runner_t *r, const rd_kafka_message_t *rkm,
                               rkm->key_len, rkm->payload, rkm->len, hdrs, NULL);
         bp_runner_take_outcome(r);
         return err;
+}
+
+static bp_err_t dead_letter(bp_runner_t *r, const rd_kafka_message_t *rkm,
+                            int input, const char *reason) {
+        return dead_letter_as(r, rkm, input, reason, NULL);
+}
+
+/* The record the poison policy found: dead-lettered, not applied. */
+static bp_err_t dead_letter_refused(bp_runner_t *r,
+                                    const rd_kafka_message_t *rkm, int input) {
+        const bp_poison_due_t *due = bp_poison_due(r->poison);
+        return dead_letter_as(r, rkm, input, due->error, due);
 }
 
 /* Is the record's key the event's freelancer_id, byte for byte? */
@@ -314,13 +340,18 @@ bp_err_t bp_task_drain(bp_runner_t *r, bp_task_t *t) {
         int      input;
         bp_err_t err;
 
-        while (r->batch_events < r->conf.batch_max_events &&
+        while (r->batch_events < bp_runner_batch_max(r) &&
                bp_merge_pop(t->merge, &rec, &input)) {
                 rd_kafka_message_t *rkm = rec;
                 if (r->batch_events++ == 0)
                         r->batch_started_ms = bp_runner_now_ms();
                 t->active = true;
-                err       = apply_record(r, t, rkm, input);
+                if (!t->waiting_since_ms)
+                        t->waiting_since_ms = bp_runner_now_ms();
+                if (bp_runner_poison_applying(r, t, input, rkm->offset))
+                        err = dead_letter_refused(r, rkm, input);
+                else
+                        err = apply_record(r, t, rkm, input);
                 if (!err)
                         t->next[input] = rkm->offset + 1;
                 rd_kafka_message_destroy(rkm);

@@ -93,6 +93,8 @@ static void runner_conf(const bp_config_t *conf, char *schema_map,
                                          : BP_AT_LEAST_ONCE;
         rc->commit_interval_ms     = conf->commit_interval_ms;
         rc->batch_max_events       = conf->batch_max_events;
+        rc->batch_poison_aborts    = conf->batch_poison_aborts;
+        rc->partition_stall_timeout_ms = conf->partition_stall_timeout_ms;
         rc->state_cache_max        = (size_t)conf->state_cache_max;
         rc->restore_read_ahead     = conf->restore_read_ahead;
         rc->state_flush_max_states = conf->state_flush_max_states;

@@ -554,7 +554,7 @@ static void test_describe(void **state) {
                             "| key | default | meaning |\n|---|---|---|\n", 41);
         for (line = text; (line = strchr(line, '\n')); line++)
                 rows++;
-        assert_int_equal(rows, 2 + 1 + 26); /* header, kafka.*, keys */
+        assert_int_equal(rows, 2 + 1 + 28); /* header, kafka.*, keys */
         for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
                 assert_non_null(strstr(text, names[i]));
         assert_non_null(strstr(text, "| `commit.interval.ms` | `100` |"));
