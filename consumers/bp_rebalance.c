@@ -19,6 +19,8 @@
 
 /* Longest wait for a previous owner's transaction to end: its timeout. */
 #define STABLE_TIMEOUT_MS 60000
+/* Longest a rewind's seek of a task's inputs may take, in ms. */
+#define SEEK_TIMEOUT_MS 5000
 
 static rd_kafka_topic_partition_list_t *
 task_partitions(bp_runner_t *r, bp_task_t *t, int with_offsets) {
@@ -39,8 +41,22 @@ task_partitions(bp_runner_t *r, bp_task_t *t, int with_offsets) {
 
 void bp_rebalance_seek_committed(bp_runner_t *r, bp_task_t *t) {
         rd_kafka_topic_partition_list_t *l = task_partitions(r, t, 1);
-        rd_kafka_error_t                *error =
-            rd_kafka_seek_partitions(r->consumer, l, 5000);
+        int64_t           deadline = bp_runner_now_ms() + SEEK_TIMEOUT_MS;
+        rd_kafka_error_t *error;
+
+        /* librdkafka 2.0.2 can give up on a seek long before its timeout
+         * ("Timed out waiting for N remaining partition seek(s)", seen
+         * after ~60 ms when batches were aborted every ~20 ms): seeking
+         * again to the same offsets is harmless, so it is retried until
+         * the timeout has really passed. */
+        while ((error = rd_kafka_seek_partitions(
+                    r->consumer, l, (int)(deadline - bp_runner_now_ms()))) &&
+               rd_kafka_error_code(error) == RD_KAFKA_RESP_ERR__TIMED_OUT &&
+               bp_runner_now_ms() < deadline) {
+                rd_kafka_error_destroy(error);
+                BP_LOG(BP_LOG_DEBUG, "seek_retry", "partition=%d",
+                       (int)t->partition);
+        }
         if (error) {
                 bp_runner_set_fatal(r, "seek partition %d: %s",
                                     (int)t->partition,

@@ -59,7 +59,7 @@ void bp_runner_health_check(bp_runner_t *r) {
         if (stalled > 0)
                 BP_LOG(BP_LOG_WARN, "partitions_stalled",
                        "stalled=%d partition=%d waiting_ms=%lld aborted=%llu "
-                       "last_refusal=\"%s\" then=\"/readyz answers 503\"",
+                       "last_refusal=%s then=\"/readyz answers 503\"",
                        stalled, first, (long long)worst,
                        (unsigned long long)r->stats.aborted, r->last_refusal);
         else {

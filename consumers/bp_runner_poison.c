@@ -59,14 +59,14 @@ void bp_runner_poison_aborted(bp_runner_t *r, size_t records) {
         switch (bp_poison_aborted(r->poison, records)) {
         case BP_POISON_ISOLATING:
                 BP_LOG(BP_LOG_WARN, "poison_isolating",
-                       "aborts=%d records=%zu error=\"%s\" then=\"one input "
+                       "aborts=%d records=%zu error=%s then=\"one input "
                        "record per batch until the one refused is found\"",
                        r->conf.batch_poison_aborts, records, r->last_refusal);
                 break;
         case BP_POISON_DUE:
                 due = bp_poison_due(r->poison);
                 BP_LOG(BP_LOG_WARN, "poison_found",
-                       "topic=%s partition=%d offset=%lld error=\"%s\" "
+                       "topic=%s partition=%d offset=%lld error=%s "
                        "output=%s attempts=%d then=\"dead-lettered in a batch "
                        "of its own\"",
                        r->conf.topics[due->rec.input], (int)due->rec.partition,
@@ -86,7 +86,7 @@ void bp_runner_poison_committed(bp_runner_t *r) {
                 r->stats.poisoned++;
                 bp_runner_metrics_poison(r->metrics, done.rec.input);
                 BP_LOG(BP_LOG_WARN, "poison_dead_lettered",
-                       "topic=%s partition=%d offset=%lld error=\"%s\" "
+                       "topic=%s partition=%d offset=%lld error=%s "
                        "output=%s attempts=%d then=\"normal batches\"",
                        r->conf.topics[done.rec.input],
                        (int)done.rec.partition, (long long)done.rec.offset,

@@ -19,6 +19,11 @@
  *    Produce, AddPartitionsToTxn, EndTxn and TxnOffsetCommit fail, with
  *    retriable errors and with errors that abort the transaction;
  *  - broker down: a broker goes down for 3 s while batches flow, then up;
+ *  - refused record: Produce answers MSG_SIZE_TOO_LARGE for a long run;
+ *    the record whose batch keeps failing is dead-lettered (once, with
+ *    the broker's error and the attempts), the rest is published as the
+ *    replay without it says, and /readyz and the stalled gauge show the
+ *    stall and its end;
  *  - aborted re-evaluation: the transactions that publish a rules
  *    change's revocations fail; then the old rules come back. The
  *    revocations must not be lost, and the state must know about them:
@@ -40,9 +45,15 @@
 
 #include "bp_mock.h"
 #include "itest_proc.h"
+#include "scrape.h"
 
 #define EVENTS "4000"
 #define PARTITIONS 3
+/* MSG_SIZE_TOO_LARGE answers pushed for Produce in the refused-record
+ * case: more than its normal and one-record batches meet (3 each, a few
+ * requests a batch); the rest refuse the dead letter's own batch, which
+ * is redone until it commits. */
+#define REFUSALS 64
 
 /* One case's cluster, files and runner. */
 typedef struct fixture_s {
@@ -52,6 +63,11 @@ typedef struct fixture_s {
         char       rules[128];
         pid_t      runner;
         int        runs; /* runners started: run<N>.log is the Nth's log */
+        /* More --set arguments for every runner of the case (NULL-ended),
+         * of keys start_runner does not set, and metrics.listen (NULL:
+         * off). */
+        const char *sets[4];
+        const char *listen;
 } fixture_t;
 
 static const char *const topics[] = {
@@ -148,7 +164,7 @@ static int teardown(void **state) {
  * transactions. */
 static void start_runner(fixture_t *f) {
         char        servers[512], rules[160], state_dir[160];
-        const char *args[] = {"run",
+        const char *args[ITEST_ARGS_MAX] = {"run",
                               "--set",
                               servers,
                               "--set",
@@ -156,7 +172,7 @@ static void start_runner(fixture_t *f) {
                               "--set",
                               state_dir,
                               "--set",
-                              "metrics.listen=off",
+                              f->listen ? f->listen : "metrics.listen=off",
                               "--set",
                               "stats.interval.ms=100",
                               "--set",
@@ -164,6 +180,11 @@ static void start_runner(fixture_t *f) {
                               "--set",
                               "kafka.session.timeout.ms=6000",
                               NULL};
+        size_t      n = 15, i;
+        for (i = 0; i < 4 && f->sets[i]; i++) {
+                args[n++] = "--set";
+                args[n++] = f->sets[i];
+        }
         snprintf(servers, sizeof(servers), "kafka.bootstrap.servers=%s",
                  bp_mock_bootstraps(f->mock));
         snprintf(rules, sizeof(rules), "rules.dir=%s", f->rules);
@@ -251,12 +272,10 @@ static long total(const fixture_t *f, const char *field) {
         return sum;
 }
 
-/* The runner has processed everything, stopped cleanly, and published
- * what the replay publishes, with exact redeliveries only. */
-static void judge(fixture_t *f, const char *what) {
+/* What the stopped runners published is what the replay publishes, with
+ * exact redeliveries only. */
+static void verdict(fixture_t *f, const char *what) {
         itest_verdict_t v;
-        wait_done(f);
-        stop_runner(f);
         read_output(f);
         itest_judge(f->out, f->replay, &v);
         printf("%s: %zu badge events published, %zu distinct = the replay's "
@@ -267,6 +286,14 @@ static void judge(fixture_t *f, const char *what) {
                total(f, "batches"), total(f, "aborted"), total(f, "applied"),
                EVENTS);
         fflush(stdout);
+}
+
+/* The runner has processed everything, stopped cleanly, and published
+ * what the replay publishes. */
+static void judge(fixture_t *f, const char *what) {
+        wait_done(f);
+        stop_runner(f);
+        verdict(f, what);
 }
 
 static void test_request_errors(void **state) {
@@ -383,12 +410,232 @@ static void test_aborted_reevaluation(void **state) {
         free(after);
 }
 
+/* The port the runner's metrics server took (metrics.listen port 0). */
+static int metrics_port(const fixture_t *f) {
+        char *log, *line, *p;
+        int   port = 0;
+
+        itest_wait_log(f->log, "event=metrics_listen", 1, 30000);
+        log  = itest_slurp(f->log);
+        line = strstr(log, "event=metrics_listen");
+        if (line && (p = strstr(line, " port=")))
+                port = atoi(p + 6);
+        free(log);
+        assert_true(port > 0);
+        return port;
+}
+
+/* Copies the value after `"name":` in line (a string without escapes,
+ * or a number) into out; "" when absent. */
+static void field(const char *line, const char *name, char *out,
+                  size_t size) {
+        char        key[64];
+        const char *p;
+        size_t      n;
+
+        snprintf(key, sizeof(key), "\"%s\":", name);
+        *out = '\0';
+        if (!(p = strstr(line, key)))
+                return;
+        p += strlen(key);
+        if (*p == '"')
+                n = strcspn(++p, "\"");
+        else
+                n = strcspn(p, ",}");
+        snprintf(out, size, "%.*s", (int)(n < size ? n : size - 1), p);
+}
+
+/* The value of header name of a dead letter's line, "" when absent. */
+static void header(const char *line, const char *name, char *out,
+                   size_t size) {
+        char        key[96];
+        const char *p;
+
+        snprintf(key, sizeof(key), "{\"key\":\"%s\",", name);
+        *out = '\0';
+        if ((p = strstr(line, key)))
+                field(p, "value", out, size);
+}
+
+/* Polls /readyz and the stalled gauge until the runner has dead-lettered
+ * a record and /readyz is 200 after having said "stalled"; prints what it
+ * saw. */
+static void watch_stall(fixture_t *f, int port) {
+        bp_buf_t body = {0};
+        char     said[256] = "";
+        double   gauge = 0, g;
+        int      polls = 0;
+        long     st;
+        struct timespec tick = {0, 20 * 1000000};
+
+        for (;; polls++) {
+                assert_true(polls < 3000); /* 60 s and more */
+                st = scrape_get(port, "/readyz", &body);
+                if (st == 503 && !*said &&
+                    strncmp((char *)body.data, "stalled:", 8) == 0)
+                        snprintf(said, sizeof(said), "%s", (char *)body.data);
+                if (scrape_get(port, "/metrics", &body) == 200 &&
+                    (g = scrape_sum((char *)body.data,
+                                    "badgeproc_partitions_stalled", "")) >
+                        gauge)
+                        gauge = g;
+                if (*said && st == 200 &&
+                    itest_log_count(f->log, "event=poison_dead_lettered"))
+                        break;
+                nanosleep(&tick, NULL);
+        }
+        printf("refused record: /readyz said \"%.*s\"; "
+               "badgeproc_partitions_stalled reached %.0f; ready again after "
+               "%d polls\n",
+               (int)strcspn(said, "\n"), said, gauge, polls);
+        assert_true(gauge >= 1);
+        assert_int_equal(scrape_get(port, "/metrics", &body), 200);
+        assert_true(scrape_sum((char *)body.data,
+                               "badgeproc_poison_records_total", "") == 1);
+        bp_buf_free(&body);
+}
+
+/* Reads the dead letters: exactly one input record (the mock shows the
+ * copies of aborted attempts too: all must be of that record), refused
+ * with the broker's error. Its event_id goes to id. */
+static void check_dead_letter(fixture_t *f, char *id, size_t id_size) {
+        char        dlq[128], input[128], schema_map[512], want[128];
+        char        topic[96], part[16], off[24], v[160], *text, *line, *save;
+        int         copies = 0;
+        const char *consume[] = {"consume",      "--brokers",
+                                 bp_mock_bootstraps(f->mock),
+                                 "--topic",      "badge-dlq",
+                                 "--from-beginning", "--exit-at-end",
+                                 "--schema-map", schema_map,
+                                 "--with-kafka", NULL};
+
+        snprintf(schema_map, sizeof(schema_map), "%s/schemas/schema-map.txt",
+                 getenv("BP_SRC"));
+        path(dlq, f, "dlq.jsonl");
+        assert_int_equal(itest_run(consume, dlq, NULL, 60000), 0);
+        text = itest_slurp(dlq);
+        *topic = '\0';
+        for (line = strtok_r(text, "\n", &save); line;
+             line = strtok_r(NULL, "\n", &save)) {
+                char t[96], pa[16], o[24];
+                field(line, "dlq.topic", t, sizeof(t));
+                field(line, "dlq.partition", pa, sizeof(pa));
+                field(line, "dlq.offset", o, sizeof(o));
+                if (!copies++) {
+                        memcpy(topic, t, sizeof(t));
+                        memcpy(part, pa, sizeof(pa));
+                        memcpy(off, o, sizeof(o));
+                        field(line, "dlq.error", v, sizeof(v));
+                        assert_string_equal(v, "Broker: Message size too large");
+                        header(line, "dlq.attempts", v, sizeof(v));
+                        /* batch.poison.aborts (3) normal batches, then 3
+                         * of its own. */
+                        assert_string_equal(v, "6");
+                        header(line, "dlq.output", v, sizeof(v));
+                        printf("refused record: %s [%s] at %s dead-lettered "
+                               "(dlq.output=%s)\n",
+                               topic, part, off, v);
+                }
+                assert_string_equal(t, topic);
+                assert_string_equal(pa, part);
+                assert_string_equal(o, off);
+        }
+        free(text);
+        assert_true(copies >= 1);
+        printf("refused record: %d cop%s in badge-dlq (aborted attempts stay "
+               "visible on the mock)\n",
+               copies, copies == 1 ? "y" : "ies");
+        /* Which event that was: the input record at that place. */
+        consume[4] = topic;
+        path(input, f, "input.jsonl");
+        assert_int_equal(itest_run(consume, input, NULL, 60000), 0);
+        snprintf(want, sizeof(want), "\"partition\":%s,\"offset\":%s,", part,
+                 off);
+        text = itest_slurp(input);
+        *id  = '\0';
+        for (line = strtok_r(text, "\n", &save); line && !*id;
+             line = strtok_r(NULL, "\n", &save))
+                if (strstr(line, want))
+                        field(line, "event_id", id, id_size);
+        free(text);
+        assert_true(*id != '\0');
+}
+
+/* The events file without the event whose id is id, and its replay. */
+static void replay_without(fixture_t *f, const char *id) {
+        char  kept[128], key[128], *text, *line, *save = NULL;
+        FILE *out;
+        int   dropped = 0;
+
+        path(kept, f, "kept.jsonl");
+        snprintf(key, sizeof(key), "\"event_id\":\"%s\"", id);
+        assert_non_null(out = fopen(kept, "w"));
+        text = itest_slurp(f->events);
+        for (line = strtok_r(text, "\n", &save); line;
+             line = strtok_r(NULL, "\n", &save)) {
+                if (strstr(line, key)) {
+                        dropped++;
+                        continue;
+                }
+                fprintf(out, "%s\n", line);
+        }
+        fclose(out);
+        free(text);
+        assert_int_equal(dropped, 1);
+        {
+                const char *replay[] = {"replay",  "--rules", f->rules,
+                                        "--input", kept,      "--quiet",
+                                        NULL};
+                assert_int_equal(itest_run(replay, f->replay, NULL, 60000), 0);
+        }
+}
+
+/* Produce refused with MSG_SIZE_TOO_LARGE over and over (as a changelog
+ * topic whose max.message.bytes is below a freelancer's state does):
+ * batches abort, then their records are redone one per batch, the one
+ * whose batch keeps failing is dead-lettered, and everything else is
+ * published as the replay (without that event) says. Meanwhile /readyz
+ * says "stalled" and the gauge counts the partition; then both recover. */
+static void test_refused_record(void **state) {
+        fixture_t *f = *state;
+        char       id[96];
+        bp_buf_t   body = {0};
+        int        port, i;
+        const rd_kafka_resp_err_t big = RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE;
+
+        f->listen  = "metrics.listen=127.0.0.1:0";
+        f->sets[0] = "partition.stall.timeout.ms=1000";
+        start_runner(f);
+        port = metrics_port(f);
+        itest_wait_log(f->log, "event=rules_reevaluated", PARTITIONS, 30000);
+        for (i = 0; i < REFUSALS / 8; i++)
+                push(f, BP_MOCK_API_PRODUCE, 8, big, big, big, big, big, big,
+                     big, big);
+        watch_stall(f, port);
+        wait_done(f);
+        port = metrics_port(f); /* the last runner's */
+        assert_int_equal(scrape_get(port, "/readyz", &body), 200);
+        assert_int_equal(scrape_get(port, "/metrics", &body), 200);
+        assert_true(scrape_sum((char *)body.data,
+                               "badgeproc_partitions_stalled", "") == 0);
+        bp_buf_free(&body);
+        stop_runner(f);
+        assert_int_equal(total(f, "poisoned"), 1);
+        assert_int_equal(itest_log_count(f->log, "event=poison_dead_lettered"),
+                         1);
+        check_dead_letter(f, id, sizeof(id));
+        replay_without(f, id);
+        verdict(f, "refused record");
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test_setup_teardown(test_request_errors, setup,
                                             teardown),
             cmocka_unit_test_setup_teardown(test_broker_down, setup, teardown),
             cmocka_unit_test_setup_teardown(test_aborted_reevaluation, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_refused_record, setup,
                                             teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

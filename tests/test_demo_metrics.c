@@ -29,6 +29,7 @@
 
 #include "bp_buf.h"
 #include "prom_check.h"
+#include "scrape.h"
 
 #define EVENTS "10000"
 #define SCRAPES_MAX 1000
@@ -36,57 +37,6 @@
 typedef struct sample_s {
         double consumed, committed, badges, commit_count;
 } sample_t;
-
-static size_t on_body(char *data, size_t size, size_t n, void *arg) {
-        bp_buf_t *body = arg;
-        return bp_buf_append(body, data, size * n) == BP_OK ? size * n : 0;
-}
-
-/* GETs path; returns the HTTP status (0 when the server is gone) and the
- * body, NUL-terminated, in body. */
-static long get(int port, const char *path, bp_buf_t *body) {
-        CURL *curl = curl_easy_init();
-        char  url[128];
-        long  status = 0;
-
-        assert_non_null(curl);
-        bp_buf_reset(body);
-        snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, path);
-        curl_easy_setopt(curl, CURLOPT_URL, url);
-        curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-        curl_easy_setopt(curl, CURLOPT_WRITEDATA, body);
-        curl_easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
-        if (curl_easy_perform(curl) == CURLE_OK)
-                curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-        curl_easy_cleanup(curl);
-        assert_int_equal(bp_buf_append_byte(body, 0), BP_OK);
-        return status;
-}
-
-/* Sum of the values of every sample of family name whose labels contain
- * match (may be ""). */
-static double sum(const char *text, const char *name, const char *match) {
-        size_t      len   = strlen(name);
-        const char *p     = text;
-        double      total = 0;
-        char        line[1024];
-
-        while (*p) {
-                size_t n = strcspn(p, "\n");
-                char  *sp;
-                snprintf(line, sizeof(line), "%.*s", (int)n, p);
-                p += n + (p[n] == '\n');
-                if (strncmp(line, name, len) != 0 ||
-                    (line[len] != '{' && line[len] != ' ') ||
-                    !(sp = strrchr(line, ' ')))
-                        continue;
-                *sp = '\0';
-                if (!strstr(line, match))
-                        continue;
-                total += strtod(sp + 1, NULL);
-        }
-        return total;
-}
 
 /* Starts the demo with its stdout on a pipe; returns the read end. */
 static FILE *start_demo(pid_t *pid) {
@@ -142,21 +92,21 @@ static int scrape(int port, pid_t pid, sample_t *s, int *status, int *ready) {
         for (;;) {
                 if (waitpid(pid, status, WNOHANG) == pid)
                         break;
-                if (n < SCRAPES_MAX && get(port, "/metrics", &body) == 200) {
+                if (n < SCRAPES_MAX && scrape_get(port, "/metrics", &body) == 200) {
                         const char *t = (const char *)body.data;
                         check_text(&body, n);
                         s[n].consumed =
-                            sum(t, "badgeproc_events_consumed_total", "");
-                        s[n].committed = sum(t, "badgeproc_transactions_total",
+                            scrape_sum(t, "badgeproc_events_consumed_total", "");
+                        s[n].committed = scrape_sum(t, "badgeproc_transactions_total",
                                              "result=\"committed\"");
-                        s[n].badges    = sum(t, "badgeproc_badges_total", "");
+                        s[n].badges    = scrape_sum(t, "badgeproc_badges_total", "");
                         s[n].commit_count =
-                            sum(t, "badgeproc_batch_commit_seconds_count", "");
+                            scrape_sum(t, "badgeproc_batch_commit_seconds_count", "");
                         n++;
-                        if (get(port, "/healthz", &body) != 200 &&
+                        if (scrape_get(port, "/healthz", &body) != 200 &&
                             waitpid(pid, status, WNOHANG) != pid)
                                 fail_msg("/healthz not 200 while running");
-                        *ready |= get(port, "/readyz", &body) == 200;
+                        *ready |= scrape_get(port, "/readyz", &body) == 200;
                 }
                 nanosleep(&tick, NULL);
         }
