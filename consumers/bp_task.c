@@ -4,7 +4,9 @@
  *
  * A record that cannot be decoded, or whose key is not its freelancer_id
  * (co-partitioning rests on that key), goes to the dead-letter topic in
- * the batch's transaction and the partition moves on. A record whose
+ * the batch's transaction and the partition moves on; so does one that
+ * would take its freelancer's state past a limit of bp_state.h (the state
+ * is left as it was). A record whose
  * writer schema cannot be fetched (registry down) is not the record's
  * fault: the batch is rewound and retried rather than dead-lettered.
  */
@@ -298,8 +300,14 @@ static bp_err_t apply_record(bp_runner_t *r, bp_task_t *t,
         cause.topic     = rd_kafka_topic_name(rkm->rkt);
         cause.partition = rkm->partition;
         cause.offset    = rkm->offset;
-        if ((err =
-                 bp_engine_apply(r->rules, fl, &ev, &cause, &r->out, &changed)))
+        err = bp_engine_apply(r->rules, fl, &ev, &cause, &r->out, &changed);
+        if (err == BP_ERR_TOO_LARGE) {
+                /* Refused before anything changed: the state stays within
+                 * its bounds and the partition moves on. */
+                bp_engine_refusal(fl, &ev, errstr, sizeof(errstr));
+                return dead_letter(r, rkm, input, errstr);
+        }
+        if (err)
                 return err;
         r->stats.applied++;
         if ((err = bp_decision_log_append(r->dlog, r->rules, fl, &r->out)))

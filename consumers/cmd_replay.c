@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "bp_decision_log.h"
+#include "bp_engine.h"
 #include "bp_jsonl.h"
 #include "bp_source.h"
 #include "bp_state_map.h"
@@ -97,6 +98,11 @@ static const char replay_help[] =
     "message`) and skipped; a file whose framing is broken stops the run.\n"
     "A Kafka record that cannot be decoded, or whose key is not its\n"
     "freelancer_id, is reported as `TOPIC/PARTITION@OFFSET: message` and\n"
+    "skipped, as the runtime dead-letters it.\n"
+    "An event that would take its freelancer's state past a limit (32768\n"
+    "contracts, 512 skills, 256 partners) is reported as `replay: input K,\n"
+    "line N: event ID of FREELANCER refused: state limit: ...` (from Kafka:\n"
+    "`replay: TOPIC/PARTITION@OFFSET: ...`), counted as rejected and\n"
     "skipped, as the runtime dead-letters it.\n"
     "Unless --quiet, the run ends with a key=value line on standard error:\n"
     "level=info cmd=replay msg=done lines= published= rejected= seconds=\n"
@@ -293,7 +299,14 @@ static int replay_event(bp_replay_t *rp, const bp_event_t *ev,
         bp_freelancer_t *fl;
         bp_err_t         err;
 
-        if (bp_tool_apply(rp->map, rp->rules, ev, cause, &rp->events, &fl))
+        err = bp_tool_apply(rp->map, rp->rules, ev, cause, &rp->events, &fl);
+        if (err == BP_ERR_TOO_LARGE) {
+                char why[256];
+                bp_engine_refusal(fl, ev, why, sizeof(why));
+                bp_source_refuse(rp->source, ev, cause, why);
+                return BP_EXIT_OK;
+        }
+        if (err)
                 return fatal("out of memory", NULL);
         err = bp_decision_log_append(rp->dlog, rp->rules, fl, &rp->events);
         if (err)

@@ -279,15 +279,29 @@ static int skill_listed_before(const char *const *skills, size_t i) {
         return 0;
 }
 
+/* How many of a contract's skills the state does not have yet. */
+static size_t new_skills(const bp_freelancer_t *fl, const char *const *skills,
+                         size_t skill_cnt) {
+        size_t s, n = 0;
+        for (s = 0; s < skill_cnt; s++)
+                n += !skill_listed_before(skills, s) &&
+                     !bp_freelancer_skill(fl, skills[s]);
+        return n;
+}
+
 int bp_freelancer_add_contract(bp_freelancer_t *fl, const char *contract_id,
                                const char *const *skills, size_t skill_cnt,
                                bool has_feedback, double feedback_score) {
         uint64_t h = bp_contract_hash(contract_id);
         int      found;
-        size_t   i = hash_index(fl, h, &found);
+        size_t   i = hash_index(fl, h, &found), fresh;
 
         if (found)
                 return 0;
+        fresh = new_skills(fl, skills, skill_cnt);
+        if (fl->contract_cnt >= BP_FL_MAX_CONTRACTS ||
+            (fresh > 0 && fl->skill_cnt + fresh > BP_FL_MAX_SKILLS))
+                return BP_ERR_TOO_LARGE; /* refused before any change */
         /* Create every skill entry first, so that an allocation failure
          * leaves the counts untouched (an empty entry is harmless). */
         for (size_t s = 0; s < skill_cnt; s++)
