@@ -132,6 +132,8 @@ static int expect(bp_audit_t *a, const bp_rules_t *rules, bp_source_t *src) {
         bp_badge_events_t events;
         bp_event_t        ev;
         bp_cause_t        cause;
+        bp_freelancer_t  *fl;
+        bp_err_t          err;
         size_t            i;
         int               n = 0, rc = -1;
 
@@ -141,7 +143,12 @@ static int expect(bp_audit_t *a, const bp_rules_t *rules, bp_source_t *src) {
                 return -1;
         }
         while ((n = bp_source_next(src, &ev, &cause)) > 0) {
-                if (bp_tool_apply(map, rules, &ev, &cause, &events, NULL))
+                err = bp_tool_apply(map, rules, &ev, &cause, &events, &fl);
+                if (err == BP_ERR_TOO_LARGE) {
+                        bp_tool_refuse(src, fl, &ev, &cause);
+                        continue;
+                }
+                if (err)
                         goto nomem;
                 for (i = 0; i < events.cnt; i++)
                         if (bp_audit_add_expected(a, &events.items[i]))

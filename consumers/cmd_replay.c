@@ -30,7 +30,6 @@
 #include <unistd.h>
 
 #include "bp_decision_log.h"
-#include "bp_engine.h"
 #include "bp_jsonl.h"
 #include "bp_source.h"
 #include "bp_state_map.h"
@@ -301,9 +300,7 @@ static int replay_event(bp_replay_t *rp, const bp_event_t *ev,
 
         err = bp_tool_apply(rp->map, rp->rules, ev, cause, &rp->events, &fl);
         if (err == BP_ERR_TOO_LARGE) {
-                char why[256];
-                bp_engine_refusal(fl, ev, why, sizeof(why));
-                bp_source_refuse(rp->source, ev, cause, why);
+                bp_tool_refuse(rp->source, fl, ev, cause);
                 return BP_EXIT_OK;
         }
         if (err)

@@ -58,14 +58,14 @@ static bp_event_t decision_event(const char *fl, const char *event_id,
                                  const char *partner, const char *reason) {
         bp_event_t ev;
         memset(&ev, 0, sizeof(ev));
-        ev.type                    = BP_EV_PARTNER_DECISION;
-        ev.event_id                = event_id;
-        ev.freelancer_id           = fl;
-        ev.occurred_at             = 1700000000000;
-        ev.u.decision.partner_id   = partner;
-        ev.u.decision.decision     = BP_DECISION_SELECTED;
-        ev.u.decision.decided_by   = BP_DECIDED_BY_PARTNER;
-        ev.u.decision.reason       = reason;
+        ev.type                  = BP_EV_PARTNER_DECISION;
+        ev.event_id              = event_id;
+        ev.freelancer_id         = fl;
+        ev.occurred_at           = 1700000000000;
+        ev.u.decision.partner_id = partner;
+        ev.u.decision.decision   = BP_DECISION_SELECTED;
+        ev.u.decision.decided_by = BP_DECIDED_BY_PARTNER;
+        ev.u.decision.reason     = reason;
         return ev;
 }
 
@@ -128,16 +128,15 @@ static void assert_refused(fixture_t *f, bp_freelancer_t *fl,
 
 static void apply_ok(fixture_t *f, bp_freelancer_t *fl, const bp_event_t *ev) {
         bp_cause_t cause = {"test", "t", 0, 0};
-        assert_int_equal(bp_engine_apply(f->rules, fl, ev, &cause, &f->out,
-                                         NULL),
-                         BP_OK);
+        assert_int_equal(
+            bp_engine_apply(f->rules, fl, ev, &cause, &f->out, NULL), BP_OK);
         bp_badge_events_clear(&f->out);
 }
 
 /* Fills fl with BP_FL_MAX_CONTRACTS contracts over BP_FL_MAX_SKILLS
  * skills of skill_len bytes, each contract listing list_len of them. */
-static void fill_contracts(fixture_t *f, bp_freelancer_t *fl,
-                           size_t skill_len, size_t list_len) {
+static void fill_contracts(fixture_t *f, bp_freelancer_t *fl, size_t skill_len,
+                           size_t list_len) {
         const char **skills = calloc(BP_FL_MAX_SKILLS, sizeof(*skills));
         size_t       i;
 
@@ -183,10 +182,10 @@ static void test_worst_case_record(void **state) {
                 free(reason);
         }
         memset(&ev, 0, sizeof(ev));
-        ev.type          = BP_EV_PROFILE_UPDATED;
-        ev.event_id      = "p";
-        ev.freelancer_id = id;
-        ev.occurred_at   = 1;
+        ev.type                        = BP_EV_PROFILE_UPDATED;
+        ev.event_id                    = "p";
+        ev.freelancer_id               = id;
+        ev.occurred_at                 = 1;
         ev.u.profile.profile_version   = 1;
         ev.u.profile.job_success_score = 100;
         ev.u.profile.signup_partner_id = id;
@@ -218,9 +217,9 @@ static void test_worst_case_record(void **state) {
 }
 
 static void test_contract_limit(void **state) {
-        fixture_t       *f     = *state;
-        bp_freelancer_t *fl    = bp_freelancer_new("fl-1");
-        const char      *one[] = {"skill-0-xxxxxxxx"};
+        fixture_t       *f       = *state;
+        bp_freelancer_t *fl      = bp_freelancer_new("fl-1");
+        const char      *one[]   = {"skill-0-xxxxxxxx"};
         const char      *fresh[] = {"a-new-skill"};
         bp_event_t       ev;
 
@@ -232,9 +231,9 @@ static void test_contract_limit(void **state) {
         /* A redelivered contract adds nothing: not refused. */
         ev = contract_event("fl-1", "c-7", one, 1);
         apply_ok(f, fl, &ev);
-        assert_int_equal(bp_freelancer_add_contract(fl, "c-new", fresh, 1,
-                                                    false, 0),
-                         BP_ERR_TOO_LARGE);
+        assert_int_equal(
+            bp_freelancer_add_contract(fl, "c-new", fresh, 1, false, 0),
+            BP_ERR_TOO_LARGE);
         assert_int_equal(fl->skill_cnt, BP_FL_MAX_SKILLS);
         bp_freelancer_destroy(fl);
 }
@@ -244,7 +243,7 @@ static void test_skill_limit(void **state) {
         bp_freelancer_t *fl = bp_freelancer_new("fl-2");
         const char      *skills[BP_LIST_MAX];
         char             names[BP_FL_MAX_SKILLS + 1][16];
-        const char      *known[] = {names[0], names[0]};
+        const char      *known[]   = {names[0], names[0]};
         const char      *two_new[] = {names[0], names[BP_FL_MAX_SKILLS]};
         size_t           i, k;
         bp_event_t       ev;
@@ -283,11 +282,11 @@ static void test_partner_limit(void **state) {
         for (i = 0; i < BP_FL_MAX_PARTNERS; i++) {
                 snprintf(partner, sizeof(partner), "p%zu", i);
                 memset(&ev, 0, sizeof(ev));
-                ev.type                     = BP_EV_INVITATION_SENT;
-                ev.event_id                 = partner;
-                ev.freelancer_id            = "fl-3";
-                ev.occurred_at              = 1700000000000;
-                ev.u.invitation.partner_id  = partner;
+                ev.type                    = BP_EV_INVITATION_SENT;
+                ev.event_id                = partner;
+                ev.freelancer_id           = "fl-3";
+                ev.occurred_at             = 1700000000000;
+                ev.u.invitation.partner_id = partner;
                 apply_ok(f, fl, &ev);
         }
         assert_int_equal(fl->partner_cnt, BP_FL_MAX_PARTNERS);
