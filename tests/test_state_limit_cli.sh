@@ -7,7 +7,8 @@
 # audit of the replay's own output against that history reports the same
 # 20 and finds nothing unjustified, mismatched or missing (the events
 # after the limit, f-hoarder's grant among them, agree); what-if with
-# the same rules on both sides reports the 20 and no change. Without the
+# the same rules on both sides reports the 20 and no change; explain
+# of f-hoarder shows each of the 20 as refused, in text and JSON. Without the
 # refusals in the tools, the replay would count the 20 contracts and the
 # audit would be judging another history than the runtime's.
 . "$(dirname "$0")/cli_lib.sh"
@@ -37,4 +38,13 @@ grep -q " $((35791 - 20)) events up to" "$work/out" || fail "what-if applied ano
 grep -Eq "newly granted +0" "$work/out" && grep -Eq "newly revoked +0" "$work/out" ||
         fail "what-if with the same rules found changes: $(head -n 6 "$work/out")"
 echo "  what-if: exit $rc, 20 refusals; $(head -n 1 "$work/out")"
-echo "ok: replay, audit and what-if refuse the 20 events run dead-letters"
+"$BP_BIN" explain --rules "$rules" --input "$work/in.jsonl" --freelancer f-hoarder \
+        >"$work/out" 2>"$work/err" || fail "explain failed: $(head -n 3 "$work/err")"
+[ "$(grep -c '^  refused: state limit: freelancer already has' "$work/out")" -eq 20 ] ||
+        fail "explain shows $(grep -c '^  refused: state limit' "$work/out") refused events, not 20"
+"$BP_BIN" explain --rules "$rules" --input "$work/in.jsonl" --freelancer f-hoarder --json \
+        >"$work/out" 2>"$work/err" || fail "explain --json failed: $(head -n 3 "$work/err")"
+[ "$(jq '[.. | objects | select(has("refused")) | select(.changed == false)] | length' "$work/out")" -eq 20 ] ||
+        fail "explain --json does not mark the 20 refused events"
+echo "  explain: the 20 events shown as refused (text and JSON)"
+echo "ok: replay, audit, what-if and explain refuse the 20 events run dead-letters"
