@@ -139,16 +139,22 @@ typedef struct slot_s {
         uint64_t digest;
 } slot_t;
 
-typedef struct pair_s {
-        int64_t    exp_version; /* highest expected version, 0 for none */
-        int64_t    high;        /* highest published version */
-        bool       has_high;
-        slot_t    *slots; /* sorted by version */
-        size_t     slot_cnt, slot_cap;
-        exp_rec_t *pending; /* not settled, sorted by version */
+/* The events of a pair not settled yet: none, most of the time, so a
+ * pair has them only while there are some. */
+typedef struct unsettled_s {
+        exp_rec_t *pending; /* expected, sorted by version */
         size_t     pending_cnt, pending_cap;
-        pub_rec_t *waiting; /* not settled, in read order */
+        pub_rec_t *waiting; /* published, in read order */
         size_t     waiting_cnt, waiting_cap;
+} unsettled_t;
+
+/* 48 bytes, the slots apart: there is one per (freelancer, partner). */
+typedef struct pair_s {
+        int64_t      exp_version; /* highest expected version, 0 for none */
+        int64_t      high;        /* highest published, INT64_MIN: none */
+        slot_t      *slots;       /* sorted by version */
+        size_t       slot_cnt, slot_cap;
+        unsettled_t *u; /* NULL: nothing unsettled */
 } pair_t;
 
 /* A discrepancy, kept until the report reads it. */
@@ -223,15 +229,18 @@ void bp_audit_destroy(bp_audit_t *a) {
                 return;
         for (i = 0; i < a->pair_cnt; i++) {
                 pair_t *pr = &a->pairs[i];
-                for (j = 0; j < pr->pending_cnt; j++)
-                        exp_free(&pr->pending[j]);
-                for (j = 0; j < pr->waiting_cnt; j++) {
-                        free(pr->waiting[j].form);
-                        free(pr->waiting[j].line);
-                }
                 free(pr->slots);
-                free(pr->pending);
-                free(pr->waiting);
+                if (!pr->u)
+                        continue;
+                for (j = 0; j < pr->u->pending_cnt; j++)
+                        exp_free(&pr->u->pending[j]);
+                for (j = 0; j < pr->u->waiting_cnt; j++) {
+                        free(pr->u->waiting[j].form);
+                        free(pr->u->waiting[j].line);
+                }
+                free(pr->u->pending);
+                free(pr->u->waiting);
+                free(pr->u);
         }
         for (i = 0; i < a->item_cnt; i++) {
                 free(a->items[i].line);
@@ -270,6 +279,7 @@ static size_t pair_of(bp_audit_t *a, const char *freelancer_id,
             strmap_add(&a->by_pair, key, a->pair_cnt))
                 return SIZE_MAX;
         memset(&a->pairs[a->pair_cnt], 0, sizeof(*a->pairs));
+        a->pairs[a->pair_cnt].high = INT64_MIN;
         return a->pair_cnt++;
 }
 
@@ -389,21 +399,39 @@ static size_t slot_index(const pair_t *pr, int64_t version, bool *found) {
         return lo;
 }
 
+/* pr's unsettled events, made when there are none. NULL on ENOMEM. */
+static unsettled_t *unsettled(pair_t *pr) {
+        if (!pr->u)
+                pr->u = calloc(1, sizeof(*pr->u));
+        return pr->u;
+}
+
+/* Drops pr's unsettled events once there are none left. */
+static void tidy(pair_t *pr) {
+        if (!pr->u || pr->u->pending_cnt || pr->u->waiting_cnt)
+                return;
+        free(pr->u->pending);
+        free(pr->u->waiting);
+        free(pr->u);
+        pr->u = NULL;
+}
+
 /* The pending expected event of version in pr, or -1. */
 static ptrdiff_t pending_index(const pair_t *pr, int64_t version) {
         size_t i;
 
         /* Pending events are few and the oldest is the usual answer. */
-        for (i = 0; i < pr->pending_cnt; i++)
-                if (pr->pending[i].version == version)
+        for (i = 0; pr->u && i < pr->u->pending_cnt; i++)
+                if (pr->u->pending[i].version == version)
                         return (ptrdiff_t)i;
         return -1;
 }
 
 static void pending_remove(pair_t *pr, size_t i) {
-        memmove(&pr->pending[i], &pr->pending[i + 1],
-                (pr->pending_cnt - i - 1) * sizeof(*pr->pending));
-        pr->pending_cnt--;
+        memmove(&pr->u->pending[i], &pr->u->pending[i + 1],
+                (pr->u->pending_cnt - i - 1) * sizeof(*pr->u->pending));
+        pr->u->pending_cnt--;
+        tidy(pr);
 }
 
 bp_err_t bp_audit_add_expected(bp_audit_t *a, const bp_badge_event_t *ev) {
@@ -427,21 +455,23 @@ bp_err_t bp_audit_add_expected(bp_audit_t *a, const bp_badge_event_t *ev) {
         }
         if (ev->badge_version > pr->exp_version)
                 pr->exp_version = ev->badge_version;
-        for (i = 0; i < pr->waiting_cnt; i++) {
-                pub_rec_t p = pr->waiting[i];
+        for (i = 0; pr->u && i < pr->u->waiting_cnt; i++) {
+                pub_rec_t p = pr->u->waiting[i];
                 if (p.version != e.version)
                         continue;
-                memmove(&pr->waiting[i], &pr->waiting[i + 1],
-                        (pr->waiting_cnt - i - 1) * sizeof(*pr->waiting));
-                pr->waiting_cnt--;
+                memmove(&pr->u->waiting[i], &pr->u->waiting[i + 1],
+                        (pr->u->waiting_cnt - i - 1) * sizeof(*pr->u->waiting));
+                pr->u->waiting_cnt--;
+                tidy(pr);
                 return settle(a, &p, &e);
         }
-        if (!room(&pr->pending, pr->pending_cnt, &pr->pending_cap,
-                  sizeof(*pr->pending))) {
+        if (!unsettled(pr) ||
+            !room(&pr->u->pending, pr->u->pending_cnt, &pr->u->pending_cap,
+                  sizeof(*pr->u->pending))) {
                 exp_free(&e);
                 return BP_ERR_NOMEM;
         }
-        pr->pending[pr->pending_cnt++] = e;
+        pr->u->pending[pr->u->pending_cnt++] = e;
         return BP_OK;
 }
 
@@ -465,19 +495,20 @@ static bp_err_t match(bp_audit_t *a, size_t pi, pub_rec_t *p) {
         exp_rec_t e;
 
         if (x >= 0) {
-                e = pr->pending[x];
+                e = pr->u->pending[x];
                 pending_remove(pr, (size_t)x);
                 return settle(a, p, &e);
         }
         if (pr->exp_version >= p->version)
                 return settle(a, p, NULL);
-        if (!room(&pr->waiting, pr->waiting_cnt, &pr->waiting_cap,
-                  sizeof(*pr->waiting))) {
+        if (!unsettled(pr) ||
+            !room(&pr->u->waiting, pr->u->waiting_cnt, &pr->u->waiting_cap,
+                  sizeof(*pr->u->waiting))) {
                 free(p->form);
                 free(p->line);
                 return BP_ERR_NOMEM;
         }
-        pr->waiting[pr->waiting_cnt++] = *p;
+        pr->u->waiting[pr->u->waiting_cnt++] = *p;
         return BP_OK;
 }
 
@@ -511,7 +542,7 @@ bp_err_t bp_audit_add_published(bp_audit_t *a, const bp_badge_event_t *ev) {
         p.index   = index;
         p.version = ev->badge_version;
         memcpy(p.event_id, ev->event_id, sizeof(p.event_id));
-        if (pr->has_high && pr->high > ev->badge_version) {
+        if (pr->high > ev->badge_version) {
                 if (!(it = report_published(a, BP_AUDIT_ORDER, index,
                                             line_of(a, ev)))) {
                         free(p.form);
@@ -519,8 +550,7 @@ bp_err_t bp_audit_add_published(bp_audit_t *a, const bp_badge_event_t *ev) {
                 }
                 it->previous_version = pr->high;
         } else {
-                pr->high     = ev->badge_version;
-                pr->has_high = true;
+                pr->high = ev->badge_version;
         }
         if (!(p.line = line_of(a, ev))) {
                 free(p.form);
@@ -548,16 +578,19 @@ bp_err_t bp_audit_compare(bp_audit_t *a) {
 
         for (i = 0; i < a->pair_cnt; i++) {
                 pair_t *pr = &a->pairs[i];
+                if (!pr->u)
+                        continue;
                 /* No expected event came for these, nor will now. */
-                for (; pr->waiting_cnt; pr->waiting_cnt--) {
-                        pub_rec_t p = pr->waiting[pr->waiting_cnt - 1];
+                for (; pr->u->waiting_cnt; pr->u->waiting_cnt--) {
+                        pub_rec_t p = pr->u->waiting[pr->u->waiting_cnt - 1];
                         if (settle(a, &p, NULL))
                                 err = BP_ERR_NOMEM;
                 }
-                for (; pr->pending_cnt; pr->pending_cnt--)
-                        if (report_missing(a,
-                                           &pr->pending[pr->pending_cnt - 1]))
+                for (; pr->u->pending_cnt; pr->u->pending_cnt--)
+                        if (report_missing(
+                                a, &pr->u->pending[pr->u->pending_cnt - 1]))
                                 err = BP_ERR_NOMEM;
+                tidy(pr);
         }
         if (a->item_cnt)
                 qsort(a->items, a->item_cnt, sizeof(*a->items), item_cmp);
@@ -578,6 +611,21 @@ size_t bp_audit_matched_cnt(const bp_audit_t *a) {
 
 size_t bp_audit_count(const bp_audit_t *a, bp_audit_kind_t kind) {
         return (unsigned)kind < BP_AUDIT__CNT ? a->counts[kind] : 0;
+}
+
+void bp_audit_held(const bp_audit_t *a, bp_audit_held_t *held) {
+        size_t i;
+
+        memset(held, 0, sizeof(*held));
+        held->pairs = a->pair_cnt;
+        held->items = a->item_cnt;
+        for (i = 0; i < a->pair_cnt; i++) {
+                held->slots += a->pairs[i].slot_cnt;
+                held->pending +=
+                    (a->pairs[i].u ? a->pairs[i].u->pending_cnt : 0);
+                held->waiting +=
+                    (a->pairs[i].u ? a->pairs[i].u->waiting_cnt : 0);
+        }
 }
 
 size_t bp_audit_item_cnt(const bp_audit_t *a) {

@@ -104,6 +104,18 @@ int64_t bp_audit_expected_version(bp_audit_t *a, const char *freelancer_id,
  *  BP_OK or BP_ERR_NOMEM. */
 bp_err_t bp_audit_compare(bp_audit_t *a);
 
+/** What an audit holds at a point in time (its memory, in entries). */
+typedef struct bp_audit_held_s {
+        size_t pairs;   /* (freelancer, partner) pairs seen */
+        size_t slots;   /* published versions (16 bytes each) */
+        size_t pending; /* expected events no publication settled yet */
+        size_t waiting; /* publications waiting for their expected one */
+        size_t items;   /* discrepancies */
+} bp_audit_held_t;
+
+/** Fills *held with what a holds now. */
+void bp_audit_held(const bp_audit_t *a, bp_audit_held_t *held);
+
 /** Events expected, published, and published that matched exactly. */
 size_t bp_audit_expected_cnt(const bp_audit_t *a);
 size_t bp_audit_published_cnt(const bp_audit_t *a);
