@@ -57,23 +57,11 @@ static bp_err_t apply_contract(bp_freelancer_t *fl, const bp_event_t *ev,
         return BP_OK;
 }
 
-/* The entry of partner_id, created if need be, unless that would pass
- * BP_FL_MAX_PARTNERS. */
-static bp_err_t partner_entry(bp_freelancer_t *fl, const char *partner_id,
-                              bp_partner_state_t **psp) {
-        if (!(*psp = bp_freelancer_partner(fl, partner_id))) {
-                if (fl->partner_cnt >= BP_FL_MAX_PARTNERS)
-                        return BP_ERR_TOO_LARGE;
-                if (!(*psp = bp_freelancer_partner_get(fl, partner_id)))
-                        return BP_ERR_NOMEM;
-        }
-        return BP_OK;
-}
-
 static bp_err_t apply_invitation(bp_freelancer_t *fl, const bp_event_t *ev,
                                  bool *changed) {
         bp_partner_state_t *ps;
-        bp_err_t err = partner_entry(fl, ev->u.invitation.partner_id, &ps);
+        bp_err_t            err =
+            bp_freelancer_partner_get(fl, ev->u.invitation.partner_id, &ps);
         if (err)
                 return err;
         /* Keep the earliest invitation time, so the state does not depend
@@ -104,7 +92,7 @@ static bp_err_t apply_decision(bp_freelancer_t *fl, const bp_event_t *ev,
         bp_partner_state_t          *ps;
         bp_err_t                     err;
 
-        if ((err = partner_entry(fl, d->partner_id, &ps)))
+        if ((err = bp_freelancer_partner_get(fl, d->partner_id, &ps)))
                 return err;
         if (!decision_is_newer(ps, ev->occurred_at, ev->event_id))
                 return BP_OK; /* late older decision, or a duplicate */

@@ -180,20 +180,25 @@ bp_partner_state_t *bp_freelancer_partner(const bp_freelancer_t *fl,
         return found ? &fl->partners[i] : NULL;
 }
 
-bp_partner_state_t *bp_freelancer_partner_get(bp_freelancer_t *fl,
-                                              const char      *partner_id) {
+bp_err_t bp_freelancer_partner_get(bp_freelancer_t *fl, const char *partner_id,
+                                   bp_partner_state_t **psp) {
         int                 found;
         size_t              i = partner_index(fl, partner_id, &found);
         bp_partner_state_t *ps;
         const char         *id;
 
-        if (found)
-                return &fl->partners[i];
+        *psp = NULL;
+        if (found) {
+                *psp = &fl->partners[i];
+                return BP_OK;
+        }
+        if (fl->partner_cnt >= BP_FL_MAX_PARTNERS)
+                return BP_ERR_TOO_LARGE; /* refused before any change */
         if (!(id = bp_intern_dup(partner_id)))
-                return NULL;
+                return BP_ERR_NOMEM;
         if (GROW(fl, partners, partner_cnt, partner_cap)) {
                 bp_intern_free(id);
-                return NULL;
+                return BP_ERR_NOMEM;
         }
         memmove(&fl->partners[i + 1], &fl->partners[i],
                 (fl->partner_cnt - i) * sizeof(*fl->partners));
@@ -204,7 +209,8 @@ bp_partner_state_t *bp_freelancer_partner_get(bp_freelancer_t *fl,
         ps->invited_at = BP_TIME_NONE;
         ps->decision   = BP_DECISION_NONE;
         ps->decided_at = BP_TIME_NONE;
-        return ps;
+        *psp           = ps;
+        return BP_OK;
 }
 
 static size_t skill_index(const bp_freelancer_t *fl, const char *skill,

@@ -154,10 +154,12 @@ bp_partner_state_t *bp_freelancer_partner(const bp_freelancer_t *fl,
 
 /**
  * Finds or creates (not invited, no decision, not held) the entry of
- * partner_id. Returns NULL on ENOMEM. Same lifetime as above.
+ * partner_id into *psp (same lifetime as above). BP_OK, BP_ERR_TOO_LARGE
+ * when a new entry would pass BP_FL_MAX_PARTNERS, or BP_ERR_NOMEM; fl is
+ * unchanged on error.
  */
-bp_partner_state_t *bp_freelancer_partner_get(bp_freelancer_t *fl,
-                                              const char      *partner_id);
+bp_err_t bp_freelancer_partner_get(bp_freelancer_t *fl, const char *partner_id,
+                                   bp_partner_state_t **psp);
 
 /** Finds the statistics of skill, or NULL. */
 const bp_skill_stat_t *bp_freelancer_skill(const bp_freelancer_t *fl,

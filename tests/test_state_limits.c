@@ -38,14 +38,21 @@ static char *long_str(const char *prefix, size_t n, size_t len) {
         return s;
 }
 
-static bp_event_t contract_event(const char *fl, const char *contract_id,
-                                 const char *const *skills, size_t skill_cnt) {
+/* An event of type, its payload empty. */
+static bp_event_t base_event(bp_event_type_t type, const char *event_id,
+                             const char *fl) {
         bp_event_t ev;
         memset(&ev, 0, sizeof(ev));
-        ev.type                          = BP_EV_CONTRACT_COMPLETED;
-        ev.event_id                      = contract_id;
-        ev.freelancer_id                 = fl;
-        ev.occurred_at                   = 1700000000000;
+        ev.type          = type;
+        ev.event_id      = event_id;
+        ev.freelancer_id = fl;
+        ev.occurred_at   = 1700000000000;
+        return ev;
+}
+
+static bp_event_t contract_event(const char *fl, const char *contract_id,
+                                 const char *const *skills, size_t skill_cnt) {
+        bp_event_t ev = base_event(BP_EV_CONTRACT_COMPLETED, contract_id, fl);
         ev.u.contract.contract_id        = contract_id;
         ev.u.contract.skills             = skills;
         ev.u.contract.skill_cnt          = skill_cnt;
@@ -56,12 +63,7 @@ static bp_event_t contract_event(const char *fl, const char *contract_id,
 
 static bp_event_t decision_event(const char *fl, const char *event_id,
                                  const char *partner, const char *reason) {
-        bp_event_t ev;
-        memset(&ev, 0, sizeof(ev));
-        ev.type                  = BP_EV_PARTNER_DECISION;
-        ev.event_id              = event_id;
-        ev.freelancer_id         = fl;
-        ev.occurred_at           = 1700000000000;
+        bp_event_t ev = base_event(BP_EV_PARTNER_DECISION, event_id, fl);
         ev.u.decision.partner_id = partner;
         ev.u.decision.decision   = BP_DECISION_SELECTED;
         ev.u.decision.decided_by = BP_DECIDED_BY_PARTNER;
@@ -181,11 +183,7 @@ static void test_worst_case_record(void **state) {
                 free(eid);
                 free(reason);
         }
-        memset(&ev, 0, sizeof(ev));
-        ev.type                        = BP_EV_PROFILE_UPDATED;
-        ev.event_id                    = "p";
-        ev.freelancer_id               = id;
-        ev.occurred_at                 = 1;
+        ev = base_event(BP_EV_PROFILE_UPDATED, "p", id);
         ev.u.profile.profile_version   = 1;
         ev.u.profile.job_success_score = 100;
         ev.u.profile.signup_partner_id = id;
@@ -281,11 +279,7 @@ static void test_partner_limit(void **state) {
         assert_non_null(fl);
         for (i = 0; i < BP_FL_MAX_PARTNERS; i++) {
                 snprintf(partner, sizeof(partner), "p%zu", i);
-                memset(&ev, 0, sizeof(ev));
-                ev.type                    = BP_EV_INVITATION_SENT;
-                ev.event_id                = partner;
-                ev.freelancer_id           = "fl-3";
-                ev.occurred_at             = 1700000000000;
+                ev = base_event(BP_EV_INVITATION_SENT, partner, "fl-3");
                 ev.u.invitation.partner_id = partner;
                 apply_ok(f, fl, &ev);
         }
