@@ -23,6 +23,25 @@
  * cause.offset, which say where the cause was read (a file line or a Kafka
  * record) rather than what it was: cause.event_id is compared, and it is
  * also part of the deterministic event_id.
+ *
+ * Streaming. The two lists may be added in any interleaving: a published
+ * event is judged against the expected event of its own (freelancer,
+ * partner, badge_version) as soon as that one is there, or when
+ * bp_audit_expected_version() says it cannot come; until then it waits.
+ * What is kept is per (freelancer, partner): its highest versions, the
+ * versions published (16 bytes each: the version and a 64-bit hash of
+ * the first publication's comparison form, which tells an exact
+ * redelivery), the events of each side not matched yet, and the
+ * discrepancies found (compact JSON lines). A caller that feeds expected
+ * events just ahead of the published ones (cmd_audit.c) thus holds no
+ * settled event. The contract that makes this exact:
+ *  - expected events of a pair come in increasing badge_version, as a
+ *    replay gives them (a version is matched once it was added);
+ *  - a published event's event_id is the one its own freelancer, partner,
+ *    badge_version and cause.event_id give (bp_badge_event_make_id), as
+ *    every event the runtime or replay publishes has. One whose id was
+ *    rewritten to another version's is unjustified here, where matching
+ *    by id alone would call it a mismatch of that other version.
  */
 #ifndef BP_AUDIT_H
 #define BP_AUDIT_H
@@ -42,7 +61,8 @@ typedef enum bp_audit_kind_e {
         BP_AUDIT__CNT
 } bp_audit_kind_t;
 
-/** One discrepancy. Events point into the audit (valid until destroy). */
+/** One discrepancy, as bp_audit_item() rebuilds it: the item and its
+ *  events are valid until the next bp_audit_item() call or destroy. */
 typedef struct bp_audit_item_s {
         bp_audit_kind_t         kind;
         const bp_badge_event_t *published; /* NULL for MISSING */
@@ -63,17 +83,38 @@ bp_audit_t *bp_audit_new(void);
 /** Frees a. NULL is a no-op. */
 void bp_audit_destroy(bp_audit_t *a);
 
-/** Copies ev (with its strings) into the expected list. BP_OK or
- *  BP_ERR_NOMEM. */
+/** Adds an expected event (ev is copied as needed; see the contract
+ *  above). BP_OK, or BP_ERR_NOMEM (also for an event the JSON Lines
+ *  writer refuses: a NULL string, an unterminated event_id). */
 bp_err_t bp_audit_add_expected(bp_audit_t *a, const bp_badge_event_t *ev);
 
-/** Copies ev into the published list, in read order. BP_OK or
- *  BP_ERR_NOMEM. */
+/** Adds a published event, in read order, and judges it when its
+ *  expected event is there. BP_OK or BP_ERR_NOMEM (as above). */
 bp_err_t bp_audit_add_published(bp_audit_t *a, const bp_badge_event_t *ev);
 
-/** Classifies the differences (call once, after the adds). BP_OK or
- *  BP_ERR_NOMEM. */
+/** The highest badge_version of the expected events of (freelancer_id,
+ *  partner_id) added so far, 0 for none: a published event of a higher
+ *  version waits until the caller adds more or calls bp_audit_compare(). */
+int64_t bp_audit_expected_version(bp_audit_t *a, const char *freelancer_id,
+                                  const char *partner_id);
+
+/** Settles what still waits: published events without their expected one
+ *  are unjustified, expected events never published are missing; then
+ *  puts the discrepancies in report order (call once, after the adds).
+ *  BP_OK or BP_ERR_NOMEM. */
 bp_err_t bp_audit_compare(bp_audit_t *a);
+
+/** What an audit holds at a point in time (its memory, in entries). */
+typedef struct bp_audit_held_s {
+        size_t pairs;   /* (freelancer, partner) pairs seen */
+        size_t slots;   /* published versions (16 bytes each) */
+        size_t pending; /* expected events no publication settled yet */
+        size_t waiting; /* publications waiting for their expected one */
+        size_t items;   /* discrepancies */
+} bp_audit_held_t;
+
+/** Fills *held with what a holds now. */
+void bp_audit_held(const bp_audit_t *a, bp_audit_held_t *held);
 
 /** Events expected, published, and published that matched exactly. */
 size_t bp_audit_expected_cnt(const bp_audit_t *a);
@@ -83,8 +124,9 @@ size_t bp_audit_matched_cnt(const bp_audit_t *a);
 /** Discrepancies of kind found by bp_audit_compare(). */
 size_t bp_audit_count(const bp_audit_t *a, bp_audit_kind_t kind);
 
-/** All discrepancies, published ones in read order, then missing ones in
- *  expected order. */
+/** All discrepancies (after bp_audit_compare()), published ones in read
+ *  order, then missing ones in expected order. bp_audit_item() rebuilds
+ *  item i from what was kept: NULL when i is out of range or on ENOMEM. */
 size_t                 bp_audit_item_cnt(const bp_audit_t *a);
 const bp_audit_item_t *bp_audit_item(const bp_audit_t *a, size_t i);
 

@@ -63,8 +63,11 @@ static bp_err_t describe(const bp_badge_event_t *ev, bp_buf_t *out) {
 }
 
 static bp_err_t item_text(const bp_audit_item_t *it, bp_buf_t *out) {
-        bp_err_t err =
-            bp_buf_printf(out, "  %-12s ", bp_audit_kind_name(it->kind));
+        bp_err_t err;
+
+        if (!it)
+                return BP_ERR_NOMEM;
+        err = bp_buf_printf(out, "  %-12s ", bp_audit_kind_name(it->kind));
 
         err = err ? err
                   : describe(it->published ? it->published : it->expected, out);
@@ -120,8 +123,12 @@ static bp_err_t put_event(bp_buf_t *out, const char *key,
 }
 
 static bp_err_t item_json(const bp_audit_item_t *it, bp_buf_t *out) {
-        bp_err_t err = bp_buf_printf(out, "{\"kind\":\"%s\"",
-                                     bp_audit_kind_name(it->kind));
+        bp_err_t err;
+
+        if (!it)
+                return BP_ERR_NOMEM;
+        err = bp_buf_printf(out, "{\"kind\":\"%s\"",
+                            bp_audit_kind_name(it->kind));
 
         if (!err && it->published)
                 err = bp_buf_printf(out, ",\"published_index\":%zu",

@@ -67,21 +67,21 @@ typedef struct bp_config_s {
                 const char *dlq;                /* topics.dlq */
                 const char *changelog;          /* topics.changelog */
         } topics;
-        bp_config_guarantee_t guarantee;          /* processing.guarantee */
-        int                   commit_interval_ms; /* commit.interval.ms */
-        int                   batch_max_events;   /* batch.max.events */
-        int batch_poison_aborts;        /* batch.poison.aborts */
-        int partition_stall_timeout_ms; /* partition.stall.timeout.ms */
-        int                   state_cache_max;    /* state.cache.max */
-        int            state_flush_max_states;    /* state.flush.max.states */
-        bool           state_fsync;               /* state.fsync */
-        int            restore_read_ahead;        /* restore.read.ahead */
-        int            stats_interval_ms;         /* 0: off */
-        int            shutdown_timeout_ms;       /* shutdown.timeout.ms */
-        int            state_max_size_mb;         /* state.max.size.mb */
-        const char    *schema_registry_url;       /* NULL: local map */
-        const char    *decision_log;              /* NULL: off */
-        bp_log_level_t log_level;                 /* log.level */
+        bp_config_guarantee_t guarantee;           /* processing.guarantee */
+        int                   commit_interval_ms;  /* commit.interval.ms */
+        int                   batch_max_events;    /* batch.max.events */
+        int                   batch_poison_aborts; /* batch.poison.aborts */
+        int         partition_stall_timeout_ms; /* partition.stall.timeout.ms */
+        int         state_cache_max;            /* state.cache.max */
+        int         state_flush_max_states;     /* state.flush.max.states */
+        bool        state_fsync;                /* state.fsync */
+        int         restore_read_ahead;         /* restore.read.ahead */
+        int         stats_interval_ms;          /* 0: off */
+        int         shutdown_timeout_ms;        /* shutdown.timeout.ms */
+        int         state_max_size_mb;          /* state.max.size.mb */
+        const char *schema_registry_url;        /* NULL: local map */
+        const char *decision_log;               /* NULL: off */
+        bp_log_level_t log_level;               /* log.level */
         /* metrics.listen, split: host NULL when metrics are off. */
         const char *metrics_host;     /* "127.0.0.1", "::1", "0.0.0.0", ... */
         int         metrics_port;     /* 0..65535; 0: any free port */

@@ -162,10 +162,17 @@ bp_err_t bp_explain_event(bp_explain_t *x, const bp_event_t *ev,
         if (strcmp(ev->freelancer_id, x->conf.freelancer_id) != 0)
                 return BP_OK;
         bp_badge_events_clear(&x->events);
-        if ((err = bp_engine_apply(x->conf.rules, x->fl, ev, cause, &x->events,
-                                   &changed)) ||
-            (err = apply_at(x, ev, cause)))
+        x->refusal[0] = '\0';
+        err = bp_engine_apply(x->conf.rules, x->fl, ev, cause, &x->events,
+                              &changed);
+        if (err == BP_ERR_TOO_LARGE) {
+                /* Nothing changed: shown as refused, not applied at --at
+                 * either (the state is the same there or smaller). */
+                bp_engine_refusal(x->fl, ev, x->refusal, sizeof(x->refusal));
+                changed = false;
+        } else if (err || (err = apply_at(x, ev, cause))) {
                 return err;
+        }
         x->applied++;
         return x->conf.json ? bp_explain_json_entry(x, ev, cause, changed, out)
                             : bp_explain_text_entry(x, ev, cause, changed, out);

@@ -28,8 +28,11 @@ struct bp_explain_s {
         size_t              since_cnt;
         uint64_t            applied, at_applied;
         int64_t             at_last; /* latest occurred_at in at_fl */
-        bool                started; /* header written */
-        bool                events_ok, at_events_ok;
+        /* Why the engine refused the event being written (a state
+         * limit, as `run` dead-letters it); empty when it did not. */
+        char refusal[256];
+        bool started; /* header written */
+        bool events_ok, at_events_ok;
 };
 
 /** One partner in scope, evaluated. */

@@ -99,6 +99,12 @@ bp_err_t bp_explain_json_entry(const bp_explain_t *x, const bp_event_t *ev,
                                   "},\"changed\":%s,\"partners\":[",
                                   (int)cause->partition, cause->offset,
                                   changed ? "true" : "false");
+        if (!err && x->refusal[0]) {
+                /* Only for a refused event: "refused" says why. */
+                err = bp_buf_append_str(out, "],\"refused\":");
+                err = err ? err : bp_jsonl_put_string(out, x->refusal);
+                return err ? err : bp_buf_append_byte(out, '}');
+        }
         for (i = 0;
              !err && changed &&
              bp_explain_pair(x, x->fl, i, ev->occurred_at, &x->events, &pair);

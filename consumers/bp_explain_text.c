@@ -172,6 +172,11 @@ bp_err_t bp_explain_text_entry(const bp_explain_t *x, const bp_event_t *ev,
                             bp_event_type_name(ev->type), ev->event_id,
                             cause->topic, (int)cause->partition, cause->offset);
         err = err ? err : describe(ev, out);
+        if (!err && x->refusal[0])
+                return bp_buf_printf(out,
+                                     "  refused: %s; nothing changed (run "
+                                     "dead-letters it)\n",
+                                     x->refusal);
         if (!err && !changed)
                 return bp_buf_append_str(
                     out, "  state unchanged (a redelivery, a stale snapshot "

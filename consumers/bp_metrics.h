@@ -175,7 +175,7 @@ void bp_metrics_server_set_ready(bp_metrics_server_t *srv, bool ready);
  *  for the copy: call it when the stall changes, not per event.
  *  NULL-safe. */
 void bp_metrics_server_set_stalled(bp_metrics_server_t *srv,
-                                   const char *reason);
+                                   const char          *reason);
 
 /** Stops the server (waiting for its thread) and frees it. NULL-safe. */
 void bp_metrics_server_destroy(bp_metrics_server_t *srv);

@@ -12,15 +12,12 @@
 struct bp_poison_s {
         int limit;
         /* A noted cause waits for the abort it explains. */
-        bool noted;
-        char error[BP_POISON_TEXT_MAX];
-        char output[BP_POISON_TEXT_MAX];
-        int  aborts; /* counted aborts since the last commit */
-        bool isolating;
-        /* One-record batches still to commit before isolation gives up:
-         * the most input records a counted abort took with it. */
-        size_t span;
-        bool   have_cur; /* the open batch's record, while isolating */
+        bool            noted;
+        char            error[BP_POISON_TEXT_MAX];
+        char            output[BP_POISON_TEXT_MAX];
+        int             aborts; /* counted aborts since the last commit */
+        bool            isolating;
+        bool            have_cur; /* the open batch's record, while isolating */
         bp_poison_rec_t cur;
         bool            have_suspect; /* the record of the failed batch */
         bp_poison_rec_t suspect;
@@ -72,7 +69,6 @@ bool bp_poison_applying(bp_poison_t *p, const bp_poison_rec_t *rec) {
 static void end_isolation(bp_poison_t *p) {
         p->aborts       = 0;
         p->isolating    = false;
-        p->span         = 0;
         p->have_cur     = false;
         p->have_suspect = false;
         p->have_due     = false;
@@ -93,8 +89,8 @@ static bp_poison_step_t suspect_aborted(bp_poison_t *p) {
         }
         if (++p->suspect_aborts < p->limit)
                 return BP_POISON_NONE;
-        p->have_due     = true;
-        p->due.rec      = p->suspect;
+        p->have_due = true;
+        p->due.rec  = p->suspect;
         /* The normal batches that held it, then its own. */
         p->due.attempts = p->limit + p->suspect_aborts;
         memcpy(p->due.error, p->error, sizeof(p->error));
@@ -103,7 +99,7 @@ static bp_poison_step_t suspect_aborted(bp_poison_t *p) {
         return BP_POISON_DUE;
 }
 
-bp_poison_step_t bp_poison_aborted(bp_poison_t *p, size_t records) {
+bp_poison_step_t bp_poison_aborted(bp_poison_t *p) {
         bool noted = p->noted, cur = p->have_cur;
 
         p->noted    = false;
@@ -115,8 +111,6 @@ bp_poison_step_t bp_poison_aborted(bp_poison_t *p, size_t records) {
         if (!noted || p->have_due)
                 return BP_POISON_NONE;
         p->aborts++;
-        if (records > p->span)
-                p->span = records;
         if (!p->isolating) {
                 if (p->aborts < p->limit)
                         return BP_POISON_NONE;
@@ -128,7 +122,8 @@ bp_poison_step_t bp_poison_aborted(bp_poison_t *p, size_t records) {
         return cur ? suspect_aborted(p) : BP_POISON_NONE;
 }
 
-bp_poison_step_t bp_poison_committed(bp_poison_t *p, bp_poison_due_t *done) {
+bp_poison_step_t bp_poison_committed(bp_poison_t *p, bool held_committed,
+                                     bp_poison_due_t *done) {
         bool cur = p->have_cur;
 
         p->noted    = false;
@@ -148,12 +143,8 @@ bp_poison_step_t bp_poison_committed(bp_poison_t *p, bp_poison_due_t *done) {
         if (p->have_suspect && same_rec(&p->suspect, &p->cur))
                 p->have_suspect = false; /* it went through after all */
         /* A due record is waited for, however long it takes to come. */
-        if (p->have_due || p->have_suspect)
+        if (p->have_due || p->have_suspect || !held_committed)
                 return BP_POISON_NONE;
-        if (p->span > 1) {
-                p->span--;
-                return BP_POISON_NONE;
-        }
         end_isolation(p);
         return BP_POISON_CLEARED;
 }

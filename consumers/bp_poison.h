@@ -24,10 +24,14 @@
  *     (bp_poison_is_due, bp_poison_due); once that batch commits
  *     (bp_poison_committed returns BP_POISON_DEAD_LETTERED) batches are
  *     normal again;
- *  4. when the one-record batches have committed as many records as the
- *     largest failed batch held without one failing `limit` times, the
- *     cause went away by itself: batches are normal again
- *     (BP_POISON_CLEARED).
+ *  4. when every record the failed batches held has committed, one by
+ *     one, without one failing `limit` times, the cause went away by
+ *     itself: batches are normal again (BP_POISON_CLEARED). The runner
+ *     knows where its partitions' failed batches ended and says so at
+ *     each commit (bp_poison_committed's held_committed): after a rewind
+ *     the partitions' records come back in another order, and new ones
+ *     come with them, so a count of records could end the isolation
+ *     before the refused record was reached again.
  *
  * Not thread-safe: the runner's thread only.
  */
@@ -99,19 +103,21 @@ void bp_poison_note(bp_poison_t *p, const char *error, const char *output);
 bool bp_poison_applying(bp_poison_t *p, const bp_poison_rec_t *rec);
 
 /**
- * The open batch and the one being committed were aborted, holding
- * records input records between them. Returns BP_POISON_ISOLATING when
- * this abort started the isolation, BP_POISON_DUE when it made a record
- * due, BP_POISON_NONE otherwise.
+ * The open batch and the one being committed were aborted. Returns
+ * BP_POISON_ISOLATING when this abort started the isolation,
+ * BP_POISON_DUE when it made a record due, BP_POISON_NONE otherwise.
  */
-bp_poison_step_t bp_poison_aborted(bp_poison_t *p, size_t records);
+bp_poison_step_t bp_poison_aborted(bp_poison_t *p);
 
 /**
- * A batch committed. Returns BP_POISON_DEAD_LETTERED when it carried the
- * due record, copied to *done (may be NULL), BP_POISON_CLEARED when
- * isolation ended without one, else BP_POISON_NONE.
+ * A batch committed; held_committed: every input record that the
+ * aborted batches held has now committed. Returns
+ * BP_POISON_DEAD_LETTERED when the batch carried the due record, copied
+ * to *done (may be NULL), BP_POISON_CLEARED when isolation ended
+ * without one, else BP_POISON_NONE.
  */
-bp_poison_step_t bp_poison_committed(bp_poison_t *p, bp_poison_due_t *done);
+bp_poison_step_t bp_poison_committed(bp_poison_t *p, bool held_committed,
+                                     bp_poison_due_t *done);
 
 /** Drops everything found (the partition of the suspect was revoked:
  *  its next owner starts from the beginning). */

@@ -48,8 +48,7 @@ void bp_runner_health_check(bp_runner_t *r) {
                          "%d ms, partition %d for %lld ms (batches aborted: "
                          "%llu, last refusal: %s)",
                          stalled, r->conf.partition_stall_timeout_ms, first,
-                         (long long)worst,
-                         (unsigned long long)r->stats.aborted,
+                         (long long)worst, (unsigned long long)r->stats.aborted,
                          *r->last_refusal ? r->last_refusal : "none");
                 bp_metrics_server_set_stalled(r->conf.server, reason);
         }

@@ -191,6 +191,11 @@ typedef struct bp_task_s {
          * none): kept across aborts, so that a partition whose batches
          * keep failing is seen to stall (bp_runner_health.c). */
         int64_t waiting_since_ms;
+        /* Offset after the last record of each input that an aborted
+         * batch held (BP_OFFSET_NONE: none) while the poison policy may
+         * isolate: it ends when committed[] reaches these
+         * (bp_runner_poison.c). */
+        int64_t poison_held[BP_MERGE_INPUTS];
 } bp_task_t;
 
 /** What the producer's callbacks and calls found: written only by the
@@ -473,8 +478,11 @@ bool bp_runner_poison_isolating(const bp_runner_t *r);
  *  true when that record is due for the dead-letter topic instead. */
 bool bp_runner_poison_applying(bp_runner_t *r, const bp_task_t *t, int input,
                                int64_t offset);
-/** The batches were aborted holding records input records. */
-void bp_runner_poison_aborted(bp_runner_t *r, size_t records);
+/** The open batch and the one being committed are being aborted: notes
+ *  where each task's records reached. Call before the tasks rewind. */
+void bp_runner_poison_hold(bp_runner_t *r);
+/** The batches were aborted (the tasks rewound). */
+void bp_runner_poison_aborted(bp_runner_t *r);
 /** A batch committed. */
 void bp_runner_poison_committed(bp_runner_t *r);
 /** Partitions are being revoked: what isolation found is dropped. */

@@ -53,15 +53,81 @@ bool bp_runner_poison_applying(bp_runner_t *r, const bp_task_t *t, int input,
         return bp_poison_applying(r->poison, &rec);
 }
 
-void bp_runner_poison_aborted(bp_runner_t *r, size_t records) {
+/* Visits every task t with inputs assigned (a restoring one has none). */
+#define EACH_TASK(r, t)                                          \
+        for (int each_ = 0; each_ < (r)->partition_cnt; each_++) \
+                if (((t) = (r)->tasks[each_]) != NULL && !(t)->restore)
+
+void bp_runner_poison_hold(bp_runner_t *r) {
+        bp_task_t *t;
+        int        i;
+
+        EACH_TASK(r, t) {
+                for (i = 0; i < BP_MERGE_INPUTS; i++)
+                        if (t->next[i] > t->committed[i] &&
+                            t->next[i] > t->poison_held[i])
+                                t->poison_held[i] = t->next[i];
+        }
+}
+
+/* Has every record an aborted batch held committed? */
+static bool held_committed(const bp_runner_t *r) {
+        bp_task_t *t;
+        int        i;
+
+        EACH_TASK(r, t) {
+                for (i = 0; i < BP_MERGE_INPUTS; i++)
+                        if (t->poison_held[i] > t->committed[i])
+                                return false;
+        }
+        return true;
+}
+
+/* Outside a poison episode nothing is held: a later isolation starts
+ * from the aborts that caused it. */
+static void release_held(bp_runner_t *r) {
+        bp_task_t *t;
+        int        i;
+
+        EACH_TASK(r, t) {
+                for (i = 0; i < BP_MERGE_INPUTS; i++)
+                        t->poison_held[i] = BP_OFFSET_NONE;
+        }
+}
+
+/* Logs event with the inputs still held (the first four): topic[partition]
+ * and the offset their records must commit up to. */
+static void log_held(const bp_runner_t *r, const char *event) {
+        bp_task_t *t;
+        int        i, held = 0;
+        char       text[256] = "";
+        size_t     len       = 0;
+
+        EACH_TASK(r, t) {
+                for (i = 0; i < BP_MERGE_INPUTS; i++) {
+                        if (t->poison_held[i] <= t->committed[i])
+                                continue;
+                        if (held++ < 4 && len < sizeof(text))
+                                len += (size_t)snprintf(
+                                    text + len, sizeof(text) - len,
+                                    "%s%s[%d]<%lld", len ? "," : "",
+                                    r->conf.topics[i], (int)t->partition,
+                                    (long long)t->poison_held[i]);
+                }
+        }
+        BP_LOG(BP_LOG_WARN, event,
+               "aborts=%d partitions=%d held=\"%s%s\" error=%s then=\"one "
+               "input record per batch until the one refused is found\"",
+               r->conf.batch_poison_aborts, held, text, held > 4 ? ",..." : "",
+               r->last_refusal);
+}
+
+void bp_runner_poison_aborted(bp_runner_t *r) {
         const bp_poison_due_t *due;
 
-        switch (bp_poison_aborted(r->poison, records)) {
+        switch (bp_poison_aborted(r->poison)) {
         case BP_POISON_ISOLATING:
-                BP_LOG(BP_LOG_WARN, "poison_isolating",
-                       "aborts=%d records=%zu error=%s then=\"one input "
-                       "record per batch until the one refused is found\"",
-                       r->conf.batch_poison_aborts, records, r->last_refusal);
+                log_held(r, "poison_isolating");
                 break;
         case BP_POISON_DUE:
                 due = bp_poison_due(r->poison);
@@ -81,28 +147,33 @@ void bp_runner_poison_aborted(bp_runner_t *r, size_t records) {
 void bp_runner_poison_committed(bp_runner_t *r) {
         bp_poison_due_t done;
 
-        switch (bp_poison_committed(r->poison, &done)) {
+        switch (bp_poison_committed(r->poison, held_committed(r), &done)) {
         case BP_POISON_DEAD_LETTERED:
                 r->stats.poisoned++;
                 bp_runner_metrics_poison(r->metrics, done.rec.input);
                 BP_LOG(BP_LOG_WARN, "poison_dead_lettered",
                        "topic=%s partition=%d offset=%lld error=%s "
                        "output=%s attempts=%d then=\"normal batches\"",
-                       r->conf.topics[done.rec.input],
-                       (int)done.rec.partition, (long long)done.rec.offset,
-                       done.error, done.output, done.attempts);
+                       r->conf.topics[done.rec.input], (int)done.rec.partition,
+                       (long long)done.rec.offset, done.error, done.output,
+                       done.attempts);
+                release_held(r);
                 break;
         case BP_POISON_CLEARED:
                 BP_LOG(BP_LOG_INFO, "poison_cleared",
                        "reason=\"the records of the failed batches committed "
                        "one by one\" then=\"normal batches\"");
+                release_held(r);
                 break;
         default:
+                if (!bp_poison_isolating(r->poison))
+                        release_held(r);
                 break;
         }
 }
 
 void bp_runner_poison_revoked(bp_runner_t *r) {
+        release_held(r);
         if (!bp_poison_isolating(r->poison))
                 return;
         bp_poison_reset(r->poison);

@@ -203,10 +203,6 @@ static void txn_check_cause(bp_runner_t *r) {
 void bp_runner_abort(bp_runner_t *r) {
         bp_kafka_class_t cls = BP_KAFKA_OK;
         int              p;
-        /* The input records the abort takes with it, for the poison
-         * policy's bound on isolation (bp_poison.h). */
-        size_t records = (size_t)r->batch_events +
-                         (r->job_in_flight ? (size_t)r->job.events : 0);
 
         /* A commit in flight that succeeded moves committed[] first; the
          * states of one that failed, or of the open batch, are dropped. */
@@ -226,6 +222,7 @@ void bp_runner_abort(bp_runner_t *r) {
          * reload their states from the store. */
         if (bp_runner_store_flush(r))
                 return; /* fatal: the loop stops */
+        bp_runner_poison_hold(r);
         for (p = 0; p < r->partition_cnt; p++) {
                 bp_task_t *t = r->tasks[p];
                 /* A restoring task has nothing in flight, and its inputs
@@ -248,7 +245,7 @@ void bp_runner_abort(bp_runner_t *r) {
         bp_runner_metrics_transaction(r->metrics, 0, 0);
         BP_LOG(BP_LOG_WARN, "batch_aborted", "aborted=%llu",
                (unsigned long long)r->stats.aborted);
-        bp_runner_poison_aborted(r, records);
+        bp_runner_poison_aborted(r);
 }
 
 /* The states each task may keep between batches: state.cache.max shared

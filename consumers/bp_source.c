@@ -310,6 +310,21 @@ const bp_source_stats_t *bp_source_stats(const bp_source_t *src) {
         return &src->stats;
 }
 
+void bp_source_refuse(bp_source_t *src, const bp_event_t *ev,
+                      const bp_cause_t *cause, const char *why) {
+        char where[300];
+        src->stats.rejected++;
+        /* Where, as the source's other rejection lines say it. */
+        if (src->kafka)
+                snprintf(where, sizeof(where), "%s/%d@%" PRId64, cause->topic,
+                         (int)cause->partition, cause->offset);
+        else
+                snprintf(where, sizeof(where), "input %d, line %" PRId64,
+                         (int)cause->partition + 1, cause->offset + 1);
+        fprintf(stderr, "%s: %s: event %s of %s refused: %s\n", src->cmd, where,
+                ev->event_id, ev->freelancer_id, why);
+}
+
 bool bp_source_is_kafka(const bp_source_t *src) {
         return src->kafka;
 }

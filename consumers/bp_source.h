@@ -216,6 +216,15 @@ int bp_source_next(bp_source_t *src, bp_event_t *ev, bp_cause_t *cause);
 /** The source's counts so far. */
 const bp_source_stats_t *bp_source_stats(const bp_source_t *src);
 
+/**
+ * Reports that the event just returned was refused by the engine (it
+ * would take its freelancer's state past a limit: `run` dead-letters
+ * it), with why: one stderr line naming the event and where it was read,
+ * counted as rejected.
+ */
+void bp_source_refuse(bp_source_t *src, const bp_event_t *ev,
+                      const bp_cause_t *cause, const char *why);
+
 /** True for a Kafka source. */
 bool bp_source_is_kafka(const bp_source_t *src);
 

@@ -4,7 +4,9 @@
  *
  * A record that cannot be decoded, or whose key is not its freelancer_id
  * (co-partitioning rests on that key), goes to the dead-letter topic in
- * the batch's transaction and the partition moves on. A record whose
+ * the batch's transaction and the partition moves on; so does one that
+ * would take its freelancer's state past a limit of bp_state.h (the state
+ * is left as it was). A record whose
  * writer schema cannot be fetched (registry down) is not the record's
  * fault: the batch is rewound and retried rather than dead-lettered.
  * A record whose output the cluster refuses every time is dead-lettered
@@ -35,7 +37,8 @@ bp_task_t *bp_task_new(int32_t partition, size_t queue_max) {
                 return NULL;
         }
         for (i = 0; i < BP_MERGE_INPUTS; i++)
-                t->next[i] = t->committed[i] = t->fetched[i] = BP_OFFSET_NONE;
+                t->next[i] = t->committed[i] = t->fetched[i] =
+                    t->poison_held[i]        = BP_OFFSET_NONE;
         t->seal_offset = -1;
         return t;
 }
@@ -267,7 +270,7 @@ static bp_err_t dead_letter(bp_runner_t *r, const rd_kafka_message_t *rkm,
 }
 
 /* The record the poison policy found: dead-lettered, not applied. */
-static bp_err_t dead_letter_refused(bp_runner_t *r,
+static bp_err_t dead_letter_refused(bp_runner_t              *r,
                                     const rd_kafka_message_t *rkm, int input) {
         const bp_poison_due_t *due = bp_poison_due(r->poison);
         return dead_letter_as(r, rkm, input, due->error, due);
@@ -324,8 +327,14 @@ static bp_err_t apply_record(bp_runner_t *r, bp_task_t *t,
         cause.topic     = rd_kafka_topic_name(rkm->rkt);
         cause.partition = rkm->partition;
         cause.offset    = rkm->offset;
-        if ((err =
-                 bp_engine_apply(r->rules, fl, &ev, &cause, &r->out, &changed)))
+        err = bp_engine_apply(r->rules, fl, &ev, &cause, &r->out, &changed);
+        if (err == BP_ERR_TOO_LARGE) {
+                /* Refused before anything changed: the state stays within
+                 * its bounds and the partition moves on. */
+                bp_engine_refusal(fl, &ev, errstr, sizeof(errstr));
+                return dead_letter(r, rkm, input, errstr);
+        }
+        if (err)
                 return err;
         r->stats.applied++;
         if ((err = bp_decision_log_append(r->dlog, r->rules, fl, &r->out)))

@@ -97,6 +97,13 @@ bp_err_t bp_tool_apply(bp_state_map_t *map, const bp_rules_t *rules,
         return bp_engine_apply(rules, fl, ev, cause, out, NULL);
 }
 
+void bp_tool_refuse(bp_source_t *src, const bp_freelancer_t *fl,
+                    const bp_event_t *ev, const bp_cause_t *cause) {
+        char why[256];
+        bp_engine_refusal(fl, ev, why, sizeof(why));
+        bp_source_refuse(src, ev, cause, why);
+}
+
 void bp_tool_badge_id(const bp_rules_t *rules, const char *partner_id,
                       char *buf, size_t size) {
         const bp_partner_rules_t *prules = bp_rules_partner(rules, partner_id);

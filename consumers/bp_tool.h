@@ -70,11 +70,21 @@ int bp_tool_flush(bp_buf_t *out, int fd);
 /**
  * Applies ev to its freelancer's state in map (created empty when new)
  * with bp_engine_apply(), appending the badge events published to out;
- * *flp (may be NULL) is set to the state. BP_OK or BP_ERR_NOMEM.
+ * *flp (may be NULL) is set to the state. BP_OK, BP_ERR_TOO_LARGE when
+ * the engine refused the event (a state limit: the state is unchanged,
+ * see bp_tool_refuse()), or BP_ERR_NOMEM.
  */
 bp_err_t bp_tool_apply(bp_state_map_t *map, const bp_rules_t *rules,
                        const bp_event_t *ev, const bp_cause_t *cause,
                        bp_badge_events_t *out, bp_freelancer_t **flp);
+
+/**
+ * Reports ev, which the engine refused for fl (BP_ERR_TOO_LARGE), on src:
+ * a rejection line saying which limit, counted as rejected, as `run`
+ * dead-letters it.
+ */
+void bp_tool_refuse(bp_source_t *src, const bp_freelancer_t *fl,
+                    const bp_event_t *ev, const bp_cause_t *cause);
 
 /** Writes the badge id of partner_id under rules into buf: the partner
  *  file's badge_id, or "<partner_id>-expert" as the engine publishes. */

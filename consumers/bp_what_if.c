@@ -71,14 +71,16 @@ void bp_what_if_destroy(bp_what_if_t *w) {
 }
 
 bp_err_t bp_what_if_apply(bp_what_if_t *w, const bp_event_t *ev,
-                          const bp_cause_t *cause) {
+                          const bp_cause_t *cause, bp_freelancer_t **flp) {
         bp_err_t err;
         int      i;
 
         for (i = 0; i < 2; i++) {
                 err = bp_tool_apply(w->map[i], w->rules[i], ev, cause,
-                                    &w->events, NULL);
+                                    &w->events, i == 0 ? flp : NULL);
                 bp_badge_events_clear(&w->events);
+                /* A refusal depends on the state alone, which the rules
+                 * do not change: the other side refuses it too. */
                 if (err)
                         return err;
         }

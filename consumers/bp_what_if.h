@@ -31,9 +31,12 @@ bp_what_if_t *bp_what_if_new(const bp_rules_t *cur, const bp_rules_t *next);
 /** Frees w. NULL is a no-op. */
 void bp_what_if_destroy(bp_what_if_t *w);
 
-/** Applies ev under both rule sets. BP_OK or BP_ERR_NOMEM. */
+/** Applies ev under both rule sets; *flp is set to the freelancer's
+ *  state (of the current rules' side). BP_OK, BP_ERR_TOO_LARGE when the
+ *  engine refused the event (a state limit: bp_tool_refuse()), or
+ *  BP_ERR_NOMEM. */
 bp_err_t bp_what_if_apply(bp_what_if_t *w, const bp_event_t *ev,
-                          const bp_cause_t *cause);
+                          const bp_cause_t *cause, bp_freelancer_t **flp);
 
 /** Finds the changes (call once, after the last event). BP_OK or
  *  BP_ERR_NOMEM. */

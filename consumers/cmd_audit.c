@@ -3,8 +3,10 @@
  * justified by the rules, and was every one the rules call for published?
  *
  * Replays the inputs (bp_source.h) into a fresh in-memory state, exactly
- * as `replay` does, keeping the badge events the rules expect; reads what
- * was published (bp_published.h); and compares the two (bp_audit.h). The
+ * as `replay` does, for the badge events the rules expect; reads what was
+ * published (bp_published.h); and compares the two (bp_audit.h) as they
+ * come, the replay kept just ahead of the published events so that
+ * neither history is held in memory. The
  * report (bp_audit_report.h) goes to stdout; the exit status says whether
  * anything was found, so that a scheduled audit can page someone.
  */
@@ -45,10 +47,14 @@ static const char audit_help[] =
     "  order        a badge_version lower than one published before it\n"
     "               for the same (freelancer, partner)\n"
     "Events are compared on every field but cause.topic, cause.partition\n"
-    "and cause.offset (where the cause was read). With --from/--to, only\n"
-    "published events whose occurred_at is in the range are compared; the\n"
-    "replay starts with an empty state at --from, so audit from the start\n"
-    "of the inputs unless the range starts before any badge was granted.\n"
+    "and cause.offset (where the cause was read), each with the expected\n"
+    "one of its own (freelancer, partner, badge_version). With --from/--to,\n"
+    "only published events whose occurred_at is in the range are compared;\n"
+    "the replay starts with an empty state at --from, so audit from the\n"
+    "start of the inputs unless the range starts before any badge was\n"
+    "granted. Events that agree are not kept: while the published ones\n"
+    "come in time order, memory follows the freelancers, not the history\n"
+    "(docs/operating.md).\n"
     "\n"
     "options:\n"
     "  -r, --rules DIR               the rules that were in force\n"
@@ -126,44 +132,73 @@ static int parse_args(int argc, char **argv, bp_audit_opts_t *o) {
         return bp_source_opts_check(CMD, &o->src) ? usage() : -1;
 }
 
-/* Replays the inputs into a's expected list. 0, or -1 (logged). */
-static int expect(bp_audit_t *a, const bp_rules_t *rules, bp_source_t *src) {
-        bp_state_map_t   *map = bp_state_map_new();
+/*
+ * The replay, run just ahead of the published events: before one is
+ * judged, inputs are applied until its (freelancer, partner) has reached
+ * its version or the replay has passed its occurred_at (a badge event's
+ * time is its cause's, and inputs come in time order), so that the audit
+ * holds only what the two streams do not agree on yet.
+ */
+typedef struct replay_s {
+        bp_audit_t       *a;
+        const bp_rules_t *rules;
+        bp_source_t      *src;
+        bp_state_map_t   *map;
         bp_badge_events_t events;
-        bp_event_t        ev;
-        bp_cause_t        cause;
-        size_t            i;
-        int               n = 0, rc = -1;
+        bool              events_ok;
+        bool              done;    /* the inputs are all applied */
+        int64_t           last_at; /* occurred_at of the last input */
+} replay_t;
 
-        if (!map || bp_badge_events_init(&events) != BP_OK) {
-                bp_state_map_destroy(map);
-                bp_tool_fatal(CMD, "out of memory", NULL, NULL, NULL);
-                return -1;
+/* Applies the next input event and adds what it expects. 0, or -1
+ * (logged). */
+static int replay_step(replay_t *rp) {
+        bp_event_t       ev;
+        bp_cause_t       cause;
+        bp_freelancer_t *fl;
+        bp_err_t         err;
+        size_t           i;
+        int              n = bp_source_next(rp->src, &ev, &cause);
+
+        if (n <= 0) {
+                rp->done = true;
+                return n;
         }
-        while ((n = bp_source_next(src, &ev, &cause)) > 0) {
-                if (bp_tool_apply(map, rules, &ev, &cause, &events, NULL))
+        rp->last_at = ev.occurred_at;
+        err = bp_tool_apply(rp->map, rp->rules, &ev, &cause, &rp->events, &fl);
+        if (err == BP_ERR_TOO_LARGE) {
+                bp_tool_refuse(rp->src, fl, &ev, &cause);
+                return 0;
+        }
+        if (err)
+                goto nomem;
+        for (i = 0; i < rp->events.cnt; i++)
+                if (bp_audit_add_expected(rp->a, &rp->events.items[i]))
                         goto nomem;
-                for (i = 0; i < events.cnt; i++)
-                        if (bp_audit_add_expected(a, &events.items[i]))
-                                goto nomem;
-                bp_badge_events_clear(&events);
-        }
-        rc = n < 0 ? -1 : 0;
-        goto out;
+        bp_badge_events_clear(&rp->events);
+        return 0;
 nomem:
         bp_tool_fatal(CMD, "out of memory", NULL, NULL, NULL);
-out:
-        bp_badge_events_destroy(&events);
-        bp_state_map_destroy(map);
-        return rc;
+        return -1;
+}
+
+/* Replays until ev can be judged (or to the end, ev NULL). 0 or -1. */
+static int replay_until(replay_t *rp, const bp_badge_event_t *ev) {
+        while (!rp->done && (!ev || (rp->last_at <= ev->occurred_at &&
+                                     bp_audit_expected_version(
+                                         rp->a, ev->freelancer_id,
+                                         ev->partner_id) < ev->badge_version)))
+                if (replay_step(rp))
+                        return -1;
+        return 0;
 }
 
 typedef struct published_ctx_s {
-        bp_audit_t             *a;
+        replay_t               *rp;
         const bp_source_opts_t *src;
 } published_ctx_t;
 
-/* Keeps a published event that falls in the replayed time range. */
+/* Judges a published event that falls in the replayed time range. */
 static bp_err_t on_published(const bp_badge_event_t *ev, void *opaque) {
         published_ctx_t *ctx = opaque;
 
@@ -171,7 +206,9 @@ static bp_err_t on_published(const bp_badge_event_t *ev, void *opaque) {
              ev->occurred_at < ctx->src->from) ||
             (ctx->src->to != BP_TIME_NONE && ev->occurred_at >= ctx->src->to))
                 return BP_OK;
-        if (bp_audit_add_published(ctx->a, ev) == BP_OK)
+        if (replay_until(ctx->rp, ev))
+                return BP_ERR_IO; /* logged */
+        if (bp_audit_add_published(ctx->rp->a, ev) == BP_OK)
                 return BP_OK;
         bp_tool_fatal(CMD, "out of memory", NULL, NULL, NULL);
         return BP_ERR_NOMEM;
@@ -202,20 +239,42 @@ static int report(const bp_audit_opts_t *o, const bp_audit_t *a,
         return rc;
 }
 
+/* Reads the published events, the replay keeping pace, then the rest of
+ * the replay. 0, or -1 (logged). */
+static int compare(bp_audit_opts_t *o, replay_t *rp,
+                   bp_published_stats_t *pst) {
+        published_ctx_t ctx = {rp, &o->src};
+        int             rc;
+
+        rp->map     = bp_state_map_new();
+        rp->last_at = INT64_MIN;
+        if (!rp->map || bp_badge_events_init(&rp->events) != BP_OK) {
+                bp_tool_fatal(CMD, "out of memory", NULL, NULL, NULL);
+                return -1;
+        }
+        rp->events_ok = true;
+        rc            = o->published ? bp_published_read_file(CMD, o->published,
+                                                              on_published, &ctx, pst)
+                                     : bp_published_read_topic(CMD, &o->src.kafka,
+                                                               o->published_topic,
+                                                               on_published, &ctx, pst);
+        return rc ? rc : replay_until(rp, NULL);
+}
+
 static int run(bp_audit_opts_t *o, const bp_rules_t *rules, bp_source_t *src,
                bp_audit_t *a) {
         bp_published_stats_t pst = {0};
         bp_audit_sources_t   s   = {0};
-        published_ctx_t      ctx = {a, &o->src};
+        replay_t             rp  = {0};
         int                  rc;
 
-        if (expect(a, rules, src))
-                return BP_EXIT_FATAL;
-        rc = o->published ? bp_published_read_file(CMD, o->published,
-                                                   on_published, &ctx, &pst)
-                          : bp_published_read_topic(CMD, &o->src.kafka,
-                                                    o->published_topic,
-                                                    on_published, &ctx, &pst);
+        rp.a     = a;
+        rp.rules = rules;
+        rp.src   = src;
+        rc       = compare(o, &rp, &pst);
+        if (rp.events_ok)
+                bp_badge_events_destroy(&rp.events);
+        bp_state_map_destroy(rp.map);
         if (rc)
                 return BP_EXIT_FATAL;
         if (bp_audit_compare(a)) {

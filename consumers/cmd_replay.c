@@ -98,6 +98,11 @@ static const char replay_help[] =
     "A Kafka record that cannot be decoded, or whose key is not its\n"
     "freelancer_id, is reported as `TOPIC/PARTITION@OFFSET: message` and\n"
     "skipped, as the runtime dead-letters it.\n"
+    "An event that would take its freelancer's state past a limit (32768\n"
+    "contracts, 512 skills, 256 partners) is reported as `replay: input K,\n"
+    "line N: event ID of FREELANCER refused: state limit: ...` (from Kafka:\n"
+    "`replay: TOPIC/PARTITION@OFFSET: ...`), counted as rejected and\n"
+    "skipped, as the runtime dead-letters it.\n"
     "Unless --quiet, the run ends with a key=value line on standard error:\n"
     "level=info cmd=replay msg=done lines= published= rejected= seconds=\n"
     "lines_per_second= rules_version= (from Kafka: records= events=\n"
@@ -293,7 +298,12 @@ static int replay_event(bp_replay_t *rp, const bp_event_t *ev,
         bp_freelancer_t *fl;
         bp_err_t         err;
 
-        if (bp_tool_apply(rp->map, rp->rules, ev, cause, &rp->events, &fl))
+        err = bp_tool_apply(rp->map, rp->rules, ev, cause, &rp->events, &fl);
+        if (err == BP_ERR_TOO_LARGE) {
+                bp_tool_refuse(rp->source, fl, ev, cause);
+                return BP_EXIT_OK;
+        }
+        if (err)
                 return fatal("out of memory", NULL);
         err = bp_decision_log_append(rp->dlog, rp->rules, fl, &rp->events);
         if (err)

@@ -86,19 +86,19 @@ static void runner_conf(const bp_config_t *conf, char *schema_map,
         snprintf(schema_map, schema_map_size, "%s%sschema-map.txt",
                  conf->schemas_dir,
                  len && conf->schemas_dir[len - 1] == '/' ? "" : "/");
-        rc->schema_map             = schema_map;
-        rc->decision_log           = conf->decision_log;
-        rc->guarantee              = conf->guarantee == BP_CONFIG_EXACTLY_ONCE
-                                         ? BP_EXACTLY_ONCE
-                                         : BP_AT_LEAST_ONCE;
-        rc->commit_interval_ms     = conf->commit_interval_ms;
-        rc->batch_max_events       = conf->batch_max_events;
-        rc->batch_poison_aborts    = conf->batch_poison_aborts;
+        rc->schema_map          = schema_map;
+        rc->decision_log        = conf->decision_log;
+        rc->guarantee           = conf->guarantee == BP_CONFIG_EXACTLY_ONCE
+                                      ? BP_EXACTLY_ONCE
+                                      : BP_AT_LEAST_ONCE;
+        rc->commit_interval_ms  = conf->commit_interval_ms;
+        rc->batch_max_events    = conf->batch_max_events;
+        rc->batch_poison_aborts = conf->batch_poison_aborts;
         rc->partition_stall_timeout_ms = conf->partition_stall_timeout_ms;
-        rc->state_cache_max        = (size_t)conf->state_cache_max;
-        rc->restore_read_ahead     = conf->restore_read_ahead;
-        rc->state_flush_max_states = conf->state_flush_max_states;
-        rc->state_fsync            = conf->state_fsync;
+        rc->state_cache_max            = (size_t)conf->state_cache_max;
+        rc->restore_read_ahead         = conf->restore_read_ahead;
+        rc->state_flush_max_states     = conf->state_flush_max_states;
+        rc->state_fsync                = conf->state_fsync;
         if (conf->stats_interval_ms > 0)
                 rc->log_stats_interval_ms = conf->stats_interval_ms;
         rc->stats_interval_ms   = conf->stats_interval_ms;

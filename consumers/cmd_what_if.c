@@ -110,9 +110,14 @@ static int run(const bp_what_if_opts_t *o, bp_what_if_t *w, bp_source_t *src) {
         bp_cause_t cause;
         int        n, rc = BP_EXIT_FATAL;
 
-        while ((n = bp_source_next(src, &ev, &cause)) > 0)
-                if (bp_what_if_apply(w, &ev, &cause))
+        while ((n = bp_source_next(src, &ev, &cause)) > 0) {
+                bp_freelancer_t *fl;
+                bp_err_t         err = bp_what_if_apply(w, &ev, &cause, &fl);
+                if (err == BP_ERR_TOO_LARGE)
+                        bp_tool_refuse(src, fl, &ev, &cause);
+                else if (err)
                         goto nomem;
+        }
         if (n < 0)
                 goto out;
         if (bp_what_if_finish(w) || bp_what_if_report(w, o->json, &out))

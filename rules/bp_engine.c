@@ -59,10 +59,11 @@ static bp_err_t apply_contract(bp_freelancer_t *fl, const bp_event_t *ev,
 
 static bp_err_t apply_invitation(bp_freelancer_t *fl, const bp_event_t *ev,
                                  bool *changed) {
-        bp_partner_state_t *ps =
-            bp_freelancer_partner_get(fl, ev->u.invitation.partner_id);
-        if (!ps)
-                return BP_ERR_NOMEM;
+        bp_partner_state_t *ps;
+        bp_err_t            err =
+            bp_freelancer_partner_get(fl, ev->u.invitation.partner_id, &ps);
+        if (err)
+                return err;
         /* Keep the earliest invitation time, so the state does not depend
          * on the order in which invitations arrive. */
         if (ps->invited && ps->invited_at <= ev->occurred_at)
@@ -88,11 +89,11 @@ static bool decision_is_newer(const bp_partner_state_t *ps, int64_t at,
 static bp_err_t apply_decision(bp_freelancer_t *fl, const bp_event_t *ev,
                                bool *changed) {
         const bp_partner_decision_t *d = &ev->u.decision;
-        bp_partner_state_t *ps = bp_freelancer_partner_get(fl, d->partner_id);
-        bp_err_t            err;
+        bp_partner_state_t          *ps;
+        bp_err_t                     err;
 
-        if (!ps)
-                return BP_ERR_NOMEM;
+        if ((err = bp_freelancer_partner_get(fl, d->partner_id, &ps)))
+                return err;
         if (!decision_is_newer(ps, ev->occurred_at, ev->event_id))
                 return BP_OK; /* late older decision, or a duplicate */
         if ((err = replace_str(&ps->decision_event_id, ev->event_id)) ||
@@ -264,6 +265,26 @@ bp_err_t bp_engine_apply(const bp_rules_t *rules, bp_freelancer_t *fl,
         if (changed)
                 *changed = state_changed;
         return err;
+}
+
+void bp_engine_refusal(const bp_freelancer_t *fl, const bp_event_t *ev,
+                       char *buf, size_t size) {
+        if (ev->type == BP_EV_CONTRACT_COMPLETED &&
+            fl->contract_cnt >= BP_FL_MAX_CONTRACTS)
+                snprintf(buf, size,
+                         "state limit: freelancer already has %zu contracts, "
+                         "the most one state keeps (%d)",
+                         fl->contract_cnt, BP_FL_MAX_CONTRACTS);
+        else if (ev->type == BP_EV_CONTRACT_COMPLETED)
+                snprintf(buf, size,
+                         "state limit: the contract's new skills would give "
+                         "the freelancer more than %d skills (%zu now)",
+                         BP_FL_MAX_SKILLS, fl->skill_cnt);
+        else
+                snprintf(buf, size,
+                         "state limit: a new partner would give the "
+                         "freelancer more than %d partners",
+                         BP_FL_MAX_PARTNERS);
 }
 
 bp_err_t bp_engine_reevaluate(const bp_rules_t *rules, bp_freelancer_t *fl,

@@ -26,12 +26,22 @@
  * badge events. *changed (may be NULL) says whether fl was modified, so
  * the runtime knows which records to persist.
  *
- * Returns BP_OK, or BP_ERR_NOMEM; on error fl may hold a partial update
- * and the caller must discard it (the runtime rewinds the batch).
+ * Returns BP_OK; BP_ERR_TOO_LARGE when the event would take fl past a
+ * limit of bp_state.h (fl and out unchanged: the event is refused, see
+ * bp_engine_refusal()); or BP_ERR_NOMEM, after which fl may hold a
+ * partial update and the caller must discard it (the runtime rewinds the
+ * batch).
  */
 bp_err_t bp_engine_apply(const bp_rules_t *rules, bp_freelancer_t *fl,
                          const bp_event_t *ev, const bp_cause_t *cause,
                          bp_badge_events_t *out, bool *changed);
+
+/**
+ * Says why bp_engine_apply() refused ev for fl (BP_ERR_TOO_LARGE), in
+ * words for a dead-letter header or a tool's rejection line.
+ */
+void bp_engine_refusal(const bp_freelancer_t *fl, const bp_event_t *ev,
+                       char *buf, size_t size);
 
 /**
  * Re-evaluates every partner of fl at time at under rules (after a rules

@@ -180,20 +180,25 @@ bp_partner_state_t *bp_freelancer_partner(const bp_freelancer_t *fl,
         return found ? &fl->partners[i] : NULL;
 }
 
-bp_partner_state_t *bp_freelancer_partner_get(bp_freelancer_t *fl,
-                                              const char      *partner_id) {
+bp_err_t bp_freelancer_partner_get(bp_freelancer_t *fl, const char *partner_id,
+                                   bp_partner_state_t **psp) {
         int                 found;
         size_t              i = partner_index(fl, partner_id, &found);
         bp_partner_state_t *ps;
         const char         *id;
 
-        if (found)
-                return &fl->partners[i];
+        *psp = NULL;
+        if (found) {
+                *psp = &fl->partners[i];
+                return BP_OK;
+        }
+        if (fl->partner_cnt >= BP_FL_MAX_PARTNERS)
+                return BP_ERR_TOO_LARGE; /* refused before any change */
         if (!(id = bp_intern_dup(partner_id)))
-                return NULL;
+                return BP_ERR_NOMEM;
         if (GROW(fl, partners, partner_cnt, partner_cap)) {
                 bp_intern_free(id);
-                return NULL;
+                return BP_ERR_NOMEM;
         }
         memmove(&fl->partners[i + 1], &fl->partners[i],
                 (fl->partner_cnt - i) * sizeof(*fl->partners));
@@ -204,7 +209,8 @@ bp_partner_state_t *bp_freelancer_partner_get(bp_freelancer_t *fl,
         ps->invited_at = BP_TIME_NONE;
         ps->decision   = BP_DECISION_NONE;
         ps->decided_at = BP_TIME_NONE;
-        return ps;
+        *psp           = ps;
+        return BP_OK;
 }
 
 static size_t skill_index(const bp_freelancer_t *fl, const char *skill,
@@ -279,15 +285,29 @@ static int skill_listed_before(const char *const *skills, size_t i) {
         return 0;
 }
 
+/* How many of a contract's skills the state does not have yet. */
+static size_t new_skills(const bp_freelancer_t *fl, const char *const *skills,
+                         size_t skill_cnt) {
+        size_t s, n = 0;
+        for (s = 0; s < skill_cnt; s++)
+                n += !skill_listed_before(skills, s) &&
+                     !bp_freelancer_skill(fl, skills[s]);
+        return n;
+}
+
 int bp_freelancer_add_contract(bp_freelancer_t *fl, const char *contract_id,
                                const char *const *skills, size_t skill_cnt,
                                bool has_feedback, double feedback_score) {
         uint64_t h = bp_contract_hash(contract_id);
         int      found;
-        size_t   i = hash_index(fl, h, &found);
+        size_t   i = hash_index(fl, h, &found), fresh;
 
         if (found)
                 return 0;
+        fresh = new_skills(fl, skills, skill_cnt);
+        if (fl->contract_cnt >= BP_FL_MAX_CONTRACTS ||
+            (fresh > 0 && fl->skill_cnt + fresh > BP_FL_MAX_SKILLS))
+                return BP_ERR_TOO_LARGE; /* refused before any change */
         /* Create every skill entry first, so that an allocation failure
          * leaves the counts untouched (an empty entry is harmless). */
         for (size_t s = 0; s < skill_cnt; s++)

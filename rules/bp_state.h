@@ -82,6 +82,21 @@ typedef struct bp_partner_state_s {
         bool            held; /* badge currently held */
 } bp_partner_state_t;
 
+/* The most entries one state keeps, so that its record (the store's
+ * value and the changelog's message) stays below Kafka's default
+ * max.message.bytes (1048588) whatever the events hold: with every id at
+ * BP_ID_MAX, every decision reason at BP_TEXT_MAX and BP_LIST_MAX
+ * certifications, a state at these limits encodes to less than
+ * BP_FL_MAX_RECORD_BYTES (test_state_limits builds one). An event that
+ * would take a state past a limit is refused as it is, before anything
+ * changes (BP_ERR_TOO_LARGE): `run` dead-letters it, the history tools
+ * count it as rejected. A state is never trimmed: what the rules may need
+ * is never silently dropped. */
+#define BP_FL_MAX_CONTRACTS 32768
+#define BP_FL_MAX_SKILLS 512
+#define BP_FL_MAX_PARTNERS 256
+#define BP_FL_MAX_RECORD_BYTES 1000000
+
 /* Entries of each array that fit inside the state before it moves to the
  * heap: what most freelancers have (bench/RESULTS.md, "Engine"). */
 #define BP_FL_INLINE_CERTS 2
@@ -139,10 +154,12 @@ bp_partner_state_t *bp_freelancer_partner(const bp_freelancer_t *fl,
 
 /**
  * Finds or creates (not invited, no decision, not held) the entry of
- * partner_id. Returns NULL on ENOMEM. Same lifetime as above.
+ * partner_id into *psp (same lifetime as above). BP_OK, BP_ERR_TOO_LARGE
+ * when a new entry would pass BP_FL_MAX_PARTNERS, or BP_ERR_NOMEM; fl is
+ * unchanged on error.
  */
-bp_partner_state_t *bp_freelancer_partner_get(bp_freelancer_t *fl,
-                                              const char      *partner_id);
+bp_err_t bp_freelancer_partner_get(bp_freelancer_t *fl, const char *partner_id,
+                                   bp_partner_state_t **psp);
 
 /** Finds the statistics of skill, or NULL. */
 const bp_skill_stat_t *bp_freelancer_skill(const bp_freelancer_t *fl,
@@ -154,7 +171,8 @@ uint64_t bp_contract_hash(const char *contract_id);
 /**
  * Records a completed contract once: returns 1 when it was new (and the
  * skill statistics were updated), 0 when contract_id was already counted,
- * or BP_ERR_NOMEM.
+ * BP_ERR_TOO_LARGE when a new one would pass BP_FL_MAX_CONTRACTS or
+ * BP_FL_MAX_SKILLS (fl unchanged), or BP_ERR_NOMEM.
  */
 int bp_freelancer_add_contract(bp_freelancer_t *fl, const char *contract_id,
                                const char *const *skills, size_t skill_cnt,

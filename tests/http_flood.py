@@ -3,16 +3,21 @@
 probing /healthz, and judges whether the probes still got through.
 
 The attacker (a child process, so that its busy loop cannot delay the
-probes' clock) keeps open, from the probe's own address:
+probes' clock) keeps open, from 127.0.0.1:
   --slow N    slowloris connections: a request line, then one more header
               byte every second, never the end of the headers;
   --silent N  connections that send nothing;
   --huge N    connections that send one request with a 1 MiB header.
 Whenever the server ends one, it is opened again --reconnect-ms later
 (100: up to 1,640 new connections a second from 164 sockets), so the
-server never sees many fewer. The prober (this process) waits --warmup seconds, then
-makes --probes requests `GET /healthz`, one every --every seconds, each
-on a new connection, and requires each to be answered 200 within
+server never sees many fewer. The prober (this process) waits --warmup
+seconds, then makes --probes requests `GET /healthz`, one every --every
+seconds, each on a new connection from --probe-from (127.0.0.2: another
+client, as a kubelet's probes come from the node's address; the
+server's per-client limit is what keeps the flood from them. From the
+attacker's own address a probe that the scheduler delays between its
+connect and its request can be taken for a slow client and ended, about
+one in a hundred on a loaded machine), and requires each to be answered 200 within
 --timeout seconds, connection included. Meanwhile it samples the
 resident memory of --pid (/proc/PID/status, VmRSS).
 
@@ -123,12 +128,13 @@ def attack(port, counts, reconnect_s, stats_fd):
     os._exit(0)
 
 
-def probe(port, timeout):
+def probe(port, timeout, source):
     """One GET /healthz on a new connection: (status or what went wrong,
     seconds)."""
     t0 = time.monotonic()
     try:
-        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout,
+                                      source_address=(source, 0)) as s:
             s.settimeout(max(0.001, timeout - (time.monotonic() - t0)))
             s.sendall(b"GET /healthz HTTP/1.1\r\nHost: probe\r\nConnection: close\r\n\r\n")
             data = b""
@@ -166,6 +172,7 @@ def main():
     ap.add_argument("--probes", type=int, default=100)
     ap.add_argument("--every", type=float, default=0.1)
     ap.add_argument("--timeout", type=float, default=1.0)
+    ap.add_argument("--probe-from", default="127.0.0.2")
     ap.add_argument("--warmup", type=float, default=3.0)
     ap.add_argument("--rss-max-mb", type=float, default=64)
     ap.add_argument("--lifetime-max", type=float, default=3.0)
@@ -189,7 +196,7 @@ def main():
             rss_max = max(rss_max, rss_kb(a.pid))
             time.sleep(0.1)
         for i in range(a.probes):
-            status, spent = probe(a.port, a.timeout)
+            status, spent = probe(a.port, a.timeout, a.probe_from)
             worst = max(worst, spent)
             if status == 200 and spent <= a.timeout:
                 answered += 1

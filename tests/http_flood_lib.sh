@@ -11,8 +11,8 @@
 #                  tests/http_flood.py against PORT, the server's pid PID,
 #                  in the background (pid in $flood_pid, output in
 #                  $work/flood.out): 128 slowloris, 32 silent and 4
-#                  huge-header connections from loopback while 100 probes
-#                  of /healthz each need a 200 within 1 s, after a 3 s
+#                  huge-header connections from 127.0.0.1 while 100 probes
+#                  of /healthz from 127.0.0.2 each need a 200 within 1 s, after a 3 s
 #                  warm-up; about 15 s in all; RSS under
 #                  $FLOOD_RSS_MAX_MB (default 64);
 # flood_judge LOG  waits for the flood to end, fails unless it passed,

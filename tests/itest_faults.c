@@ -165,22 +165,23 @@ static int teardown(void **state) {
 static void start_runner(fixture_t *f) {
         char        servers[512], rules[160], state_dir[160];
         const char *args[ITEST_ARGS_MAX] = {"run",
-                              "--set",
-                              servers,
-                              "--set",
-                              rules,
-                              "--set",
-                              state_dir,
-                              "--set",
-                              f->listen ? f->listen : "metrics.listen=off",
-                              "--set",
-                              "stats.interval.ms=100",
-                              "--set",
-                              "batch.max.events=50",
-                              "--set",
-                              "kafka.session.timeout.ms=6000",
-                              NULL};
-        size_t      n = 15, i;
+                                            "--set",
+                                            servers,
+                                            "--set",
+                                            rules,
+                                            "--set",
+                                            state_dir,
+                                            "--set",
+                                            f->listen ? f->listen
+                                                      : "metrics.listen=off",
+                                            "--set",
+                                            "stats.interval.ms=100",
+                                            "--set",
+                                            "batch.max.events=50",
+                                            "--set",
+                                            "kafka.session.timeout.ms=6000",
+                                            NULL};
+        size_t      n                    = 15, i;
         for (i = 0; i < 4 && f->sets[i]; i++) {
                 args[n++] = "--set";
                 args[n++] = f->sets[i];
@@ -427,8 +428,7 @@ static int metrics_port(const fixture_t *f) {
 
 /* Copies the value after `"name":` in line (a string without escapes,
  * or a number) into out; "" when absent. */
-static void field(const char *line, const char *name, char *out,
-                  size_t size) {
+static void field(const char *line, const char *name, char *out, size_t size) {
         char        key[64];
         const char *p;
         size_t      n;
@@ -446,8 +446,7 @@ static void field(const char *line, const char *name, char *out,
 }
 
 /* The value of header name of a dead letter's line, "" when absent. */
-static void header(const char *line, const char *name, char *out,
-                   size_t size) {
+static void header(const char *line, const char *name, char *out, size_t size) {
         char        key[96];
         const char *p;
 
@@ -461,11 +460,11 @@ static void header(const char *line, const char *name, char *out,
  * a record and /readyz is 200 after having said "stalled"; prints what it
  * saw. */
 static void watch_stall(fixture_t *f, int port) {
-        bp_buf_t body = {0};
-        char     said[256] = "";
-        double   gauge = 0, g;
-        int      polls = 0;
-        long     st;
+        bp_buf_t        body      = {0};
+        char            said[256] = "";
+        double          gauge     = 0, g;
+        int             polls     = 0;
+        long            st;
         struct timespec tick = {0, 20 * 1000000};
 
         for (;; polls++) {
@@ -501,19 +500,24 @@ static void watch_stall(fixture_t *f, int port) {
 static void check_dead_letter(fixture_t *f, char *id, size_t id_size) {
         char        dlq[128], input[128], schema_map[512], want[128];
         char        topic[96], part[16], off[24], v[160], *text, *line, *save;
-        int         copies = 0;
-        const char *consume[] = {"consume",      "--brokers",
+        int         copies    = 0;
+        const char *consume[] = {"consume",
+                                 "--brokers",
                                  bp_mock_bootstraps(f->mock),
-                                 "--topic",      "badge-dlq",
-                                 "--from-beginning", "--exit-at-end",
-                                 "--schema-map", schema_map,
-                                 "--with-kafka", NULL};
+                                 "--topic",
+                                 "badge-dlq",
+                                 "--from-beginning",
+                                 "--exit-at-end",
+                                 "--schema-map",
+                                 schema_map,
+                                 "--with-kafka",
+                                 NULL};
 
         snprintf(schema_map, sizeof(schema_map), "%s/schemas/schema-map.txt",
                  getenv("BP_SRC"));
         path(dlq, f, "dlq.jsonl");
         assert_int_equal(itest_run(consume, dlq, NULL, 60000), 0);
-        text = itest_slurp(dlq);
+        text   = itest_slurp(dlq);
         *topic = '\0';
         for (line = strtok_r(text, "\n", &save); line;
              line = strtok_r(NULL, "\n", &save)) {
@@ -526,7 +530,8 @@ static void check_dead_letter(fixture_t *f, char *id, size_t id_size) {
                         memcpy(part, pa, sizeof(pa));
                         memcpy(off, o, sizeof(o));
                         field(line, "dlq.error", v, sizeof(v));
-                        assert_string_equal(v, "Broker: Message size too large");
+                        assert_string_equal(v,
+                                            "Broker: Message size too large");
                         header(line, "dlq.attempts", v, sizeof(v));
                         /* batch.poison.aborts (3) normal batches, then 3
                          * of its own. */
@@ -597,10 +602,10 @@ static void replay_without(fixture_t *f, const char *id) {
  * published as the replay (without that event) says. Meanwhile /readyz
  * says "stalled" and the gauge counts the partition; then both recover. */
 static void test_refused_record(void **state) {
-        fixture_t *f = *state;
-        char       id[96];
-        bp_buf_t   body = {0};
-        int        port, i;
+        fixture_t                *f = *state;
+        char                      id[96];
+        bp_buf_t                  body = {0};
+        int                       port, i;
         const rd_kafka_resp_err_t big = RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE;
 
         f->listen  = "metrics.listen=127.0.0.1:0";

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # itest_http_flood.sh - the metrics server of `badgeproc run` under a
 # flood, on the mock cluster: slowloris, silent and huge-header
-# connections from loopback (the probes' own address) while 100 /healthz
-# probes each need a 200 within 1 s (tests/http_flood.py).
+# connections from 127.0.0.1 while 100 /healthz probes from 127.0.0.2
+# (another client) each need a 200 within 1 s (tests/http_flood.py).
 #
 # Asserts: every probe answered in time; the runner's RSS under 64 MB; no
 # slowloris or silent connection outlived the 2 s request deadline (and

@@ -2,7 +2,7 @@
 # ktest_http_flood.sh - the metrics server of `badgeproc run` under a
 # flood, on a real Kafka cluster: the flood of itest_http_flood.sh
 # (tests/http_flood.py: slowloris, silent and huge-header connections
-# from loopback while 100 /healthz probes each need a 200 within 1 s)
+# from 127.0.0.1 while 100 /healthz probes from 127.0.0.2 each need a 200 within 1 s)
 # against an instance that is consuming and committing transactions.
 #
 # Asserts: every probe answered in time; the instance's RSS under 64 MB;

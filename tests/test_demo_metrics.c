@@ -92,16 +92,19 @@ static int scrape(int port, pid_t pid, sample_t *s, int *status, int *ready) {
         for (;;) {
                 if (waitpid(pid, status, WNOHANG) == pid)
                         break;
-                if (n < SCRAPES_MAX && scrape_get(port, "/metrics", &body) == 200) {
+                if (n < SCRAPES_MAX &&
+                    scrape_get(port, "/metrics", &body) == 200) {
                         const char *t = (const char *)body.data;
                         check_text(&body, n);
-                        s[n].consumed =
-                            scrape_sum(t, "badgeproc_events_consumed_total", "");
-                        s[n].committed = scrape_sum(t, "badgeproc_transactions_total",
-                                             "result=\"committed\"");
-                        s[n].badges    = scrape_sum(t, "badgeproc_badges_total", "");
-                        s[n].commit_count =
-                            scrape_sum(t, "badgeproc_batch_commit_seconds_count", "");
+                        s[n].consumed = scrape_sum(
+                            t, "badgeproc_events_consumed_total", "");
+                        s[n].committed =
+                            scrape_sum(t, "badgeproc_transactions_total",
+                                       "result=\"committed\"");
+                        s[n].badges =
+                            scrape_sum(t, "badgeproc_badges_total", "");
+                        s[n].commit_count = scrape_sum(
+                            t, "badgeproc_batch_commit_seconds_count", "");
                         n++;
                         if (scrape_get(port, "/healthz", &body) != 200 &&
                             waitpid(pid, status, WNOHANG) != pid)

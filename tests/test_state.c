@@ -134,8 +134,9 @@ static bp_freelancer_t *grown_state(void) {
 
         assert_non_null(fl);
         for (i = 0; i < 5; i++) {
-                bp_partner_state_t *ps =
-                    bp_freelancer_partner_get(fl, partners[i]);
+                bp_partner_state_t *ps;
+                assert_int_equal(
+                    bp_freelancer_partner_get(fl, partners[i], &ps), BP_OK);
                 assert_non_null(ps);
                 ps->invited    = true;
                 ps->invited_at = (int64_t)i;
@@ -275,8 +276,11 @@ static void test_intern_full(void **state) {
 
         /* States still work, holding owned copies of new ids. */
         {
-                bp_freelancer_t *fl = grown_state(), *copy;
-                assert_non_null(bp_freelancer_partner_get(fl, "never-seen"));
+                bp_freelancer_t    *fl = grown_state(), *copy;
+                bp_partner_state_t *ps;
+                assert_int_equal(
+                    bp_freelancer_partner_get(fl, "never-seen", &ps), BP_OK);
+                assert_non_null(ps);
                 assert_false(bp_intern_has(
                     bp_freelancer_partner(fl, "never-seen")->partner_id));
                 assert_non_null(copy = bp_freelancer_clone(fl));
