@@ -46,13 +46,15 @@ fail() {
 mc_start() {
         "$BP_BIN" mock-cluster "$@" >"$work/mc.out" 2>"$work/mc.err" &
         mc_pid=$!
+        # Waits for a whole line (its newline), not just a non-empty file.
         for _ in $(seq 100); do
-                [ -s "$work/mc.out" ] && break
+                [ "$(wc -l <"$work/mc.out")" -ge 1 ] && break
                 kill -0 "$mc_pid" 2>/dev/null || fail "mock-cluster exited at start"
                 sleep 0.1
         done
         bootstrap=$(head -n 1 "$work/mc.out")
-        [ -n "$bootstrap" ] || fail "mock-cluster printed no bootstrap line in 10 s"
+        [ -n "$bootstrap" ] ||
+                fail "mock-cluster printed no bootstrap line in 10 s (stdout: \"$(head -c 200 "$work/mc.out")\")"
 }
 
 # exit_wait PID NAME SECONDS WHAT: waits at most SECONDS for PID to
