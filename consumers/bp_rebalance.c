@@ -21,6 +21,8 @@
 #define STABLE_TIMEOUT_MS 60000
 /* Longest a rewind's seek of a task's inputs may take, in ms. */
 #define SEEK_TIMEOUT_MS 5000
+/* Longest one attempt at it may block the runner's loop, in ms. */
+#define SEEK_ATTEMPT_MS 1000
 
 static rd_kafka_topic_partition_list_t *
 task_partitions(bp_runner_t *r, bp_task_t *t, int with_offsets) {
@@ -40,30 +42,42 @@ task_partitions(bp_runner_t *r, bp_task_t *t, int with_offsets) {
 }
 
 void bp_rebalance_seek_committed(bp_runner_t *r, bp_task_t *t) {
-        rd_kafka_topic_partition_list_t *l = task_partitions(r, t, 1);
-        int64_t           deadline = bp_runner_now_ms() + SEEK_TIMEOUT_MS;
-        rd_kafka_error_t *error;
+        rd_kafka_topic_partition_list_t *l   = task_partitions(r, t, 1);
+        int64_t                          now = bp_runner_now_ms();
+        int64_t                          left;
+        rd_kafka_error_t                *error;
 
+        if (!t->seek_pending)
+                t->seek_deadline_ms = now + SEEK_TIMEOUT_MS;
+        left  = t->seek_deadline_ms - now;
+        error = rd_kafka_seek_partitions(r->consumer, l,
+                                         (int)(left < SEEK_ATTEMPT_MS
+                                                   ? (left > 0 ? left : 1)
+                                                   : SEEK_ATTEMPT_MS));
+        rd_kafka_topic_partition_list_destroy(l);
+        t->seek_pending = false;
+        if (!error)
+                return;
         /* librdkafka 2.0.2 can give up on a seek long before its timeout
          * ("Timed out waiting for N remaining partition seek(s)", seen
-         * after ~60 ms when batches were aborted every ~20 ms): seeking
-         * again to the same offsets is harmless, so it is retried until
-         * the timeout has really passed. */
-        while ((error = rd_kafka_seek_partitions(
-                    r->consumer, l, (int)(deadline - bp_runner_now_ms()))) &&
-               rd_kafka_error_code(error) == RD_KAFKA_RESP_ERR__TIMED_OUT &&
-               bp_runner_now_ms() < deadline) {
-                rd_kafka_error_destroy(error);
+         * after ~60 ms when batches were aborted every ~20 ms). Seeking
+         * again to the same offsets is harmless, so the seek stays pending
+         * until SEEK_TIMEOUT_MS has really passed: the main loop retries
+         * it between polls (bp_runner.c), dropping the task's records
+         * meanwhile. Retrying here instead, in a loop, would block the
+         * loop for seconds: no rebalance or fencing would be served, and
+         * a zombie resumed after SIGSTOP would linger long enough to
+         * rejoin the group as the static member that replaced it. */
+        if (rd_kafka_error_code(error) == RD_KAFKA_RESP_ERR__TIMED_OUT &&
+            bp_runner_now_ms() < t->seek_deadline_ms) {
+                t->seek_pending = true;
                 BP_LOG(BP_LOG_DEBUG, "seek_retry", "partition=%d",
                        (int)t->partition);
-        }
-        if (error) {
+        } else
                 bp_runner_set_fatal(r, "seek partition %d: %s",
                                     (int)t->partition,
                                     rd_kafka_error_string(error));
-                rd_kafka_error_destroy(error);
-        }
-        rd_kafka_topic_partition_list_destroy(l);
+        rd_kafka_error_destroy(error);
 }
 
 void bp_rebalance_flow_control(bp_runner_t *r, bp_task_t *t) {

@@ -310,8 +310,9 @@ static void route(bp_runner_t *r, rd_kafka_message_t *rkm) {
                                             rd_kafka_message_errstr(rkm));
                 goto drop;
         }
-        /* Not ours any more, or a redelivery from before a seek. */
-        if (!t || rkm->offset < t->fetched[input])
+        /* Not ours any more, a redelivery from before a seek, or one
+         * fetched while the seek is still to be done. */
+        if (!t || t->seek_pending || rkm->offset < t->fetched[input])
                 goto drop;
         ts = rd_kafka_message_timestamp(rkm, &tstype);
         if (bp_merge_push(t->merge, input, ts < 0 ? 0 : ts, rkm->offset, rkm) !=
@@ -503,6 +504,10 @@ static bp_err_t turn(bp_runner_t *r) {
                 bp_task_t *t = r->tasks[p];
                 if (!t || t->restore)
                         continue;
+                if (t->seek_pending) {
+                        bp_rebalance_seek_committed(r, t);
+                        continue;
+                }
                 if (t->needs_reevaluation) {
                         /* Alone in its batch, on states fresh from the
                          * store (see bp_task_reevaluate). */

@@ -163,6 +163,11 @@ typedef struct bp_task_s {
          * it is a stale redelivery after a seek and is dropped. */
         int64_t fetched[BP_MERGE_INPUTS];
         bool    paused[BP_MERGE_INPUTS];
+        /* A rewind's seek that librdkafka gave up on early, retried from
+         * the main loop until seek_deadline_ms; the task's records are
+         * dropped meanwhile (bp_rebalance_seek_committed). */
+        bool    seek_pending;
+        int64_t seek_deadline_ms;
         /* States touched since the cache was last dropped, loaded on first
          * touch (bp_task_state); dirty lists the ones the open batch
          * changed, in order, and dirty_set (open addressing over the same
@@ -536,7 +541,9 @@ int64_t bp_task_wall_clock_ms(void);
 /* bp_rebalance.c */
 void bp_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                      rd_kafka_topic_partition_list_t *parts, void *opaque);
-/** Seeks the task's four input partitions to committed[]. */
+/** Seeks the task's four input partitions to committed[]; a seek
+ *  librdkafka gave up on early is left pending (t->seek_pending) for the
+ *  main loop to call this again. */
 void bp_rebalance_seek_committed(bp_runner_t *r, bp_task_t *t);
 /** Pauses or resumes the inputs of t whose queues filled or drained. */
 void bp_rebalance_flow_control(bp_runner_t *r, bp_task_t *t);
